@@ -1,0 +1,82 @@
+"""Typed settings, from ``PREX_*`` environment variables or a ``prex.toml`` in the working folder.
+
+Built by :func:`get_settings`, never at import, so that tests and commands choose their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEV_SECRET = "prex-development-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Everything an operator may configure."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PREX_", toml_file="prex.toml", extra="forbid", frozen=True
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file prex.db in data_dir"
+    )
+    secret_key: str = DEV_SECRET
+    platform_code: str = Field(default="PREX00000", description="PLATFORM_CODE of this centre")
+    platform_name: str = "prex 公共资源交易平台"
+    base_url: str = "http://127.0.0.1:8000"
+
+    max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    session_hours: int = Field(default=12, gt=0)
+    token_days: int = Field(default=30, gt=0)
+    cookie_secure: bool = False
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "noreply@prex.invalid"
+
+    sandbox_acceleration: int = Field(default=1440, ge=1, description="1 day per real minute")
+    worker_interval_seconds: float = Field(default=2.0, gt=0)
+    default_locale: Literal["zh_CN", "en"] = "zh_CN"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("PREX_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'prex.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from the environment and ``prex.toml``; keyword overrides win."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Persistence: metadata, engines, the unit of work, Alembic migrations."""

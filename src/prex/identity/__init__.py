@@ -1,0 +1,1 @@
+"""Identity: centres, organisations (unified social credit code), users, roles, sessions, policy."""

@@ -1,0 +1,46 @@
+"""Events of the identity context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prex.shared.events import DomainEvent
+
+
+@dataclass(frozen=True)
+class CentreCreated(DomainEvent):
+    name: str
+    division_code: str
+    parent_id: str | None
+
+
+@dataclass(frozen=True)
+class OrganisationRegistered(DomainEvent):
+    uscc: str
+    name: str
+    division_code: str
+    kinds: list[str]
+
+
+@dataclass(frozen=True)
+class UserCreated(DomainEvent):
+    username: str
+    roles: list[str]
+    org_id: str | None
+
+
+@dataclass(frozen=True)
+class SignedIn(DomainEvent):
+    kind: str  # session | token
+    credential_id: str
+
+
+@dataclass(frozen=True)
+class SignInRefused(DomainEvent):
+    username: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SignedOut(DomainEvent):
+    credential_id: str

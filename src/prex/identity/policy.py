@@ -1,0 +1,172 @@
+"""The authorisation policy: one table saying which role may do what, on which objects.
+
+Every route declares the :class:`Action` it performs (``openapi_extra["x-prex-action"]``) and
+every service asks :func:`authorize` before it acts. The table is data, tested as a matrix
+(``tests/unit/identity/test_policy_matrix.py``) and route by route over HTTP.
+
+Scopes say which objects a role may touch:
+
+* ``ANY`` — every object of that kind;
+* ``CENTRE`` — objects of the actor's own centre (operators, supervisors);
+* ``PARTY`` — objects whose owning organisations include the actor's (a tenderer's or agency's
+  own tenders; a bidder's own enquiries);
+* ``SELF`` — only the actor's own account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from prex.shared.errors import AuthenticationFailed, PermissionDenied
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # platform administrator: centres, users, rule packs
+    OPERATOR = "operator"  # centre operator (交易中心): hosts and supervises the process
+    TENDERER = "tenderer"  # tenderer or purchaser (招标人/采购人): owns projects
+    AGENCY = "agency"  # tender agency (招标代理机构): runs the process for a tenderer
+    BIDDER = "bidder"  # bidder or supplier (投标人/供应商)
+    EXPERT = "expert"  # evaluation expert (评标专家)
+    SUPERVISOR = "supervisor"  # administrative supervisor (行政监督部门)
+
+
+class Scope(StrEnum):
+    ANY = "any"
+    CENTRE = "centre"
+    PARTY = "party"
+    SELF = "self"
+
+
+class Action(StrEnum):
+    PUBLIC_READ = "public.read"  # anonymous: portal, announcements, public documents
+    SESSION_LOGIN = "session.login"  # anonymous: obtain a session or token
+    SESSION_READ = "session.read"  # own account, own notifications
+    SESSION_LOGOUT = "session.logout"
+    CENTRE_MANAGE = "centre.manage"
+    ORG_REGISTER = "org.register"
+    ORG_READ = "org.read"
+    USER_MANAGE = "user.manage"
+    PROJECT_CREATE = "project.create"
+    TENDER_CREATE = "tender.create"
+    TENDER_READ_DRAFT = "tender.read_draft"
+    TENDER_EDIT = "tender.edit"
+    TENDER_PUBLISH = "tender.publish"
+    TENDER_AMEND = "tender.amend"
+    TENDER_CANCEL = "tender.cancel"
+    DOCUMENT_UPLOAD = "document.upload"
+    DOCUMENT_OBTAIN = "document.obtain"  # a bidder obtains tender documents (registers interest)
+    ENQUIRY_ASK = "enquiry.ask"
+    ENQUIRY_ANSWER = "enquiry.answer"
+    ENQUIRY_READ = "enquiry.read"
+    AUDIT_READ = "audit.read"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, from where. ``user_id`` is None for the anonymous public."""
+
+    user_id: str | None = None
+    label: str = "anonymous"
+    org_id: str | None = None
+    centre_id: str | None = None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    address: str | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None
+
+
+SYSTEM = Actor(user_id="system", label="system")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What the policy needs to know of an object: its kind, centre and owning parties."""
+
+    kind: str
+    object_id: str | None = None
+    centre_id: str | None = None
+    party_org_ids: frozenset[str] = frozenset()
+    user_id: str | None = None
+
+
+_T, _A, _O, _S = Role.TENDERER, Role.AGENCY, Role.OPERATOR, Role.SUPERVISOR
+_EVERY_ROLE = {role: Scope.ANY for role in Role}
+_SELF = {role: Scope.SELF for role in Role}
+
+POLICY: dict[Action, dict[Role, Scope]] = {
+    Action.PUBLIC_READ: _EVERY_ROLE,
+    Action.SESSION_LOGIN: _EVERY_ROLE,
+    Action.SESSION_READ: _SELF,
+    Action.SESSION_LOGOUT: _SELF,
+    Action.CENTRE_MANAGE: {Role.ADMIN: Scope.ANY},
+    Action.ORG_REGISTER: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    Action.ORG_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
+    Action.USER_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    Action.PROJECT_CREATE: {_T: Scope.PARTY, _A: Scope.PARTY},
+    Action.TENDER_CREATE: {_T: Scope.PARTY, _A: Scope.PARTY},
+    Action.TENDER_READ_DRAFT: {
+        _T: Scope.PARTY,
+        _A: Scope.PARTY,
+        _O: Scope.CENTRE,
+        _S: Scope.CENTRE,
+        Role.ADMIN: Scope.ANY,
+    },
+    Action.TENDER_EDIT: {_T: Scope.PARTY, _A: Scope.PARTY},
+    Action.TENDER_PUBLISH: {_T: Scope.PARTY, _A: Scope.PARTY},
+    Action.TENDER_AMEND: {_T: Scope.PARTY, _A: Scope.PARTY},
+    Action.TENDER_CANCEL: {_T: Scope.PARTY, _A: Scope.PARTY, _O: Scope.CENTRE},
+    Action.DOCUMENT_UPLOAD: {_T: Scope.PARTY, _A: Scope.PARTY},
+    Action.DOCUMENT_OBTAIN: {Role.BIDDER: Scope.ANY},
+    Action.ENQUIRY_ASK: {Role.BIDDER: Scope.ANY},
+    Action.ENQUIRY_ANSWER: {_T: Scope.PARTY, _A: Scope.PARTY},
+    Action.ENQUIRY_READ: {
+        _T: Scope.PARTY,
+        _A: Scope.PARTY,
+        Role.BIDDER: Scope.PARTY,
+        _O: Scope.CENTRE,
+        _S: Scope.CENTRE,
+    },
+    Action.AUDIT_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
+}
+
+ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN})
+
+
+def scope_allows(scope: Scope, actor: Actor, resource: Resource | None) -> bool:
+    """Whether ``scope`` admits ``resource`` for ``actor``; no resource means the kind itself."""
+    if scope is Scope.ANY or resource is None:
+        return True
+    if scope is Scope.CENTRE:
+        return resource.centre_id is None or resource.centre_id == actor.centre_id
+    if scope is Scope.PARTY:
+        return actor.org_id is not None and actor.org_id in resource.party_org_ids
+    return resource.user_id == actor.user_id
+
+
+def is_allowed(actor: Actor, action: Action, resource: Resource | None = None) -> bool:
+    """The policy's answer, without raising."""
+    if action in ANONYMOUS_ACTIONS:
+        return True
+    if not actor.authenticated:
+        return False
+    grants = POLICY[action]
+    return any(
+        role in grants and scope_allows(grants[role], actor, resource) for role in actor.roles
+    )
+
+
+def authorize(actor: Actor, action: Action, resource: Resource | None = None) -> None:
+    """Raise unless the policy lets ``actor`` perform ``action`` on ``resource``."""
+    if is_allowed(actor, action, resource):
+        return
+    if not actor.authenticated:
+        raise AuthenticationFailed(f"'{action}' needs a signed-in user", action=str(action))
+    target = f" on {resource.kind} {resource.object_id}" if resource and resource.object_id else ""
+    raise PermissionDenied(
+        f"{actor.label} may not '{action}'{target}",
+        action=str(action),
+        user_id=actor.user_id,
+    )

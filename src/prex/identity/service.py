@@ -1,0 +1,290 @@
+"""Use cases of the identity context: centres, organisations, users, sign-in, credentials."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from prex.db.uow import SqlUnitOfWork
+from prex.identity import events as ev
+from prex.identity.divisions import validate_division
+from prex.identity.orm import centres, credentials, login_failures, organisations, users
+from prex.identity.passwords import DUMMY_HASH, hash_password, verify_password
+from prex.identity.policy import Action, Actor, Resource, Role, authorize
+from prex.identity.uscc import validate_uscc
+from prex.shared.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from prex.shared.ids import new_id
+
+ORG_KINDS = frozenset({"tenderer", "agency", "bidder", "centre", "supervisor", "expert_employer"})
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A freshly issued secret; only its SHA-256 is stored, so show it once."""
+
+    id: str
+    secret: str
+    expires_at: datetime
+
+
+def _sha(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_centre(
+    uow: SqlUnitOfWork,
+    *,
+    name: str,
+    division_code: str,
+    parent_id: str | None,
+    platform_code: str,
+) -> str:
+    authorize(uow.actor, Action.CENTRE_MANAGE)
+    code = validate_division(division_code)
+    centre_id = new_id()
+    with uow:
+        uow.session.execute(
+            insert(centres).values(
+                id=centre_id,
+                name=name,
+                division_code=code,
+                parent_id=parent_id,
+                platform_code=platform_code,
+                created_at=uow.clock.now(),
+            )
+        )
+        uow.record(
+            ev.CentreCreated(
+                "centre",
+                centre_id,
+                uow.clock.now(),
+                name=name,
+                division_code=code,
+                parent_id=parent_id,
+            )
+        )
+        _commit_unique(uow, f"a centre for division {code} exists already")
+    return centre_id
+
+
+def register_organisation(
+    uow: SqlUnitOfWork,
+    *,
+    uscc: str,
+    name: str,
+    centre_id: str,
+    kinds: list[str],
+    contact_email: str | None = None,
+) -> str:
+    """Register an organisation under its credit code (check digit verified)."""
+    code = validate_uscc(uscc)
+    unknown = set(kinds) - ORG_KINDS
+    if unknown or not kinds:
+        raise InvalidInput(f"organisation kinds are {sorted(ORG_KINDS)}", field="kinds")
+    if not name.strip():
+        raise InvalidInput("an organisation needs a name", field="name")
+    authorize(uow.actor, Action.ORG_REGISTER, Resource("organisation", centre_id=centre_id))
+    org_id = new_id()
+    with uow:
+        if (
+            uow.session.execute(select(centres.c.id).where(centres.c.id == centre_id)).first()
+            is None
+        ):
+            raise NotFound(f"no centre '{centre_id}'", centre_id=centre_id)
+        uow.session.execute(
+            insert(organisations).values(
+                id=org_id,
+                uscc=code,
+                name=name.strip(),
+                division_code=code[2:8],
+                centre_id=centre_id,
+                kinds=sorted(set(kinds)),
+                contact_email=contact_email,
+                created_at=uow.clock.now(),
+            )
+        )
+        uow.record(
+            ev.OrganisationRegistered(
+                "organisation",
+                org_id,
+                uow.clock.now(),
+                uscc=code,
+                name=name.strip(),
+                division_code=code[2:8],
+                kinds=sorted(set(kinds)),
+            )
+        )
+        _commit_unique(uow, f"an organisation with credit code {code} is registered already")
+    return org_id
+
+
+def create_user(
+    uow: SqlUnitOfWork,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    roles: list[str],
+    org_id: str | None,
+    centre_id: str | None,
+    email: str | None = None,
+) -> str:
+    try:
+        role_set = sorted({Role(r) for r in roles})
+    except ValueError as exc:
+        raise InvalidInput(f"roles are {[r.value for r in Role]}", field="roles") from exc
+    if not role_set:
+        raise InvalidInput("a user needs at least one role", field="roles")
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace("_", "").replace(".", "").isalnum()
+    ):
+        raise InvalidInput("user names are 1–64 letters, digits, '.' or '_'", field="username")
+    authorize(uow.actor, Action.USER_MANAGE, Resource("user", centre_id=centre_id))
+    password_hash = hash_password(password)
+    user_id = new_id()
+    with uow:
+        uow.session.execute(
+            insert(users).values(
+                id=user_id,
+                username=username,
+                display_name=display_name,
+                email=email,
+                password_hash=password_hash,
+                roles=[r.value for r in role_set],
+                org_id=org_id,
+                centre_id=centre_id,
+                active=True,
+                created_at=uow.clock.now(),
+            )
+        )
+        uow.record(
+            ev.UserCreated(
+                "user",
+                user_id,
+                uow.clock.now(),
+                username=username,
+                roles=[r.value for r in role_set],
+                org_id=org_id,
+            )
+        )
+        _commit_unique(uow, f"user name '{username}' is taken")
+    return user_id
+
+
+def sign_in(
+    uow: SqlUnitOfWork,
+    *,
+    username: str,
+    password: str,
+    kind: str,
+    lifetime: timedelta,
+    label: str = "",
+) -> Credential:
+    """Check a password and issue a session (web) or bearer token (API)."""
+    if kind not in ("session", "token"):
+        raise InvalidInput("credential kind is 'session' or 'token'", field="kind")
+    with uow:
+        row = uow.session.execute(
+            select(users.c.id, users.c.password_hash, users.c.active).where(
+                users.c.username == username
+            )
+        ).first()
+        ok = verify_password(row.password_hash if row else DUMMY_HASH, password)
+        now = uow.clock.now()
+        if row is None or not ok or not row.active:
+            reason = "unknown user" if row is None else ("wrong password" if not ok else "disabled")
+            uow.session.execute(
+                insert(login_failures).values(
+                    username=username[:64], address=uow.actor.address, at=now, reason=reason
+                )
+            )
+            uow.record(
+                ev.SignInRefused(
+                    "user", row.id if row else "-", now, username=username[:64], reason=reason
+                )
+            )
+            uow.commit()
+            raise AuthenticationFailed("wrong user name or password")
+        secret = secrets.token_urlsafe(32)
+        credential_id = new_id()
+        expires = now + lifetime
+        uow.session.execute(
+            insert(credentials).values(
+                id=credential_id,
+                kind=kind,
+                secret_sha256=_sha(secret),
+                user_id=row.id,
+                label=label[:100],
+                created_at=now,
+                expires_at=expires,
+                address=uow.actor.address,
+            )
+        )
+        uow.record(ev.SignedIn("user", row.id, now, kind=kind, credential_id=credential_id))
+        uow.commit()
+    return Credential(credential_id, secret, expires)
+
+
+def sign_out(uow: SqlUnitOfWork, secret: str) -> None:
+    with uow:
+        row = uow.session.execute(
+            select(credentials.c.id, credentials.c.user_id).where(
+                credentials.c.secret_sha256 == _sha(secret)
+            )
+        ).first()
+        if row is None:
+            return
+        now = uow.clock.now()
+        uow.session.execute(
+            update(credentials).where(credentials.c.id == row.id).values(revoked_at=now)
+        )
+        uow.record(ev.SignedOut("user", row.user_id, now, credential_id=row.id))
+        uow.commit()
+
+
+def actor_for_secret(session: Any, secret: str, now: datetime, address: str | None) -> Actor:
+    """Resolve a session cookie or bearer token into an :class:`Actor` (read-only)."""
+    row = session.execute(
+        select(
+            users.c.id,
+            users.c.username,
+            users.c.display_name,
+            users.c.roles,
+            users.c.org_id,
+            users.c.centre_id,
+            users.c.active,
+        )
+        .join(credentials, credentials.c.user_id == users.c.id)
+        .where(
+            and_(
+                credentials.c.secret_sha256 == _sha(secret),
+                credentials.c.revoked_at.is_(None),
+                credentials.c.expires_at > now,
+            )
+        )
+    ).first()
+    if row is None or not row.active:
+        raise AuthenticationFailed("the session or token is unknown, revoked or expired")
+    return Actor(
+        user_id=row.id,
+        label=f"{row.display_name} ({row.username})",
+        org_id=row.org_id,
+        centre_id=row.centre_id,
+        roles=frozenset(Role(r) for r in row.roles),
+        address=address,
+    )
+
+
+def _commit_unique(uow: SqlUnitOfWork, message: str) -> None:
+    try:
+        uow.commit()
+    except IntegrityError as exc:
+        raise Conflict(message) from exc

@@ -1,0 +1,181 @@
+"""Turning outbox events into notifications for the people concerned, and mailing them.
+
+Runs inside ``prex worker``. Reading the outbox and writing notifications happen in one
+transaction that also moves this consumer's cursor, so a crash never loses or repeats a
+notification; e-mail goes out afterwards, once per notification, and failures are recorded
+on the notification rather than retried forever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from prex.audit.orm import outbox, outbox_cursors
+from prex.db.uow import SqlUnitOfWork
+from prex.identity.orm import users
+from prex.notifications.mailer import Mailer
+from prex.notifications.orm import notifications
+from prex.shared.clock import Clock
+from prex.shared.ids import new_id
+from prex.tenders.queries import tender_audience
+
+CONSUMER = "notifier"
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+def _message(event: str, title: str, payload: dict[str, Any]) -> tuple[Message, set[str]] | None:
+    """What to say about an event, and to which audience groups."""
+    if event == "TenderPublished":
+        return Message(f"招标公告已发布：{title}", f"投标截止时间 {payload['bid_deadline']}"), {
+            "parties",
+            "invitees",
+        }
+    if event == "TenderAmended":
+        word = "澄清" if payload["kind"] == "clarification" else "变更"
+        return Message(
+            f"{word}公告：{title}", f"投标截止时间 {payload['new_deadline']}"
+        ), {"parties", "interested", "invitees"}
+    if event == "TenderCancelled":
+        return Message(f"招标已终止：{title}", str(payload["reason"])), {
+            "parties",
+            "interested",
+            "invitees",
+        }
+    if event == "EnquiryReceived":
+        label = "异议" if payload["kind"] == "objection" else "提问"
+        due = f"，请于 {payload['answer_due']} 前答复" if payload.get("answer_due") else ""
+        return Message(f"收到{label}：{title}", f"有投标人提交了{label}{due}"), {"parties"}
+    if event == "EnquiryAnswered":
+        groups = {"asker"} | ({"interested"} if payload["published"] else set())
+        return Message(f"答疑已发布：{title}", "招标人已答复"), groups
+    if event == "BidDeadlineReached":
+        return Message(f"投标截止：{title}", "投标截止时间已到，等待开标"), {
+            "parties",
+            "interested",
+        }
+    if event == "TenderStatusChanged":
+        return Message(f"项目状态变更：{title}", f"当前状态：{payload['status']}"), {
+            "parties",
+            "interested",
+        }
+    return None
+
+
+def _recipients(session: Session, orgs: set[str]) -> list[Any]:
+    if not orgs:
+        return []
+    return list(
+        session.execute(
+            select(users.c.id, users.c.email).where(users.c.org_id.in_(sorted(orgs)), users.c.active)
+        )
+    )
+
+
+def dispatch_notifications(uow: SqlUnitOfWork, *, batch: int = 200) -> int:
+    """Create notifications for the next ``batch`` outbox events; returns how many."""
+    created = 0
+    with uow:
+        session = uow.session
+        cursor = session.execute(
+            select(outbox_cursors.c.position)
+            .where(outbox_cursors.c.consumer == CONSUMER)
+            .with_for_update()
+        ).scalar_one_or_none()
+        if cursor is None:
+            session.execute(insert(outbox_cursors).values(consumer=CONSUMER, position=0))
+            cursor = 0
+        events = session.execute(
+            select(outbox).where(outbox.c.seq > cursor).order_by(outbox.c.seq).limit(batch)
+        ).mappings().all()
+        for row in events:
+            created += _notify(session, row, uow.clock)
+        if events:
+            session.execute(
+                update(outbox_cursors)
+                .where(outbox_cursors.c.consumer == CONSUMER)
+                .values(position=events[-1]["seq"])
+            )
+        session.commit()
+    return created
+
+
+def _notify(session: Session, row: Any, clock: Clock) -> int:
+    if row["object_type"] != "tender":
+        return 0
+    audience = tender_audience(session, row["object_id"])
+    if audience is None:
+        return 0
+    decided = _message(row["event"], audience["title"], row["payload"])
+    if decided is None:
+        return 0
+    message, groups = decided
+    orgs: set[str] = set()
+    for group in groups:
+        if group == "asker":
+            orgs.add(row["payload"]["org_id"])
+        else:
+            orgs |= audience[group]
+    recipients = _recipients(session, orgs)
+    for user in recipients:
+        session.execute(
+            insert(notifications).values(
+                id=new_id(),
+                user_id=user.id,
+                outbox_seq=row["seq"],
+                subject=message.subject,
+                body=message.body,
+                link=f"/tenders/{row['object_id']}",
+                created_at=clock.now(),
+            )
+        )
+    return len(recipients)
+
+
+def send_pending_email(session_factory: Any, mailer: Mailer, clock: Clock, *, batch: int = 50) -> int:
+    """Mail notifications not yet mailed to users with an address; returns how many were sent."""
+    if not mailer.enabled:
+        return 0
+    sent = 0
+    with session_factory() as session:
+        pending = session.execute(
+            select(notifications.c.id, notifications.c.subject, notifications.c.body, users.c.email)
+            .join(users, users.c.id == notifications.c.user_id)
+            .where(
+                notifications.c.emailed_at.is_(None),
+                notifications.c.email_error.is_(None),
+                users.c.email.is_not(None),
+            )
+            .limit(batch)
+        ).all()
+        for item in pending:
+            values: dict[str, Any]
+            try:
+                mailer.send(item.email, item.subject, item.body)
+                values = {"emailed_at": clock.now()}
+                sent += 1
+            except OSError as exc:
+                values = {"email_error": f"{type(exc).__name__}: {exc}"[:500]}
+            session.execute(
+                update(notifications).where(notifications.c.id == item.id).values(**values)
+            )
+            session.commit()
+    return sent
+
+
+def notifications_for(session: Session, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(notifications)
+        .where(notifications.c.user_id == user_id)
+        .order_by(notifications.c.created_at.desc(), notifications.c.id.desc())
+        .limit(limit)
+    ).mappings()
+    return [dict(r) for r in rows]

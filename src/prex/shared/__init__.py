@@ -1,0 +1,1 @@
+"""Kernel shared by every context: clock, errors, events, ids, money, calendars."""

@@ -1,0 +1,190 @@
+"""Rule packs: the statutory rules of one transaction type and method, as data.
+
+A rule pack never contains code: it is parsed from TOML (``rulepacks/*.toml``) into a
+:class:`RulePack`, validated on load, and consulted by the tender aggregate. A province's
+variant is a new file, not a new package.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from prex.shared.calendar import DayUnit, HolidayCalendar
+from prex.shared.errors import InvalidInput, NotFound, RuleViolation
+
+# The periods a tender rule pack must define; each names the statutory rule it encodes.
+REQUIRED_PERIODS = (
+    "deadline.min-days",
+    "documents.min-download-days",
+    "clarification.min-days-before-deadline",
+    "objection.min-days-before-deadline",
+    "objection.answer-days",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A statutory period: ``amount`` days (calendar or working) and where the law says so."""
+
+    rule: str
+    amount: int
+    unit: DayUnit
+    text: str  # the rule in words, quoted in refusals
+    source: str  # the article, e.g. 招标投标法 第二十四条
+
+    def quote(self) -> str:
+        return f"{self.text} ({self.source})"
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """The rules for one transaction type and method."""
+
+    id: str
+    name: str
+    transaction_type: str  # engineering | procurement
+    method: str  # open | invited
+    periods: dict[str, Period]
+    calendar: HolidayCalendar
+    min_invitees: int = 0
+    min_invitees_source: str = ""
+
+    def period(self, rule: str) -> Period:
+        return self.periods[rule]
+
+    def require_at_least(self, rule: str, start: datetime, end: datetime, **context: Any) -> None:
+        """Refuse unless ``end`` lies at least the rule's period after ``start``."""
+        period = self.periods[rule]
+        earliest = self.calendar.add(start, period.amount, period.unit)
+        if end < earliest:
+            raise RuleViolation(
+                rule,
+                f"{period.quote()}: the earliest allowed is {earliest.isoformat()}, "
+                f"given {end.isoformat()}",
+                earliest=earliest.isoformat(),
+                **context,
+            )
+
+    def earliest(self, rule: str, start: datetime) -> datetime:
+        period = self.periods[rule]
+        return self.calendar.add(start, period.amount, period.unit)
+
+    def latest_before(self, rule: str, deadline: datetime) -> datetime:
+        """The last instant that lies the rule's period before ``deadline`` (calendar days)."""
+        period = self.periods[rule]
+        if period.unit is DayUnit.CALENDAR:
+            return deadline - timedelta(days=period.amount)
+        current = deadline
+        counted = 0
+        while counted < period.amount:
+            current -= timedelta(days=1)
+            if self.calendar.is_working_day(current.date()):
+                counted += 1
+        return current
+
+
+def parse_rule_pack(
+    data: dict[str, Any], *, origin: str, calendars: dict[str, dict[str, Any]] | None = None
+) -> RulePack:
+    """Build and validate a rule pack from its TOML data; errors name the file and the key."""
+
+    def fail(message: str) -> InvalidInput:
+        return InvalidInput(f"rule pack {origin}: {message}", field=origin)
+
+    try:
+        pack_id = str(data["id"])
+        periods_raw = data["periods"]
+    except KeyError as exc:
+        raise fail(f"missing key {exc.args[0]!r}") from exc
+    if data.get("transaction_type") not in ("engineering", "procurement"):
+        raise fail("transaction_type must be 'engineering' or 'procurement'")
+    if data.get("method") not in ("open", "invited"):
+        raise fail("method must be 'open' or 'invited'")
+    periods: dict[str, Period] = {}
+    for rule in REQUIRED_PERIODS:
+        raw = periods_raw.get(rule)
+        if not isinstance(raw, dict):
+            raise fail(f"period '{rule}' is missing")
+        amount = raw.get("amount")
+        if not isinstance(amount, int) or amount < 0:
+            raise fail(f"period '{rule}' needs a whole, non-negative 'amount'")
+        try:
+            unit = DayUnit(raw.get("unit", "days"))
+        except ValueError as exc:
+            raise fail(f"period '{rule}' has unit {raw.get('unit')!r}") from exc
+        if not raw.get("text") or not raw.get("source"):
+            raise fail(f"period '{rule}' must quote its 'text' and 'source'")
+        periods[rule] = Period(rule, amount, unit, str(raw["text"]), str(raw["source"]))
+    calendar_raw = data.get("calendar", {})
+    if isinstance(calendar_raw, str):
+        if calendars is None or calendar_raw not in calendars:
+            raise fail(f"calendar file '{calendar_raw}' not found")
+        calendar_raw = calendars[calendar_raw]
+    try:
+        calendar = HolidayCalendar(
+            holidays=frozenset(date.fromisoformat(d) for d in calendar_raw.get("holidays", [])),
+            workdays=frozenset(date.fromisoformat(d) for d in calendar_raw.get("workdays", [])),
+        )
+    except (TypeError, ValueError) as exc:
+        raise fail(f"calendar dates must be YYYY-MM-DD: {exc}") from exc
+    invited = data.get("invitees", {})
+    return RulePack(
+        id=pack_id,
+        name=str(data.get("name", pack_id)),
+        transaction_type=str(data["transaction_type"]),
+        method=str(data["method"]),
+        periods=periods,
+        calendar=calendar,
+        min_invitees=int(invited.get("minimum", 0)),
+        min_invitees_source=str(invited.get("source", "")),
+    )
+
+
+class RulePackRegistry:
+    """The rule packs shipped in ``prex/tenders/rulepacks``, keyed by id."""
+
+    def __init__(self, packs: dict[str, RulePack]) -> None:
+        self._packs = packs
+
+    @classmethod
+    def bundled(cls) -> RulePackRegistry:
+        packs: dict[str, RulePack] = {}
+        folder = resources.files("prex.tenders") / "rulepacks"
+        entries = sorted(
+            (e for e in folder.iterdir() if e.name.endswith(".toml")), key=lambda e: e.name
+        )
+        calendars = {
+            e.name: tomllib.loads(e.read_text("utf-8"))
+            for e in entries
+            if e.name.startswith("calendar-")
+        }
+        for entry in entries:
+            if entry.name.startswith("calendar-"):
+                continue
+            data = tomllib.loads(entry.read_text("utf-8"))
+            pack = parse_rule_pack(data, origin=entry.name, calendars=calendars)
+            packs[pack.id] = pack
+        return cls(packs)
+
+    def get(self, pack_id: str) -> RulePack:
+        try:
+            return self._packs[pack_id]
+        except KeyError:
+            raise NotFound(f"no rule pack '{pack_id}'", rule_pack=pack_id) from None
+
+    def all(self) -> list[RulePack]:
+        return list(self._packs.values())
+
+    def for_method(self, transaction_type: str, method: str) -> RulePack:
+        for pack in self._packs.values():
+            if pack.transaction_type == transaction_type and pack.method == method:
+                return pack
+        raise NotFound(
+            f"no rule pack for {transaction_type} / {method}",
+            transaction_type=transaction_type,
+            method=method,
+        )

@@ -1,0 +1,1 @@
+"""The web layer: the JSON API under /api/v1 and the server-rendered portal."""

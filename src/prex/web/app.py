@@ -1,0 +1,40 @@
+"""``create_app(services)``: the FastAPI application (API under /api/v1, portal pages, static)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from prex import __version__
+from prex.bootstrap import Services
+from prex.web import errors
+from prex.web.api import identity as identity_api
+from prex.web.api import system as system_api
+from prex.web.api import tenders as tenders_api
+from prex.web.pages import routes as pages
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(
+        title="prex",
+        version=__version__,
+        summary="Public resource exchange platform (公共资源交易平台) API",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    errors.install(app)
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(system_api.router)
+    api.include_router(identity_api.router)
+    api.include_router(tenders_api.router)
+    app.include_router(api)
+    app.include_router(pages.router)
+    static = resources.files("prex.web") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app

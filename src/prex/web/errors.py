@@ -1,0 +1,104 @@
+"""One place that turns errors into RFC 9457 problem documents (API) or error pages (web).
+
+Every domain error class has a stable ``slug``; the problem's ``type`` is ``/problems/<slug>``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from prex.shared.errors import DomainError
+from prex.shared.events import to_jsonable
+
+log = logging.getLogger("prex.web")
+PROBLEM = "application/problem+json"
+
+_HTTP_SLUGS = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "too-large",
+    415: "unsupported-media-type",
+    422: "invalid-input",
+}
+
+
+def problem(
+    request: Request, status: int, slug: str, title: str, detail: str, **extra: Any
+) -> Response:
+    if not request.url.path.startswith("/api/"):
+        from prex.web.pages.render import render_error
+
+        return render_error(request, status, title, detail)
+    body = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **{k: to_jsonable(v) for k, v in extra.items() if v is not None},
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    extra = dict(exc.context)
+    return problem(
+        request, exc.status, exc.slug, type(exc).__name__, exc.message, **extra
+    )
+
+
+def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "loc": [str(p) for p in err.get("loc", ())],
+            "msg": str(err.get("msg", "")),
+            "type": str(err.get("type", "")),
+        }
+        for err in exc.errors()
+    ]
+    if any(e["type"] == "json_invalid" for e in errors):
+        return problem(
+            request, 400, "malformed-json", "Malformed JSON",
+            "the request body is not valid JSON", errors=errors,
+        )
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(p for p in first["loc"] if p not in ("body", "query", "path"))
+    return problem(
+        request, 422, "invalid-input", "Invalid input",
+        f"{where}: {first['msg']}" if where else str(first["msg"]), errors=errors,
+    )
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = _HTTP_SLUGS.get(exc.status_code, "http-error")
+    response = problem(request, exc.status_code, slug, slug.replace("-", " ").capitalize(),
+                       str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(request, 500, "internal-error", "Internal error",
+                   "an unexpected error occurred; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

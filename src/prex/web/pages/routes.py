@@ -1,0 +1,101 @@
+"""Portal pages: the public announcement list and tender detail.
+
+The workbench (sign-in, creating and running tenders) lives in ``pages/workbench.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from prex.identity.orm import centres
+from prex.identity.policy import Action
+from prex.shared.errors import InvalidInput
+from prex.tenders import service
+from prex.tenders.model import TenderStatus, TransactionType
+from prex.tenders.queries import TenderFilter, list_public_tenders
+from prex.web.api.tenders import view_for
+from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
+from prex.web.pages.render import CHINA, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def regions(services: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    with services.read_session() as session:
+        rows = [dict(r) for r in session.execute(
+            select(centres.c.name, centres.c.division_code).order_by(centres.c.division_code)
+        ).mappings()]
+    return rows, {r["division_code"]: r["name"] for r in rows}
+
+
+def _day(value: str | None, end: bool) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"'{value}' is not a date (YYYY-MM-DD)", field="date") from exc
+    return datetime.combine(day, time.max if end else time.min, tzinfo=CHINA)
+
+
+def _enum(kind: Any, value: str | None, field: str) -> Any:
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError as exc:
+        raise InvalidInput(f"'{value}' is not a valid {field}", field=field) from exc
+
+
+@router.get("/", response_class=HTMLResponse, openapi_extra=acts(Action.PUBLIC_READ))
+def portal(request: Request, services: ServicesDep, actor: ActorDep) -> HTMLResponse:
+    """The public list of announcements, with search and filters (a plain GET form)."""
+    params = request.query_params
+    filters = {
+        k: params.get(k) or None
+        for k in ("q", "transaction_type", "region", "status", "published_from", "published_to")
+    }
+    centre_rows, names = regions(services)
+    items: list[dict[str, Any]] = []
+    next_url = None
+    error = None
+    try:
+        flt = TenderFilter(
+            transaction_type=_enum(TransactionType, filters["transaction_type"],
+                                   "transaction type"),
+            region=filters["region"],
+            status=_enum(TenderStatus, filters["status"], "status"),
+            published_from=_day(filters["published_from"], end=False),
+            published_to=_day(filters["published_to"], end=True),
+            text=(filters["q"] or "").strip()[:100] or None,
+            sandbox=params.get("sandbox") == "1",
+        )
+        with services.read_session() as session:
+            page = list_public_tenders(session, flt, limit=20, cursor=params.get("cursor"))
+        items = page.items
+        if page.next_cursor:
+            query = {k: v for k, v in filters.items() if v}
+            query["cursor"] = page.next_cursor
+            next_url = "/?" + urlencode(query)
+    except InvalidInput as exc:
+        error = exc.message
+    return render(request, "portal_list.html", status_code=422 if error else 200, items=items,
+                  filters=filters, centres=centre_rows, regions=names, next_url=next_url,
+                  error=error)
+
+
+@router.get("/tenders/{tender_id}", response_class=HTMLResponse,
+            openapi_extra=acts(Action.PUBLIC_READ))
+def tender_page(
+    request: Request, tender_id: str, uow: UowDep, services: ServicesDep, actor: ActorDep
+) -> HTMLResponse:
+    """A tender's public page: facts, sections, announcements, documents with SHA-256, Q&A."""
+    tender = view_for(service.get_tender_for(uow, tender_id), actor)
+    _, names = regions(services)
+    return render(request, "tender_detail.html", tender=tender, regions=names)

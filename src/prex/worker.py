@@ -1,0 +1,49 @@
+"""``prex worker``: timed transitions and outbox consumers, in a loop.
+
+Each pass is idempotent and safe beside other workers: transitions re-check under a row lock,
+and outbox consumers move their cursor in the same transaction as their output.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from prex.bootstrap import Services
+from prex.identity.policy import SYSTEM
+from prex.notifications.service import dispatch_notifications, send_pending_email
+from prex.tenders.service import run_due_transitions
+
+log = logging.getLogger("prex.worker")
+
+
+@dataclass(frozen=True)
+class PassResult:
+    transitions: int
+    notifications: int
+    emails: int
+
+
+def run_once(services: Services) -> PassResult:
+    transitions = run_due_transitions(services.uow, services.clock)
+    notified = dispatch_notifications(services.uow(SYSTEM))
+    emails = send_pending_email(services.writer_session, services.mailer, services.clock)
+    return PassResult(transitions, notified, emails)
+
+
+def run_forever(services: Services, stop: threading.Event, interval: float | None = None) -> None:
+    wait = interval if interval is not None else services.settings.worker_interval_seconds
+    while not stop.is_set():
+        try:
+            result = run_once(services)
+            if result.transitions or result.notifications or result.emails:
+                log.info(
+                    "worker pass: %d transitions, %d notifications, %d e-mails",
+                    result.transitions,
+                    result.notifications,
+                    result.emails,
+                )
+        except Exception:  # keep the loop alive; the next pass retries
+            log.exception("worker pass failed")
+        stop.wait(wait)

@@ -1,0 +1,114 @@
+"""Fixtures shared by every tier.
+
+Integration and end-to-end tests run against a real database: SQLite always, and PostgreSQL
+as well when ``PREX_TEST_DATABASE_URL`` is set (CI sets it). The ``backend`` fixture is
+parametrised over what is available, so a test that asks for ``services`` runs once per backend.
+
+Each test gets a clean database: SQLite copies a file migrated once per session; PostgreSQL
+truncates every table of a per-worker database migrated once per session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from prex.bootstrap import Services, bootstrap
+from prex.config import Settings, get_settings
+from prex.db.all_tables import metadata
+from prex.db.engine import normalise_url
+from prex.db.migrate import upgrade
+from prex.shared.clock import FixedClock
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("PREX_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+# A Monday morning in Beijing (01:00 UTC), far from any holiday in the bundled calendar.
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "prex.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A database of this xdist worker's own, migrated once."""
+    assert PG_URL is not None
+    base = make_url(normalise_url(PG_URL))
+    name = f"prex_test_{_worker()}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"),
+                     {"h": "0" * 64})
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "data" / "prex.db"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(template, target)
+        return f"sqlite:///{target}"
+    url = str(request.getfixturevalue("pg_database"))
+    _truncate(url)
+    return url
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return get_settings(
+        environment="test",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        max_document_bytes=1024 * 1024,
+    )
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
+    svc = bootstrap(settings, clock=clock)
+    yield svc
+    svc.close()
