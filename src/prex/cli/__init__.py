@@ -1,0 +1,1 @@
+"""The ``prex`` command line (Typer): one module per context."""

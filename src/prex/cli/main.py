@@ -1,0 +1,23 @@
+"""``prex``: every command. Exit codes: 0 success, 1 rejected input (one line on stderr),
+2 usage error."""
+
+from __future__ import annotations
+
+import typer
+
+from prex.cli import audit, db, run, tenders
+
+app = typer.Typer(
+    help="prex — public resource exchange platform (公共资源交易平台).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(audit.app, name="audit")
+app.add_typer(tenders.app, name="tenders")
+app.command()(run.serve)
+app.command()(run.worker)
+app.command()(run.demo)
+
+if __name__ == "__main__":
+    app()

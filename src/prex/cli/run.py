@@ -1,0 +1,114 @@
+"""``prex serve``, ``prex worker`` and ``prex demo``: the long-running processes."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+from types import FrameType
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from prex.bootstrap import bootstrap
+from prex.cli.common import console, rejecting
+from prex.config import get_settings
+from prex.db.migrate import upgrade
+from prex.demo import DEMO_PASSWORD, USERS, already_seeded, seed_demo
+from prex.shared.clock import FixedClock
+from prex.worker import run_forever, run_once
+
+HOST = typer.Option("127.0.0.1", "--host", help="address to listen on")
+PORT = typer.Option(8000, "--port", help="port to listen on")
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+
+@rejecting
+def serve(
+    host: str = HOST,
+    port: int = PORT,
+    workers: int = typer.Option(1, "--workers", min=1, help="server processes"),
+) -> None:
+    """Serve the portal and the API (no worker; run `prex worker` beside it)."""
+    _logging()
+    get_settings()  # refuse bad settings before forking
+    uvicorn.run(
+        "prex.web.asgi:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="info",
+    )
+
+
+@rejecting
+def worker(once: bool = typer.Option(False, "--once", help="one pass, then exit")) -> None:
+    """Execute due timed transitions and deliver notifications, in a loop."""
+    _logging()
+    services = bootstrap(get_settings())
+    try:
+        if once:
+            result = run_once(services)
+            console.print(
+                f"{result.transitions} transitions, {result.notifications} notifications, "
+                f"{result.emails} e-mails"
+            )
+            return
+        stop = threading.Event()
+
+        def _stop(_signum: int, _frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        run_forever(services, stop)
+    finally:
+        services.close()
+
+
+@rejecting
+def demo(host: str = HOST, port: int = PORT) -> None:
+    """Migrate, seed the demo province (once), and start the web server and the worker."""
+    _logging()
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    seeding = bootstrap(settings, clock=FixedClock(datetime.now(UTC)))
+    try:
+        if already_seeded(seeding):
+            console.print(f"demo data already in {settings.data_dir} (delete it to reseed)")
+        else:
+            with console.status("seeding the demo province…"):
+                seed_demo(seeding, now=datetime.now(UTC))
+    finally:
+        seeding.close()
+    services = bootstrap(settings)
+    stop = threading.Event()
+    worker_thread = threading.Thread(
+        target=run_forever, args=(services, stop), name="prex-worker", daemon=True
+    )
+    worker_thread.start()
+    table = Table(title=f"prex demo · http://{host}:{port}  (password for every user: "
+                  f"{DEMO_PASSWORD})")
+    table.add_column("user")
+    table.add_column("role")
+    table.add_column("who")
+    for username, display, role, _org in USERS:
+        table.add_row(username, role.value, display)
+    console.print(table)
+    from prex.web.app import create_app
+
+    try:
+        uvicorn.run(create_app(services), host=host, port=port, access_log=False,
+                    log_level="info")
+    finally:
+        stop.set()
+        worker_thread.join(timeout=10)
+        services.close()

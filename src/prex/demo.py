@@ -1,0 +1,322 @@
+"""The demo province that ``prex demo`` (and so ``make run``) seeds.
+
+Everything goes through the same services as real use, so the audit chain, the outbox and the
+notifications of the demo are real too. The seed runs on a clock set back in time and moved
+forward step by step, so that tenders sit in every status with believable dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from prex.bootstrap import Services
+from prex.identity import service as identity
+from prex.identity.orm import centres
+from prex.identity.policy import Actor, Role
+from prex.identity.uscc import make_uscc
+from prex.shared.clock import Clock, FixedClock
+from prex.tenders import service as tenders
+from prex.tenders.model import (
+    AmendmentKind,
+    DocumentKind,
+    EnquiryKind,
+    EvaluationMethod,
+    TenderStatus,
+    TransactionType,
+)
+
+DEMO_PASSWORD = "prex-demo-2026"
+SEED_ACTOR = Actor(user_id="demo-seed", label="demo seed", roles=frozenset({Role.ADMIN}),
+                   address="127.0.0.1")
+
+PROVINCE = ("浙江省公共资源交易中心", "330000", "PREX330000")
+CITIES = [
+    ("杭州市公共资源交易中心", "330100", "PREX330100"),
+    ("宁波市公共资源交易中心", "330200", "PREX330200"),
+    ("温州市公共资源交易中心", "330300", "PREX330300"),
+]
+
+# (username, display name, role, organisation key)
+USERS = [
+    ("admin", "平台管理员", Role.ADMIN, None),
+    ("operator", "杭州中心 值班员", Role.OPERATOR, "centre_hz"),
+    ("supervisor", "杭州市住建局 监督员", Role.SUPERVISOR, "supervisor_hz"),
+    ("tenderer", "杭州城建集团 项目部", Role.TENDERER, "tenderer_hz"),
+    ("purchaser", "宁波市第二医院 采购办", Role.TENDERER, "purchaser_nb"),
+    ("agency", "浙江正信招标代理 经办人", Role.AGENCY, "agency"),
+    ("bidder1", "之江建设 投标专员", Role.BIDDER, "bidder1"),
+    ("bidder2", "钱塘路桥 投标专员", Role.BIDDER, "bidder2"),
+    ("bidder3", "瓯江建工 投标专员", Role.BIDDER, "bidder3"),
+    ("bidder4", "甬信医疗设备 投标专员", Role.BIDDER, "bidder4"),
+    ("expert", "评标专家 张工", Role.EXPERT, "expert_employer"),
+]
+
+# (key, name, division, kinds, organisation-code serial)
+ORGANISATIONS = [
+    ("centre_hz", "杭州市公共资源交易中心", "330100", ["centre"], "MB0A1C2D3"),
+    ("supervisor_hz", "杭州市住房和城乡建设局", "330100", ["supervisor"], "MB0B2C3D4"),
+    ("tenderer_hz", "杭州城市建设投资集团有限公司", "330100", ["tenderer"], "MA2H0K1L5"),
+    ("purchaser_nb", "宁波市第二医院", "330200", ["tenderer"], "MB1N2P3Q6"),
+    ("tenderer_wz", "温州市交通投资集团有限公司", "330300", ["tenderer"], "MA3W4X5Y7"),
+    ("agency", "浙江正信工程招标代理有限公司", "330100", ["agency"], "MA4A5B6C8"),
+    ("bidder1", "浙江之江建设工程有限公司", "330100", ["bidder"], "MA5D6E7F9"),
+    ("bidder2", "杭州钱塘路桥建设有限公司", "330100", ["bidder"], "MA6G7H8J0"),
+    ("bidder3", "温州瓯江建工集团有限公司", "330300", ["bidder"], "MA7K8L9M1"),
+    ("bidder4", "宁波甬信医疗设备有限公司", "330200", ["bidder"], "MA8N9P0Q2"),
+    ("expert_employer", "浙江省建筑设计研究院", "330100", ["expert_employer"], "MA9R0T1U3"),
+]
+
+
+@dataclass
+class DemoSeed:
+    """Ids of what was seeded, for the printed summary and for tests."""
+
+    centre_ids: dict[str, str] = field(default_factory=dict)
+    org_ids: dict[str, str] = field(default_factory=dict)
+    user_ids: dict[str, str] = field(default_factory=dict)
+    tenders: dict[str, str] = field(default_factory=dict)  # label → tender id
+
+
+def already_seeded(services: Services) -> bool:
+    with services.read_session() as session:
+        return bool(session.execute(select(func.count()).select_from(centres)).scalar())
+
+
+def _actor(services: Services, username: str, clock: Clock) -> Actor:
+    """Sign in as a demo user (a real session, as the web would)."""
+    credential = identity.sign_in(
+        services.uow(Actor(address="127.0.0.1")), username=username, password=DEMO_PASSWORD,
+        kind="token", lifetime=timedelta(days=1), label="demo seed",
+    )
+    with services.read_session() as session:
+        return identity.actor_for_secret(session, credential.secret, clock.now(), "127.0.0.1")
+
+
+def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
+    """Seed the province. ``services.clock`` must be a :class:`FixedClock` (moved here)."""
+    clock = services.clock
+    if not isinstance(clock, FixedClock):
+        raise TypeError("the demo seed moves time: give it services with a FixedClock")
+    seed = DemoSeed()
+    clock.set(now - timedelta(days=120))
+    uow = services.uow
+    province_id = identity.create_centre(
+        uow(SEED_ACTOR), name=PROVINCE[0], division_code=PROVINCE[1], parent_id=None,
+        platform_code=PROVINCE[2],
+    )
+    seed.centre_ids[PROVINCE[1]] = province_id
+    for name, code, platform in CITIES:
+        seed.centre_ids[code] = identity.create_centre(
+            uow(SEED_ACTOR), name=name, division_code=code, parent_id=province_id,
+            platform_code=platform,
+        )
+    for key, name, division, kinds, org_code in ORGANISATIONS:
+        registration = "12" if key in ("centre_hz", "supervisor_hz", "purchaser_nb") else "91"
+        seed.org_ids[key] = identity.register_organisation(
+            uow(SEED_ACTOR), uscc=make_uscc(f"{registration}{division}{org_code}"), name=name,
+            centre_id=seed.centre_ids["330100" if division == "330100" else division],
+            kinds=kinds, contact_email=f"{key}@example.com",
+        )
+    for username, display, role, org_key in USERS:
+        seed.user_ids[username] = identity.create_user(
+            uow(SEED_ACTOR), username=username, password=DEMO_PASSWORD, display_name=display,
+            roles=[role.value], org_id=seed.org_ids[org_key] if org_key else None,
+            centre_id=seed.centre_ids["330100"], email=f"{username}@example.com",
+        )
+    _seed_tenders(services, clock, seed, now)
+    clock.set(now)
+    return seed
+
+
+def _doc(name: str, text: str) -> tenders.Upload:
+    return tenders.Upload(name, "text/plain", [text.encode("utf-8")])
+
+
+def _new_tender(
+    services: Services, clock: FixedClock, actor: Actor, seed: DemoSeed, *, label: str,
+    title: str, tenderer: str, region: str, ttype: TransactionType, method: str = "open",
+    sections: list[dict[str, Any]], deadline_days: int = 25, sandbox: bool = False,
+    invitees: tuple[str, ...] = (), publish: bool = True,
+) -> str:
+    budget = sum((s["budget"] for s in sections), Decimal("0"))
+    project = tenders.register_project(
+        services.uow(actor),
+        tenders.RegisterProject(
+            name=title.replace("招标", "").replace("采购", "") + "项目",
+            transaction_type=ttype, region_code=region, tenderer_org_id=seed.org_ids[tenderer],
+            agency_org_id=seed.org_ids["agency"], budget=budget, funding_source="财政资金",
+            approval_ref="浙发改投资〔2026〕12号", sandbox=sandbox,
+        ),
+    )
+    now = clock.now()
+    tender = tenders.create_tender(
+        services.uow(actor), services.rule_packs,
+        tenders.CreateTender(
+            project_id=project.id, method=method, title=title,
+            description=(
+                f"{title}已具备招标条件，现进行{'邀请' if method == 'invited' else '公开'}招标，"
+                "欢迎符合条件的潜在投标人参加投标。投标人须通过本平台获取招标文件并在线递交电子投标文件。"
+            ),
+            qualification="具有独立法人资格；近三年无重大违法记录；具备相应资质和类似业绩。",
+            evaluation_method=(
+                EvaluationMethod.COMPREHENSIVE if ttype is TransactionType.PROCUREMENT
+                else EvaluationMethod.LOWEST_PRICE
+            ),
+            bid_deadline=now + timedelta(days=deadline_days),
+            documents_until=now + timedelta(days=12),
+            sections=sections, opening_place=f"{region} 交易中心 第2开标室（不见面开标）",
+            invitee_org_ids=tuple(seed.org_ids[k] for k in invitees),
+        ),
+        sandbox_acceleration=services.settings.sandbox_acceleration,
+    )
+    document = tenders.store_upload(
+        services.blobs,
+        _doc(f"{title}-招标文件.txt", f"{title}\n招标文件（示例）\n第一章 招标公告\n第二章 投标人须知\n"),
+        DocumentKind.TENDER_DOCUMENTS, services.settings.max_document_bytes, now,
+    )
+    tenders.attach_document(services.uow(actor), tender.id, document)
+    if publish:
+        tenders.publish_tender(services.uow(actor), services.rule_packs, tender.id)
+    seed.tenders[label] = tender.id
+    return tender.id
+
+
+def _sections(*pairs: tuple[str, str]) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "budget": Decimal(amount), "ceiling_price": Decimal(amount) * Decimal("0.96"),
+         "qualification": "", "duration_days": 365}
+        for name, amount in pairs
+    ]
+
+
+def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: datetime) -> None:
+    agency = _actor(services, "agency", clock)
+    bidders = {b: _actor(services, b, clock) for b in ("bidder1", "bidder2", "bidder3")}
+    system = Actor(user_id="system", label="system", address="127.0.0.1")
+
+    def walk(tender_id: str, *steps: tuple[TenderStatus, str, int]) -> None:
+        for status, note, days in steps:
+            clock.advance(timedelta(days=days))
+            tenders.advance_tender(services.uow(system), tender_id, status, note)
+
+    def reach_deadline() -> None:
+        tenders.run_due_transitions(services.uow, clock)
+
+    # A completed engineering tender (about four months ago).
+    clock.set(now - timedelta(days=110))
+    done = _new_tender(services, clock, agency, seed, label="complete",
+                       title="杭州市西湖区文教路道路提升改造工程施工招标", tenderer="tenderer_hz",
+                       region="330106", ttype=TransactionType.ENGINEERING,
+                       sections=_sections(("施工标段", "18600000.00")))
+    # A failed one and an awarded one from the same weeks.
+    failed = _new_tender(services, clock, agency, seed, label="failed",
+                         title="温州市瓯海区中小学智慧校园设备采购招标", tenderer="tenderer_wz",
+                         region="330304", ttype=TransactionType.PROCUREMENT,
+                         sections=_sections(("一包 交互式显示设备", "2350000.00")))
+    clock.advance(timedelta(days=10))
+    awarded = _new_tender(services, clock, agency, seed, label="awarded",
+                          title="宁波市第二医院医学影像设备采购项目招标", tenderer="purchaser_nb",
+                          region="330203", ttype=TransactionType.PROCUREMENT,
+                          sections=_sections(("一包 CT 设备", "8800000.00"),
+                                             ("二包 DR 设备", "1650000.00")))
+    clock.advance(timedelta(days=26))
+    reach_deadline()
+    walk(done, (TenderStatus.EVALUATION, "开标完成，5家投标人", 0),
+         (TenderStatus.PUBLICITY, "第一中标候选人：浙江之江建设工程有限公司", 2),
+         (TenderStatus.AWARDED, "中标人：浙江之江建设工程有限公司", 4),
+         (TenderStatus.COMPLETE, "合同已签订", 12))
+    clock.set(now - timedelta(days=74))
+    walk(failed, (TenderStatus.FAILED, "递交投标文件的投标人少于3个，依法流标", 0))
+    walk(awarded, (TenderStatus.EVALUATION, "开标完成，4家投标人", 0),
+         (TenderStatus.PUBLICITY, "第一中标候选人：宁波甬信医疗设备有限公司", 3),
+         (TenderStatus.AWARDED, "中标人：宁波甬信医疗设备有限公司", 4))
+
+    # In publicity and in evaluation: published about six weeks ago.
+    clock.set(now - timedelta(days=40))
+    publicity = _new_tender(services, clock, agency, seed, label="publicity",
+                            title="杭州地铁三期配套公交首末站建设工程施工招标",
+                            tenderer="tenderer_hz", region="330100",
+                            ttype=TransactionType.ENGINEERING,
+                            sections=_sections(("一标段", "9600000.00"), ("二标段", "7200000.00")))
+    clock.advance(timedelta(days=2))
+    evaluation = _new_tender(services, clock, agency, seed, label="evaluation",
+                             title="宁波市鄞州区社区卫生服务中心信息化建设采购招标",
+                             tenderer="purchaser_nb", region="330212",
+                             ttype=TransactionType.PROCUREMENT,
+                             sections=_sections(("一包 系统集成", "3200000.00")))
+    clock.set(now - timedelta(days=12))
+    reach_deadline()
+    walk(publicity, (TenderStatus.EVALUATION, "开标完成，6家投标人", 0),
+         (TenderStatus.PUBLICITY, "第一中标候选人：杭州钱塘路桥建设有限公司", 3))
+    walk(evaluation, (TenderStatus.EVALUATION, "开标完成，5家投标人，专家评审中", 1))
+
+    # Awaiting opening: its deadline passed yesterday.
+    clock.set(now - timedelta(days=26))
+    _new_tender(services, clock, agency, seed, label="opening",
+                title="温州市鹿城区老旧小区改造（二期）工程监理招标", tenderer="tenderer_wz",
+                region="330302", ttype=TransactionType.ENGINEERING,
+                sections=_sections(("监理标段", "1280000.00")))
+    clock.set(now - timedelta(hours=20))
+    reach_deadline()
+
+    # Open for bids, with Q&A, a clarification and an invited tender.
+    clock.set(now - timedelta(days=9))
+    open1 = _new_tender(services, clock, agency, seed, label="published",
+                        title="杭州市第一中学体育馆改造工程施工招标", tenderer="tenderer_hz",
+                        region="330102", ttype=TransactionType.ENGINEERING, deadline_days=30,
+                        sections=_sections(("施工一标段", "12500000.00")))
+    clock.advance(timedelta(days=1))
+    for name, bidder in bidders.items():
+        tenders.obtain_documents(services.uow(bidder), open1)
+        if name == "bidder1":
+            enquiry = tenders.ask_question(
+                services.uow(bidder), services.rule_packs, open1, EnquiryKind.QUESTION,
+                "招标文件第三章工程量清单中钢结构部分的计量单位是否为吨？",
+            )
+            clock.advance(timedelta(hours=20))
+            tenders.answer_question(services.uow(agency), open1, enquiry,
+                                    "是，钢结构以吨计量，详见澄清文件。", publish=True)
+    clock.advance(timedelta(days=1))
+    tenders.issue_amendment(
+        services.uow(agency), services.rule_packs,
+        tenders.IssueAmendment(open1, AmendmentKind.CLARIFICATION,
+                               "关于钢结构计量单位及投标保证金缴纳方式的澄清。", affects_bids=True),
+    )
+    clock.set(now - timedelta(days=3))
+    _new_tender(services, clock, agency, seed, label="published_procurement",
+                title="宁波市第二医院后勤社会化服务采购项目招标", tenderer="purchaser_nb",
+                region="330203", ttype=TransactionType.PROCUREMENT, deadline_days=22,
+                sections=_sections(("一包 保洁服务", "1860000.00"), ("二包 安保服务", "1420000.00")))
+    _new_tender(services, clock, agency, seed, label="invited",
+                title="温州市瓯江大桥健康监测系统维护邀请招标", tenderer="tenderer_wz",
+                region="330300", ttype=TransactionType.ENGINEERING, method="invited",
+                deadline_days=21, invitees=("bidder1", "bidder2", "bidder3"),
+                sections=_sections(("维护标段", "680000.00")))
+
+    # Cancelled after publication; a draft in preparation.
+    clock.set(now - timedelta(days=6))
+    cancelled = _new_tender(services, clock, agency, seed, label="cancelled",
+                            title="杭州市拱墅区文化馆灯光音响设备采购招标", tenderer="tenderer_hz",
+                            region="330105", ttype=TransactionType.PROCUREMENT,
+                            sections=_sections(("一包", "960000.00")))
+    clock.advance(timedelta(days=2))
+    tenders.cancel_tender(services.uow(agency), cancelled,
+                          "因采购需求发生重大变化，经采购人申请终止本次招标。")
+    clock.set(now - timedelta(hours=2))
+    _new_tender(services, clock, agency, seed, label="draft",
+                title="杭州市滨江区智慧停车系统建设工程招标（草稿）", tenderer="tenderer_hz",
+                region="330108", ttype=TransactionType.ENGINEERING,
+                sections=_sections(("一标段", "4300000.00")), publish=False)
+
+    # A sandbox (training) tender on the accelerated clock: its 20-day period passes in about
+    # 20 real minutes while the demo runs, and the worker moves it to opening.
+    clock.set(now)
+    _new_tender(services, clock, agency, seed, label="sandbox",
+                title="【培训】模拟工程施工招标（加速时钟）", tenderer="tenderer_hz",
+                region="330100", ttype=TransactionType.ENGINEERING, deadline_days=21,
+                sandbox=True, sections=_sections(("培训标段", "1000000.00")))
