@@ -1,42 +1,83 @@
-"""Human labels (English message ids, translated in templates) for the domain's codes."""
+"""Human labels (English message ids, translated in templates) for the domain's codes.
+
+Every label is wrapped in :func:`~prex.web.i18n.N_` so that ``pybabel extract -k N_`` finds it;
+templates translate it with ``_(label(labels.STATUS, tender.status))``.
+"""
 
 from __future__ import annotations
 
+from prex.web.i18n import N_
+
 STATUS = {
-    "draft": "Draft",
-    "published": "Open for bids",
-    "opening": "Awaiting opening",
-    "evaluation": "Under evaluation",
-    "publicity": "Candidates published",
-    "awarded": "Awarded",
-    "complete": "Complete",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
+    "draft": N_("Draft"),
+    "published": N_("Open for bids"),
+    "opening": N_("Awaiting opening"),
+    "evaluation": N_("Under evaluation"),
+    "publicity": N_("Candidates published"),
+    "awarded": N_("Awarded"),
+    "complete": N_("Complete"),
+    "failed": N_("Failed"),
+    "cancelled": N_("Cancelled"),
 }
 TRANSACTION_TYPE = {
-    "engineering": "Engineering construction",
-    "procurement": "Government procurement",
+    "engineering": N_("Engineering construction"),
+    "procurement": N_("Government procurement"),
 }
-METHOD = {"open": "Open tender", "invited": "Invited tender"}
+METHOD = {"open": N_("Open tender"), "invited": N_("Invited tender")}
 EVALUATION_METHOD = {
-    "comprehensive_scoring": "Comprehensive scoring",
-    "lowest_evaluated_price": "Lowest evaluated price",
+    "comprehensive_scoring": N_("Comprehensive scoring"),
+    "lowest_evaluated_price": N_("Lowest evaluated price"),
 }
 DOCUMENT_KIND = {
-    "tender_documents": "Tender documents",
-    "drawings": "Drawings and bills of quantities",
-    "clarification": "Clarification documents",
-    "other": "Other",
+    "tender_documents": N_("Tender documents"),
+    "drawings": N_("Drawings and bills of quantities"),
+    "clarification": N_("Clarification documents"),
+    "other": N_("Other"),
 }
 ANNOUNCEMENT_KIND = {
-    "tender": "Tender announcement",
-    "amendment": "Amendment notice",
-    "cancellation": "Cancellation notice",
-    "failure": "Failure notice",
-    "result": "Result notice",
+    "tender": N_("Tender announcement"),
+    "amendment": N_("Amendment notice"),
+    "cancellation": N_("Cancellation notice"),
+    "failure": N_("Failure notice"),
+    "result": N_("Result notice"),
 }
-ENQUIRY_KIND = {"question": "Question", "objection": "Objection"}
-AMENDMENT_KIND = {"clarification": "Clarification", "amendment": "Amendment"}
+ENQUIRY_KIND = {"question": N_("Question"), "objection": N_("Objection")}
+AMENDMENT_KIND = {"clarification": N_("Clarification"), "amendment": N_("Amendment")}
+ROLE = {
+    "admin": N_("Platform administrator"),
+    "operator": N_("Centre operator"),
+    "tenderer": N_("Tenderer"),
+    "agency": N_("Tender agency"),
+    "bidder": N_("Bidder"),
+    "expert": N_("Evaluation expert"),
+    "supervisor": N_("Supervisor"),
+}
+# Headings of refusals shown on pages, by the domain error's slug (see prex.shared.errors).
+PROBLEM = {
+    "rule-violation": N_("Refused by a statutory rule"),
+    "invalid-input": N_("Please check your input"),
+    "tender-incomplete": N_("The tender is not complete yet"),
+    "too-large": N_("The file is too large"),
+    "forbidden": N_("You may not do this"),
+    "not-found": N_("Not found"),
+    "unauthenticated": N_("Please sign in"),
+    "conflict": N_("This cannot be done now"),
+    "invalid-transition": N_("Not possible in the tender's current status"),
+    "tender-not-editable": N_("The tender can no longer be edited"),
+}
+# Confirmations shown after a form succeeded (``?done=<key>`` on the page redirected to).
+DONE = {
+    "created": N_("The draft tender has been created. Upload the tender documents, then publish."),
+    "edited": N_("The draft has been saved."),
+    "uploaded": N_("The document has been uploaded."),
+    "published": N_("The tender has been published and is open for bids."),
+    "amended": N_("The clarification or amendment has been issued and announced."),
+    "cancelled": N_("The tender has been cancelled."),
+    "answered": N_("The answer has been recorded."),
+    "obtained": N_("You have obtained the tender documents; you will be told of every change."),
+    "asked": N_("Your question has been sent to the tenderer."),
+    "signed_out": N_("You have signed out."),
+}
 
 
 def label(table: dict[str, str], value: object) -> str:

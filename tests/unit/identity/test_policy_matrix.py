@@ -1,0 +1,105 @@
+"""The authorisation policy as a matrix: every action × role × relation to the object.
+
+The expected table is written out here independently of ``POLICY``, so that a change to the
+policy must be made twice, on purpose. Cells: ``-`` denied; ``Y`` any object; ``C`` own centre;
+``P`` only when the actor's organisation is a party; ``S`` only the actor's own account.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from prex.identity.policy import (
+    ANONYMOUS_ACTIONS,
+    POLICY,
+    Action,
+    Actor,
+    Resource,
+    Role,
+    authorize,
+    is_allowed,
+)
+from prex.shared.errors import AuthenticationFailed, PermissionDenied
+
+ROLES = [Role.ADMIN, Role.OPERATOR, Role.TENDERER, Role.AGENCY, Role.BIDDER, Role.EXPERT,
+         Role.SUPERVISOR]
+EXPECTED = {
+    #                          adm  op  ten  agy  bid  exp  sup
+    Action.PUBLIC_READ:        "Y   Y   Y    Y    Y    Y    Y",
+    Action.SESSION_LOGIN:      "Y   Y   Y    Y    Y    Y    Y",
+    Action.SESSION_READ:       "S   S   S    S    S    S    S",
+    Action.SESSION_LOGOUT:     "S   S   S    S    S    S    S",
+    Action.CENTRE_MANAGE:      "Y   -   -    -    -    -    -",
+    Action.ORG_REGISTER:       "Y   C   -    -    -    -    -",
+    Action.ORG_READ:           "Y   C   -    -    -    -    C",
+    Action.USER_MANAGE:        "Y   C   -    -    -    -    -",
+    Action.PROJECT_CREATE:     "-   -   P    P    -    -    -",
+    Action.TENDER_CREATE:      "-   -   P    P    -    -    -",
+    Action.TENDER_READ_DRAFT:  "Y   C   P    P    -    -    C",
+    Action.TENDER_EDIT:        "-   -   P    P    -    -    -",
+    Action.TENDER_PUBLISH:     "-   -   P    P    -    -    -",
+    Action.TENDER_AMEND:       "-   -   P    P    -    -    -",
+    Action.TENDER_CANCEL:      "-   C   P    P    -    -    -",
+    Action.DOCUMENT_UPLOAD:    "-   -   P    P    -    -    -",
+    Action.DOCUMENT_OBTAIN:    "-   -   -    -    Y    -    -",
+    Action.ENQUIRY_ASK:        "-   -   -    -    Y    -    -",
+    Action.ENQUIRY_ANSWER:     "-   -   P    P    -    -    -",
+    Action.ENQUIRY_READ:       "-   C   P    P    P    -    C",
+    Action.AUDIT_READ:         "Y   C   -    -    -    -    C",
+}
+
+ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me",
+           address="127.0.0.1")
+RELATIONS = {
+    # relation → resource as seen by ME
+    "party, same centre": Resource("tender", "t", "centre-me", frozenset({"org-me"}), "u1"),
+    "not party, same centre": Resource("tender", "t", "centre-me", frozenset({"org-x"}), "u2"),
+    "not party, other centre": Resource("tender", "t", "centre-x", frozenset({"org-x"}), "u2"),
+}
+
+
+def expected(cell: str, relation: str) -> bool:
+    if cell == "-":
+        return False
+    if cell == "Y":
+        return True
+    if cell == "C":
+        return relation != "not party, other centre"
+    if cell == "P":
+        return relation == "party, same centre"
+    assert cell == "S"
+    return relation == "party, same centre"  # the resource's user is ME only there
+
+
+def test_every_action_is_in_the_expected_table() -> None:
+    assert set(EXPECTED) == set(Action) == set(POLICY)
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("relation", list(RELATIONS))
+def test_policy_cell(action: Action, role: Role, relation: str) -> None:
+    cell = EXPECTED[action].split()[ROLES.index(role)]
+    actor = Actor(**{**ME.__dict__, "roles": frozenset({role})})
+    assert is_allowed(actor, action, RELATIONS[relation]) is expected(cell, relation)
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_the_anonymous_public_may_only_read_and_sign_in(action: Action) -> None:
+    anonymous = Actor(address="127.0.0.1")
+    assert is_allowed(anonymous, action) is (action in ANONYMOUS_ACTIONS)
+
+
+def test_refusals_say_who_and_what() -> None:
+    bidder = Actor(**{**ME.__dict__, "roles": frozenset({Role.BIDDER})})
+    with pytest.raises(PermissionDenied, match="may not 'tender.publish' on tender t"):
+        authorize(bidder, Action.TENDER_PUBLISH, RELATIONS["party, same centre"])
+    with pytest.raises(AuthenticationFailed, match="signed-in user"):
+        authorize(Actor(), Action.TENDER_PUBLISH)
+
+
+def test_several_roles_combine() -> None:
+    both = Actor(**{**ME.__dict__, "roles": frozenset({Role.BIDDER, Role.AGENCY})})
+    assert is_allowed(both, Action.ENQUIRY_ASK, RELATIONS["not party, other centre"])
+    assert is_allowed(both, Action.TENDER_PUBLISH, RELATIONS["party, same centre"])
+    assert not is_allowed(both, Action.TENDER_PUBLISH, RELATIONS["not party, same centre"])
