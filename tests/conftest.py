@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -26,6 +27,8 @@ from prex.db.all_tables import metadata
 from prex.db.engine import normalise_url
 from prex.db.migrate import upgrade
 from prex.shared.clock import FixedClock
+from prex.web.app import create_app
+from tests.factories import World, make_world
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("PREX_TEST_DATABASE_URL")
@@ -68,9 +71,12 @@ def _truncate(url: str) -> None:
     engine = create_engine(url)
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with engine.begin() as conn:
+        # A test that leaves a transaction open must fail the next test, not hang the suite.
+        conn.execute(text("SET LOCAL lock_timeout = '20s'"))
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"),
-                     {"h": "0" * 64})
+        conn.execute(
+            text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
+        )
     engine.dispose()
 
 
@@ -104,6 +110,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         data_dir=tmp_path / "data",
         database_url=database_url,
         max_document_bytes=1024 * 1024,
+        password_hashing="fast",
     )
 
 
@@ -112,3 +119,16 @@ def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
     svc = bootstrap(settings, clock=clock)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def world(services: Services) -> World:
+    """A province and a city with one organisation and user per role (see factories)."""
+    return make_world(services)
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    """The real ASGI app over the real database."""
+    with TestClient(create_app(services), base_url="http://testserver") as c:
+        yield c

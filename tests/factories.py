@@ -14,8 +14,9 @@ from prex.identity.policy import Actor, Role
 from prex.identity.uscc import make_uscc
 
 PASSWORD = "correct-horse-battery"
-ADMIN_ACTOR = Actor(user_id="seed", label="test seed", roles=frozenset({Role.ADMIN}),
-                    address="127.0.0.1")
+ADMIN_ACTOR = Actor(
+    user_id="seed", label="test seed", roles=frozenset({Role.ADMIN}), address="127.0.0.1"
+)
 
 ROLE_ORG_KIND = {
     Role.TENDERER: "tenderer",
@@ -49,41 +50,71 @@ def make_world(services: Services) -> World:
     role, plus a second tenderer, agency and bidder (to test 'not a party')."""
     uow = services.uow
     province = identity.create_centre(
-        uow(ADMIN_ACTOR), name="浙江省公共资源交易中心", division_code="330000", parent_id=None,
+        uow(ADMIN_ACTOR),
+        name="浙江省公共资源交易中心",
+        division_code="330000",
+        parent_id=None,
         platform_code="PREX33",
     )
     city = identity.create_centre(
-        uow(ADMIN_ACTOR), name="杭州市公共资源交易中心", division_code="330100",
-        parent_id=province, platform_code="PREX3301",
+        uow(ADMIN_ACTOR),
+        name="杭州市公共资源交易中心",
+        division_code="330100",
+        parent_id=province,
+        platform_code="PREX3301",
     )
     world = World(services, province, city)
     serial = 1
-    for role in (Role.TENDERER, Role.AGENCY, Role.BIDDER, Role.OPERATOR, Role.SUPERVISOR,
-                 Role.EXPERT):
-        for suffix in ("", "2", "3") if role in (Role.TENDERER, Role.AGENCY, Role.BIDDER) else ("",):
+    for role in (
+        Role.TENDERER,
+        Role.AGENCY,
+        Role.BIDDER,
+        Role.OPERATOR,
+        Role.SUPERVISOR,
+        Role.EXPERT,
+    ):
+        for suffix in (
+            ("", "2", "3") if role in (Role.TENDERER, Role.AGENCY, Role.BIDDER) else ("",)
+        ):
             name = f"{role.value}{suffix}"
             org_id = identity.register_organisation(
-                uow(ADMIN_ACTOR), uscc=uscc_for("330100", serial), name=f"{name} 有限公司",
-                centre_id=province, kinds=[ROLE_ORG_KIND[role]],
+                uow(ADMIN_ACTOR),
+                uscc=uscc_for("330100", serial),
+                name=f"{name} 有限公司",
+                centre_id=province,
+                kinds=[ROLE_ORG_KIND[role]],
             )
             serial += 1
             world.orgs[name] = org_id
             world.users[name] = identity.create_user(
-                uow(ADMIN_ACTOR), username=name, password=PASSWORD, display_name=f"{name} 用户",
-                roles=[role.value], org_id=org_id, centre_id=province,
+                uow(ADMIN_ACTOR),
+                username=name,
+                password=PASSWORD,
+                display_name=f"{name} 用户",
+                roles=[role.value],
+                org_id=org_id,
+                centre_id=province,
                 email=f"{name}@example.com",
             )
     world.users["admin"] = identity.create_user(
-        uow(ADMIN_ACTOR), username="admin", password=PASSWORD, display_name="管理员",
-        roles=["admin"], org_id=None, centre_id=province,
+        uow(ADMIN_ACTOR),
+        username="admin",
+        password=PASSWORD,
+        display_name="管理员",
+        roles=["admin"],
+        org_id=None,
+        centre_id=province,
     )
     return world
 
 
 def token_for(services: Services, username: str) -> str:
     credential = identity.sign_in(
-        services.uow(Actor(address="127.0.0.1")), username=username, password=PASSWORD,
-        kind="token", lifetime=timedelta(days=1),
+        services.uow(Actor(address="127.0.0.1")),
+        username=username,
+        password=PASSWORD,
+        kind="token",
+        lifetime=timedelta(days=365),
     )
     return credential.secret
 
@@ -105,8 +136,12 @@ def tender_body(project_id: str, services: Services, **overrides: Any) -> dict[s
         "documents_until": (now + timedelta(days=10)).isoformat(),
         "opening_place": "杭州市公共资源交易中心 第3开标室",
         "sections": [
-            {"name": "施工一标段", "budget": "12500000.00", "ceiling_price": "12000000.00",
-             "duration_days": 365},
+            {
+                "name": "施工一标段",
+                "budget": "12500000.00",
+                "ceiling_price": "12000000.00",
+                "duration_days": 365,
+            },
         ],
     }
     body.update(overrides)
@@ -126,15 +161,18 @@ def project_body(world: World, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def published_tender(client: TestClient, world: World, headers: dict[str, str],
-                     **overrides: Any) -> dict[str, Any]:
+def published_tender(
+    client: TestClient, world: World, headers: dict[str, str], **overrides: Any
+) -> dict[str, Any]:
     """Create a project and a tender through the API, upload documents, publish it."""
     services = world.services
     project = client.post("/api/v1/projects", json=project_body(world), headers=headers)
     assert project.status_code == 201, project.text
-    tender = client.post("/api/v1/tenders",
-                         json=tender_body(project.json()["id"], services, **overrides),
-                         headers=headers)
+    tender = client.post(
+        "/api/v1/tenders",
+        json=tender_body(project.json()["id"], services, **overrides),
+        headers=headers,
+    )
     assert tender.status_code == 201, tender.text
     tender_id = tender.json()["id"]
     upload = client.post(
@@ -147,3 +185,10 @@ def published_tender(client: TestClient, world: World, headers: dict[str, str],
     assert published.status_code == 200, published.text
     return dict(published.json())
 
+
+def chain_of(services: Services) -> Any:
+    """Verify the audit chain in a session that is closed again (no lingering transaction)."""
+    from prex.audit.service import verify_chain
+
+    with services.read_session() as session:
+        return verify_chain(session)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from prex.config import Settings
 from prex.db.engine import Engines, make_engines
 from prex.db.uow import SqlUnitOfWork
+from prex.identity.passwords import configure_hashing
 from prex.identity.policy import Actor
 from prex.notifications.mailer import Mailer, make_mailer
 from prex.shared.blobs import FileBlobStore
@@ -54,6 +55,7 @@ class Services:
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, pool_size: int = 10) -> Services:
     start_mappers()
+    configure_hashing(settings.password_hashing)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Services(
         settings=settings,

@@ -48,11 +48,16 @@ class Settings(BaseSettings):
     sandbox_acceleration: int = Field(default=1440, ge=1, description="1 day per real minute")
     worker_interval_seconds: float = Field(default=2.0, gt=0)
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
+    password_hashing: Literal["standard", "fast"] = Field(
+        default="standard", description="'fast' makes test suites quick; never in production"
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("PREX_SECRET_KEY must be set to a real secret in production")
+        if self.environment == "production" and self.password_hashing != "standard":
+            raise ValueError("PREX_PASSWORD_HASHING must be 'standard' in production")
         return self
 
     @property

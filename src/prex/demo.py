@@ -31,8 +31,9 @@ from prex.tenders.model import (
 )
 
 DEMO_PASSWORD = "prex-demo-2026"
-SEED_ACTOR = Actor(user_id="demo-seed", label="demo seed", roles=frozenset({Role.ADMIN}),
-                   address="127.0.0.1")
+SEED_ACTOR = Actor(
+    user_id="demo-seed", label="demo seed", roles=frozenset({Role.ADMIN}), address="127.0.0.1"
+)
 
 PROVINCE = ("浙江省公共资源交易中心", "330000", "PREX330000")
 CITIES = [
@@ -90,8 +91,12 @@ def already_seeded(services: Services) -> bool:
 def _actor(services: Services, username: str, clock: Clock) -> Actor:
     """Sign in as a demo user (a real session, as the web would)."""
     credential = identity.sign_in(
-        services.uow(Actor(address="127.0.0.1")), username=username, password=DEMO_PASSWORD,
-        kind="token", lifetime=timedelta(days=1), label="demo seed",
+        services.uow(Actor(address="127.0.0.1")),
+        username=username,
+        password=DEMO_PASSWORD,
+        kind="token",
+        lifetime=timedelta(days=1),
+        label="demo seed",
     )
     with services.read_session() as session:
         return identity.actor_for_secret(session, credential.secret, clock.now(), "127.0.0.1")
@@ -106,27 +111,41 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     clock.set(now - timedelta(days=120))
     uow = services.uow
     province_id = identity.create_centre(
-        uow(SEED_ACTOR), name=PROVINCE[0], division_code=PROVINCE[1], parent_id=None,
+        uow(SEED_ACTOR),
+        name=PROVINCE[0],
+        division_code=PROVINCE[1],
+        parent_id=None,
         platform_code=PROVINCE[2],
     )
     seed.centre_ids[PROVINCE[1]] = province_id
     for name, code, platform in CITIES:
         seed.centre_ids[code] = identity.create_centre(
-            uow(SEED_ACTOR), name=name, division_code=code, parent_id=province_id,
+            uow(SEED_ACTOR),
+            name=name,
+            division_code=code,
+            parent_id=province_id,
             platform_code=platform,
         )
     for key, name, division, kinds, org_code in ORGANISATIONS:
         registration = "12" if key in ("centre_hz", "supervisor_hz", "purchaser_nb") else "91"
         seed.org_ids[key] = identity.register_organisation(
-            uow(SEED_ACTOR), uscc=make_uscc(f"{registration}{division}{org_code}"), name=name,
+            uow(SEED_ACTOR),
+            uscc=make_uscc(f"{registration}{division}{org_code}"),
+            name=name,
             centre_id=seed.centre_ids["330100" if division == "330100" else division],
-            kinds=kinds, contact_email=f"{key}@example.com",
+            kinds=kinds,
+            contact_email=f"{key}@example.com",
         )
     for username, display, role, org_key in USERS:
         seed.user_ids[username] = identity.create_user(
-            uow(SEED_ACTOR), username=username, password=DEMO_PASSWORD, display_name=display,
-            roles=[role.value], org_id=seed.org_ids[org_key] if org_key else None,
-            centre_id=seed.centre_ids["330100"], email=f"{username}@example.com",
+            uow(SEED_ACTOR),
+            username=username,
+            password=DEMO_PASSWORD,
+            display_name=display,
+            roles=[role.value],
+            org_id=seed.org_ids[org_key] if org_key else None,
+            centre_id=seed.centre_ids["330100"],
+            email=f"{username}@example.com",
         )
     _seed_tenders(services, clock, seed, now)
     clock.set(now)
@@ -138,46 +157,73 @@ def _doc(name: str, text: str) -> tenders.Upload:
 
 
 def _new_tender(
-    services: Services, clock: FixedClock, actor: Actor, seed: DemoSeed, *, label: str,
-    title: str, tenderer: str, region: str, ttype: TransactionType, method: str = "open",
-    sections: list[dict[str, Any]], deadline_days: int = 25, sandbox: bool = False,
-    invitees: tuple[str, ...] = (), publish: bool = True,
+    services: Services,
+    clock: FixedClock,
+    actor: Actor,
+    seed: DemoSeed,
+    *,
+    label: str,
+    title: str,
+    tenderer: str,
+    region: str,
+    ttype: TransactionType,
+    method: str = "open",
+    sections: list[dict[str, Any]],
+    deadline_days: int = 25,
+    sandbox: bool = False,
+    invitees: tuple[str, ...] = (),
+    publish: bool = True,
 ) -> str:
     budget = sum((s["budget"] for s in sections), Decimal("0"))
     project = tenders.register_project(
         services.uow(actor),
         tenders.RegisterProject(
             name=title.replace("招标", "").replace("采购", "") + "项目",
-            transaction_type=ttype, region_code=region, tenderer_org_id=seed.org_ids[tenderer],
-            agency_org_id=seed.org_ids["agency"], budget=budget, funding_source="财政资金",
-            approval_ref="浙发改投资〔2026〕12号", sandbox=sandbox,
+            transaction_type=ttype,
+            region_code=region,
+            tenderer_org_id=seed.org_ids[tenderer],
+            agency_org_id=seed.org_ids["agency"],
+            budget=budget,
+            funding_source="财政资金",
+            approval_ref="浙发改投资〔2026〕12号",
+            sandbox=sandbox,
         ),
     )
     now = clock.now()
     tender = tenders.create_tender(
-        services.uow(actor), services.rule_packs,
+        services.uow(actor),
+        services.rule_packs,
         tenders.CreateTender(
-            project_id=project.id, method=method, title=title,
+            project_id=project.id,
+            method=method,
+            title=title,
             description=(
                 f"{title}已具备招标条件，现进行{'邀请' if method == 'invited' else '公开'}招标，"
                 "欢迎符合条件的潜在投标人参加投标。投标人须通过本平台获取招标文件并在线递交电子投标文件。"
             ),
             qualification="具有独立法人资格；近三年无重大违法记录；具备相应资质和类似业绩。",
             evaluation_method=(
-                EvaluationMethod.COMPREHENSIVE if ttype is TransactionType.PROCUREMENT
+                EvaluationMethod.COMPREHENSIVE
+                if ttype is TransactionType.PROCUREMENT
                 else EvaluationMethod.LOWEST_PRICE
             ),
             bid_deadline=now + timedelta(days=deadline_days),
             documents_until=now + timedelta(days=12),
-            sections=sections, opening_place=f"{region} 交易中心 第2开标室（不见面开标）",
+            sections=sections,
+            opening_place=f"{region} 交易中心 第2开标室（不见面开标）",
             invitee_org_ids=tuple(seed.org_ids[k] for k in invitees),
         ),
         sandbox_acceleration=services.settings.sandbox_acceleration,
     )
     document = tenders.store_upload(
         services.blobs,
-        _doc(f"{title}-招标文件.txt", f"{title}\n招标文件（示例）\n第一章 招标公告\n第二章 投标人须知\n"),
-        DocumentKind.TENDER_DOCUMENTS, services.settings.max_document_bytes, now,
+        _doc(
+            f"{title}-招标文件.txt",
+            f"{title}\n招标文件（示例）\n第一章 招标公告\n第二章 投标人须知\n",
+        ),
+        DocumentKind.TENDER_DOCUMENTS,
+        services.settings.max_document_bytes,
+        now,
     )
     tenders.attach_document(services.uow(actor), tender.id, document)
     if publish:
@@ -188,8 +234,13 @@ def _new_tender(
 
 def _sections(*pairs: tuple[str, str]) -> list[dict[str, Any]]:
     return [
-        {"name": name, "budget": Decimal(amount), "ceiling_price": Decimal(amount) * Decimal("0.96"),
-         "qualification": "", "duration_days": 365}
+        {
+            "name": name,
+            "budget": Decimal(amount),
+            "ceiling_price": Decimal(amount) * Decimal("0.96"),
+            "qualification": "",
+            "duration_days": 365,
+        }
         for name, amount in pairs
     ]
 
@@ -209,114 +260,237 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
 
     # A completed engineering tender (about four months ago).
     clock.set(now - timedelta(days=110))
-    done = _new_tender(services, clock, agency, seed, label="complete",
-                       title="杭州市西湖区文教路道路提升改造工程施工招标", tenderer="tenderer_hz",
-                       region="330106", ttype=TransactionType.ENGINEERING,
-                       sections=_sections(("施工标段", "18600000.00")))
+    done = _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="complete",
+        title="杭州市西湖区文教路道路提升改造工程施工招标",
+        tenderer="tenderer_hz",
+        region="330106",
+        ttype=TransactionType.ENGINEERING,
+        sections=_sections(("施工标段", "18600000.00")),
+    )
     # A failed one and an awarded one from the same weeks.
-    failed = _new_tender(services, clock, agency, seed, label="failed",
-                         title="温州市瓯海区中小学智慧校园设备采购招标", tenderer="tenderer_wz",
-                         region="330304", ttype=TransactionType.PROCUREMENT,
-                         sections=_sections(("一包 交互式显示设备", "2350000.00")))
+    failed = _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="failed",
+        title="温州市瓯海区中小学智慧校园设备采购招标",
+        tenderer="tenderer_wz",
+        region="330304",
+        ttype=TransactionType.PROCUREMENT,
+        sections=_sections(("一包 交互式显示设备", "2350000.00")),
+    )
     clock.advance(timedelta(days=10))
-    awarded = _new_tender(services, clock, agency, seed, label="awarded",
-                          title="宁波市第二医院医学影像设备采购项目招标", tenderer="purchaser_nb",
-                          region="330203", ttype=TransactionType.PROCUREMENT,
-                          sections=_sections(("一包 CT 设备", "8800000.00"),
-                                             ("二包 DR 设备", "1650000.00")))
+    awarded = _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="awarded",
+        title="宁波市第二医院医学影像设备采购项目招标",
+        tenderer="purchaser_nb",
+        region="330203",
+        ttype=TransactionType.PROCUREMENT,
+        sections=_sections(("一包 CT 设备", "8800000.00"), ("二包 DR 设备", "1650000.00")),
+    )
     clock.advance(timedelta(days=26))
     reach_deadline()
-    walk(done, (TenderStatus.EVALUATION, "开标完成，5家投标人", 0),
-         (TenderStatus.PUBLICITY, "第一中标候选人：浙江之江建设工程有限公司", 2),
-         (TenderStatus.AWARDED, "中标人：浙江之江建设工程有限公司", 4),
-         (TenderStatus.COMPLETE, "合同已签订", 12))
+    walk(
+        done,
+        (TenderStatus.EVALUATION, "开标完成，5家投标人", 0),
+        (TenderStatus.PUBLICITY, "第一中标候选人：浙江之江建设工程有限公司", 2),
+        (TenderStatus.AWARDED, "中标人：浙江之江建设工程有限公司", 4),
+        (TenderStatus.COMPLETE, "合同已签订", 12),
+    )
     clock.set(now - timedelta(days=74))
     walk(failed, (TenderStatus.FAILED, "递交投标文件的投标人少于3个，依法流标", 0))
-    walk(awarded, (TenderStatus.EVALUATION, "开标完成，4家投标人", 0),
-         (TenderStatus.PUBLICITY, "第一中标候选人：宁波甬信医疗设备有限公司", 3),
-         (TenderStatus.AWARDED, "中标人：宁波甬信医疗设备有限公司", 4))
+    walk(
+        awarded,
+        (TenderStatus.EVALUATION, "开标完成，4家投标人", 0),
+        (TenderStatus.PUBLICITY, "第一中标候选人：宁波甬信医疗设备有限公司", 3),
+        (TenderStatus.AWARDED, "中标人：宁波甬信医疗设备有限公司", 4),
+    )
 
     # In publicity and in evaluation: published about six weeks ago.
     clock.set(now - timedelta(days=40))
-    publicity = _new_tender(services, clock, agency, seed, label="publicity",
-                            title="杭州地铁三期配套公交首末站建设工程施工招标",
-                            tenderer="tenderer_hz", region="330100",
-                            ttype=TransactionType.ENGINEERING,
-                            sections=_sections(("一标段", "9600000.00"), ("二标段", "7200000.00")))
+    publicity = _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="publicity",
+        title="杭州地铁三期配套公交首末站建设工程施工招标",
+        tenderer="tenderer_hz",
+        region="330100",
+        ttype=TransactionType.ENGINEERING,
+        sections=_sections(("一标段", "9600000.00"), ("二标段", "7200000.00")),
+    )
     clock.advance(timedelta(days=2))
-    evaluation = _new_tender(services, clock, agency, seed, label="evaluation",
-                             title="宁波市鄞州区社区卫生服务中心信息化建设采购招标",
-                             tenderer="purchaser_nb", region="330212",
-                             ttype=TransactionType.PROCUREMENT,
-                             sections=_sections(("一包 系统集成", "3200000.00")))
+    evaluation = _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="evaluation",
+        title="宁波市鄞州区社区卫生服务中心信息化建设采购招标",
+        tenderer="purchaser_nb",
+        region="330212",
+        ttype=TransactionType.PROCUREMENT,
+        sections=_sections(("一包 系统集成", "3200000.00")),
+    )
     clock.set(now - timedelta(days=12))
     reach_deadline()
-    walk(publicity, (TenderStatus.EVALUATION, "开标完成，6家投标人", 0),
-         (TenderStatus.PUBLICITY, "第一中标候选人：杭州钱塘路桥建设有限公司", 3))
+    walk(
+        publicity,
+        (TenderStatus.EVALUATION, "开标完成，6家投标人", 0),
+        (TenderStatus.PUBLICITY, "第一中标候选人：杭州钱塘路桥建设有限公司", 3),
+    )
     walk(evaluation, (TenderStatus.EVALUATION, "开标完成，5家投标人，专家评审中", 1))
 
     # Awaiting opening: its deadline passed yesterday.
     clock.set(now - timedelta(days=26))
-    _new_tender(services, clock, agency, seed, label="opening",
-                title="温州市鹿城区老旧小区改造（二期）工程监理招标", tenderer="tenderer_wz",
-                region="330302", ttype=TransactionType.ENGINEERING,
-                sections=_sections(("监理标段", "1280000.00")))
+    _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="opening",
+        title="温州市鹿城区老旧小区改造（二期）工程监理招标",
+        tenderer="tenderer_wz",
+        region="330302",
+        ttype=TransactionType.ENGINEERING,
+        sections=_sections(("监理标段", "1280000.00")),
+    )
     clock.set(now - timedelta(hours=20))
     reach_deadline()
 
     # Open for bids, with Q&A, a clarification and an invited tender.
     clock.set(now - timedelta(days=9))
-    open1 = _new_tender(services, clock, agency, seed, label="published",
-                        title="杭州市第一中学体育馆改造工程施工招标", tenderer="tenderer_hz",
-                        region="330102", ttype=TransactionType.ENGINEERING, deadline_days=30,
-                        sections=_sections(("施工一标段", "12500000.00")))
+    open1 = _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="published",
+        title="杭州市第一中学体育馆改造工程施工招标",
+        tenderer="tenderer_hz",
+        region="330102",
+        ttype=TransactionType.ENGINEERING,
+        deadline_days=30,
+        sections=_sections(("施工一标段", "12500000.00")),
+    )
     clock.advance(timedelta(days=1))
     for name, bidder in bidders.items():
         tenders.obtain_documents(services.uow(bidder), open1)
         if name == "bidder1":
             enquiry = tenders.ask_question(
-                services.uow(bidder), services.rule_packs, open1, EnquiryKind.QUESTION,
+                services.uow(bidder),
+                services.rule_packs,
+                open1,
+                EnquiryKind.QUESTION,
                 "招标文件第三章工程量清单中钢结构部分的计量单位是否为吨？",
             )
             clock.advance(timedelta(hours=20))
-            tenders.answer_question(services.uow(agency), open1, enquiry,
-                                    "是，钢结构以吨计量，详见澄清文件。", publish=True)
+            tenders.answer_question(
+                services.uow(agency),
+                open1,
+                enquiry,
+                "是，钢结构以吨计量，详见澄清文件。",
+                publish=True,
+            )
     clock.advance(timedelta(days=1))
     tenders.issue_amendment(
-        services.uow(agency), services.rule_packs,
-        tenders.IssueAmendment(open1, AmendmentKind.CLARIFICATION,
-                               "关于钢结构计量单位及投标保证金缴纳方式的澄清。", affects_bids=True),
+        services.uow(agency),
+        services.rule_packs,
+        tenders.IssueAmendment(
+            open1,
+            AmendmentKind.CLARIFICATION,
+            "关于钢结构计量单位及投标保证金缴纳方式的澄清。",
+            affects_bids=True,
+        ),
     )
     clock.set(now - timedelta(days=3))
-    _new_tender(services, clock, agency, seed, label="published_procurement",
-                title="宁波市第二医院后勤社会化服务采购项目招标", tenderer="purchaser_nb",
-                region="330203", ttype=TransactionType.PROCUREMENT, deadline_days=22,
-                sections=_sections(("一包 保洁服务", "1860000.00"), ("二包 安保服务", "1420000.00")))
-    _new_tender(services, clock, agency, seed, label="invited",
-                title="温州市瓯江大桥健康监测系统维护邀请招标", tenderer="tenderer_wz",
-                region="330300", ttype=TransactionType.ENGINEERING, method="invited",
-                deadline_days=21, invitees=("bidder1", "bidder2", "bidder3"),
-                sections=_sections(("维护标段", "680000.00")))
+    _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="published_procurement",
+        title="宁波市第二医院后勤社会化服务采购项目招标",
+        tenderer="purchaser_nb",
+        region="330203",
+        ttype=TransactionType.PROCUREMENT,
+        deadline_days=22,
+        sections=_sections(("一包 保洁服务", "1860000.00"), ("二包 安保服务", "1420000.00")),
+    )
+    _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="invited",
+        title="温州市瓯江大桥健康监测系统维护邀请招标",
+        tenderer="tenderer_wz",
+        region="330300",
+        ttype=TransactionType.ENGINEERING,
+        method="invited",
+        deadline_days=21,
+        invitees=("bidder1", "bidder2", "bidder3"),
+        sections=_sections(("维护标段", "680000.00")),
+    )
 
     # Cancelled after publication; a draft in preparation.
     clock.set(now - timedelta(days=6))
-    cancelled = _new_tender(services, clock, agency, seed, label="cancelled",
-                            title="杭州市拱墅区文化馆灯光音响设备采购招标", tenderer="tenderer_hz",
-                            region="330105", ttype=TransactionType.PROCUREMENT,
-                            sections=_sections(("一包", "960000.00")))
+    cancelled = _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="cancelled",
+        title="杭州市拱墅区文化馆灯光音响设备采购招标",
+        tenderer="tenderer_hz",
+        region="330105",
+        ttype=TransactionType.PROCUREMENT,
+        sections=_sections(("一包", "960000.00")),
+    )
     clock.advance(timedelta(days=2))
-    tenders.cancel_tender(services.uow(agency), cancelled,
-                          "因采购需求发生重大变化，经采购人申请终止本次招标。")
+    tenders.cancel_tender(
+        services.uow(agency), cancelled, "因采购需求发生重大变化，经采购人申请终止本次招标。"
+    )
     clock.set(now - timedelta(hours=2))
-    _new_tender(services, clock, agency, seed, label="draft",
-                title="杭州市滨江区智慧停车系统建设工程招标（草稿）", tenderer="tenderer_hz",
-                region="330108", ttype=TransactionType.ENGINEERING,
-                sections=_sections(("一标段", "4300000.00")), publish=False)
+    _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="draft",
+        title="杭州市滨江区智慧停车系统建设工程招标（草稿）",
+        tenderer="tenderer_hz",
+        region="330108",
+        ttype=TransactionType.ENGINEERING,
+        sections=_sections(("一标段", "4300000.00")),
+        publish=False,
+    )
 
     # A sandbox (training) tender on the accelerated clock: its 20-day period passes in about
     # 20 real minutes while the demo runs, and the worker moves it to opening.
     clock.set(now)
-    _new_tender(services, clock, agency, seed, label="sandbox",
-                title="【培训】模拟工程施工招标（加速时钟）", tenderer="tenderer_hz",
-                region="330100", ttype=TransactionType.ENGINEERING, deadline_days=21,
-                sandbox=True, sections=_sections(("培训标段", "1000000.00")))
+    _new_tender(
+        services,
+        clock,
+        agency,
+        seed,
+        label="sandbox",
+        title="【培训】模拟工程施工招标（加速时钟）",
+        tenderer="tenderer_hz",
+        region="330100",
+        ttype=TransactionType.ENGINEERING,
+        deadline_days=21,
+        sandbox=True,
+        sections=_sections(("培训标段", "1000000.00")),
+    )

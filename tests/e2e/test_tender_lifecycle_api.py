@@ -10,7 +10,9 @@ from prex.worker import run_once
 from tests.factories import World, auth, published_tender
 
 
-def test_a_published_tender_is_listed_and_reaches_its_deadline(client: TestClient, world: World) -> None:
+def test_a_published_tender_is_listed_and_reaches_its_deadline(
+    client: TestClient, world: World
+) -> None:
     headers = auth(world.services, "agency")
     tender = published_tender(client, world, headers)
     assert tender["status"] == "published"

@@ -29,9 +29,16 @@ class Verification:
 def _entries(session: Session) -> Iterator[Entry]:
     last = 0
     while True:
-        rows = session.execute(
-            select(audit_log).where(audit_log.c.seq > last).order_by(audit_log.c.seq).limit(BATCH)
-        ).mappings().all()
+        rows = (
+            session.execute(
+                select(audit_log)
+                .where(audit_log.c.seq > last)
+                .order_by(audit_log.c.seq)
+                .limit(BATCH)
+            )
+            .mappings()
+            .all()
+        )
         if not rows:
             return
         for row in rows:
@@ -54,8 +61,10 @@ def verify_chain(session: Session) -> Verification:
     broken = first_break(counting())
     head = session.execute(select(audit_head.c.seq, audit_head.c.hash)).first()
     head_seq = int(head.seq) if head else 0
-    if broken is None and head is not None and (
-        head_seq != counted["last_seq"] or head.hash != counted["last_hash"]
+    if (
+        broken is None
+        and head is not None
+        and (head_seq != counted["last_seq"] or head.hash != counted["last_hash"])
     ):
         missing = int(counted["last_seq"]) + 1
         broken = Break(missing, f"entries {missing}…{head_seq} named by the head are missing")

@@ -95,8 +95,9 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         target=run_forever, args=(services, stop), name="prex-worker", daemon=True
     )
     worker_thread.start()
-    table = Table(title=f"prex demo · http://{host}:{port}  (password for every user: "
-                  f"{DEMO_PASSWORD})")
+    table = Table(
+        title=f"prex demo · http://{host}:{port}  (password for every user: {DEMO_PASSWORD})"
+    )
     table.add_column("user")
     table.add_column("role")
     table.add_column("who")
@@ -106,8 +107,7 @@ def demo(host: str = HOST, port: int = PORT) -> None:
     from prex.web.app import create_app
 
     try:
-        uvicorn.run(create_app(services), host=host, port=port, access_log=False,
-                    log_level="info")
+        uvicorn.run(create_app(services), host=host, port=port, access_log=False, log_level="info")
     finally:
         stop.set()
         worker_thread.join(timeout=10)

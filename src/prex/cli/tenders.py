@@ -34,8 +34,11 @@ def list_(
         table.add_column(column)
     for item in page.items:
         table.add_row(
-            item["published_at"].strftime("%Y-%m-%d"), str(item["status"]),
-            str(item["transaction_type"]), item["region_code"], item["title"],
+            item["published_at"].strftime("%Y-%m-%d"),
+            str(item["status"]),
+            str(item["transaction_type"]),
+            item["region_code"],
+            item["title"],
         )
     console.print(table)
 
@@ -47,12 +50,19 @@ def rule_packs(json_output: bool = typer.Option(False, "--json", help="machine-r
     with services_from_env() as services:
         packs = services.rule_packs.all()
     if json_output:
-        emit_json([
-            {"id": p.id, "name": p.name, "periods": {
-                r: {"amount": x.amount, "unit": x.unit, "source": x.source}
-                for r, x in p.periods.items()}}
-            for p in packs
-        ])
+        emit_json(
+            [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "periods": {
+                        r: {"amount": x.amount, "unit": x.unit, "source": x.source}
+                        for r, x in p.periods.items()
+                    },
+                }
+                for p in packs
+            ]
+        )
         return
     table = Table()
     for column in ("pack", "rule", "period", "source"):

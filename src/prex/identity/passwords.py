@@ -7,8 +7,19 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from prex.shared.errors import InvalidInput
 
-_hasher = PasswordHasher()
 MIN_LENGTH = 10
+# Argon2id per RFC 9106's second recommended option (argon2-cffi's default: 64 MiB, t=3).
+STANDARD = PasswordHasher()
+# Minimal cost, for test suites only; settings refuse it in production.
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_hasher = STANDARD
+
+
+def configure_hashing(profile: str) -> None:
+    """Choose the cost of new hashes ('standard' or 'fast'); verification reads the parameters
+    from each stored hash, so hashes made under either profile keep verifying."""
+    global _hasher
+    _hasher = FAST if profile == "fast" else STANDARD
 
 
 def hash_password(password: str) -> str:
@@ -25,4 +36,11 @@ def verify_password(stored_hash: str, password: str) -> bool:
 
 
 # A hash to verify against when the user does not exist, so that timing does not tell.
-DUMMY_HASH = _hasher.hash("prex-dummy-password-for-timing")
+DUMMY_HASH = STANDARD.hash("prex-dummy-password-for-timing")
+
+
+def dummy_hash() -> str:
+    return DUMMY_HASH if _hasher is STANDARD else FAST_DUMMY
+
+
+FAST_DUMMY = FAST.hash("prex-dummy-password-for-timing")

@@ -15,7 +15,7 @@ from prex.db.uow import SqlUnitOfWork
 from prex.identity import events as ev
 from prex.identity.divisions import validate_division
 from prex.identity.orm import centres, credentials, login_failures, organisations, users
-from prex.identity.passwords import DUMMY_HASH, hash_password, verify_password
+from prex.identity.passwords import dummy_hash, hash_password, verify_password
 from prex.identity.policy import Action, Actor, Resource, Role, authorize
 from prex.identity.uscc import validate_uscc
 from prex.shared.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
@@ -197,7 +197,7 @@ def sign_in(
                 users.c.username == username
             )
         ).first()
-        ok = verify_password(row.password_hash if row else DUMMY_HASH, password)
+        ok = verify_password(row.password_hash if row else dummy_hash(), password)
         now = uow.clock.now()
         if row is None or not ok or not row.active:
             reason = "unknown user" if row is None else ("wrong password" if not ok else "disabled")

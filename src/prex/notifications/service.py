@@ -41,9 +41,11 @@ def _message(event: str, title: str, payload: dict[str, Any]) -> tuple[Message, 
         }
     if event == "TenderAmended":
         word = "澄清" if payload["kind"] == "clarification" else "变更"
-        return Message(
-            f"{word}公告：{title}", f"投标截止时间 {payload['new_deadline']}"
-        ), {"parties", "interested", "invitees"}
+        return Message(f"{word}公告：{title}", f"投标截止时间 {payload['new_deadline']}"), {
+            "parties",
+            "interested",
+            "invitees",
+        }
     if event == "TenderCancelled":
         return Message(f"招标已终止：{title}", str(payload["reason"])), {
             "parties",
@@ -75,7 +77,9 @@ def _recipients(session: Session, orgs: set[str]) -> list[Any]:
         return []
     return list(
         session.execute(
-            select(users.c.id, users.c.email).where(users.c.org_id.in_(sorted(orgs)), users.c.active)
+            select(users.c.id, users.c.email).where(
+                users.c.org_id.in_(sorted(orgs)), users.c.active
+            )
         )
     )
 
@@ -93,9 +97,13 @@ def dispatch_notifications(uow: SqlUnitOfWork, *, batch: int = 200) -> int:
         if cursor is None:
             session.execute(insert(outbox_cursors).values(consumer=CONSUMER, position=0))
             cursor = 0
-        events = session.execute(
-            select(outbox).where(outbox.c.seq > cursor).order_by(outbox.c.seq).limit(batch)
-        ).mappings().all()
+        events = (
+            session.execute(
+                select(outbox).where(outbox.c.seq > cursor).order_by(outbox.c.seq).limit(batch)
+            )
+            .mappings()
+            .all()
+        )
         for row in events:
             created += _notify(session, row, uow.clock)
         if events:
@@ -140,7 +148,9 @@ def _notify(session: Session, row: Any, clock: Clock) -> int:
     return len(recipients)
 
 
-def send_pending_email(session_factory: Any, mailer: Mailer, clock: Clock, *, batch: int = 50) -> int:
+def send_pending_email(
+    session_factory: Any, mailer: Mailer, clock: Clock, *, batch: int = 50
+) -> int:
     """Mail notifications not yet mailed to users with an address; returns how many were sent."""
     if not mailer.enabled:
         return 0

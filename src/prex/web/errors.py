@@ -53,9 +53,7 @@ def problem(
 def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     extra = dict(exc.context)
-    return problem(
-        request, exc.status, exc.slug, type(exc).__name__, exc.message, **extra
-    )
+    return problem(request, exc.status, exc.slug, type(exc).__name__, exc.message, **extra)
 
 
 def _validation_error(request: Request, exc: Exception) -> Response:
@@ -70,22 +68,31 @@ def _validation_error(request: Request, exc: Exception) -> Response:
     ]
     if any(e["type"] == "json_invalid" for e in errors):
         return problem(
-            request, 400, "malformed-json", "Malformed JSON",
-            "the request body is not valid JSON", errors=errors,
+            request,
+            400,
+            "malformed-json",
+            "Malformed JSON",
+            "the request body is not valid JSON",
+            errors=errors,
         )
     first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
     where = ".".join(p for p in first["loc"] if p not in ("body", "query", "path"))
     return problem(
-        request, 422, "invalid-input", "Invalid input",
-        f"{where}: {first['msg']}" if where else str(first["msg"]), errors=errors,
+        request,
+        422,
+        "invalid-input",
+        "Invalid input",
+        f"{where}: {first['msg']}" if where else str(first["msg"]),
+        errors=errors,
     )
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     slug = _HTTP_SLUGS.get(exc.status_code, "http-error")
-    response = problem(request, exc.status_code, slug, slug.replace("-", " ").capitalize(),
-                       str(exc.detail))
+    response = problem(
+        request, exc.status_code, slug, slug.replace("-", " ").capitalize(), str(exc.detail)
+    )
     if exc.headers:
         response.headers.update(exc.headers)
     return response
@@ -93,8 +100,13 @@ def _http_error(request: Request, exc: Exception) -> Response:
 
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(request, 500, "internal-error", "Internal error",
-                   "an unexpected error occurred; it has been logged")
+    return problem(
+        request,
+        500,
+        "internal-error",
+        "Internal error",
+        "an unexpected error occurred; it has been logged",
+    )
 
 
 def install(app: FastAPI) -> None:

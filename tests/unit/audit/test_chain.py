@@ -18,9 +18,16 @@ def chain(n: int) -> list[Entry]:
     for seq in range(1, n + 1):
         payload = {"event": {"n": seq, "title": f"招标{seq}"}}
         fields = {
-            "seq": seq, "at": at + timedelta(seconds=seq), "actor_id": "u", "actor_label": "用户",
-            "address": "10.0.0.1", "action": "TenderPublished", "object_type": "tender",
-            "object_id": f"t{seq}", "digest": digest_of(payload), "prev_hash": prev,
+            "seq": seq,
+            "at": at + timedelta(seconds=seq),
+            "actor_id": "u",
+            "actor_label": "用户",
+            "address": "10.0.0.1",
+            "action": "TenderPublished",
+            "object_type": "tender",
+            "object_id": f"t{seq}",
+            "digest": digest_of(payload),
+            "prev_hash": prev,
         }
         prev = entry_hash(**fields)  # type: ignore[arg-type]
         entries.append(Entry(payload=payload, hash=prev, **fields))  # type: ignore[arg-type]
@@ -31,8 +38,19 @@ def test_an_untouched_chain_verifies() -> None:
     assert first_break(chain(20)) is None
 
 
-FIELDS = ["at", "actor_id", "actor_label", "address", "action", "object_type", "object_id",
-          "payload", "digest", "prev_hash", "hash"]
+FIELDS = [
+    "at",
+    "actor_id",
+    "actor_label",
+    "address",
+    "action",
+    "object_type",
+    "object_id",
+    "payload",
+    "digest",
+    "prev_hash",
+    "hash",
+]
 
 
 @given(st.integers(min_value=1, max_value=12), st.sampled_from(FIELDS))

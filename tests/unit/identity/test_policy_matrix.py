@@ -21,35 +21,41 @@ from prex.identity.policy import (
 )
 from prex.shared.errors import AuthenticationFailed, PermissionDenied
 
-ROLES = [Role.ADMIN, Role.OPERATOR, Role.TENDERER, Role.AGENCY, Role.BIDDER, Role.EXPERT,
-         Role.SUPERVISOR]
+ROLES = [
+    Role.ADMIN,
+    Role.OPERATOR,
+    Role.TENDERER,
+    Role.AGENCY,
+    Role.BIDDER,
+    Role.EXPERT,
+    Role.SUPERVISOR,
+]
 EXPECTED = {
     #                          adm  op  ten  agy  bid  exp  sup
-    Action.PUBLIC_READ:        "Y   Y   Y    Y    Y    Y    Y",
-    Action.SESSION_LOGIN:      "Y   Y   Y    Y    Y    Y    Y",
-    Action.SESSION_READ:       "S   S   S    S    S    S    S",
-    Action.SESSION_LOGOUT:     "S   S   S    S    S    S    S",
-    Action.CENTRE_MANAGE:      "Y   -   -    -    -    -    -",
-    Action.ORG_REGISTER:       "Y   C   -    -    -    -    -",
-    Action.ORG_READ:           "Y   C   -    -    -    -    C",
-    Action.USER_MANAGE:        "Y   C   -    -    -    -    -",
-    Action.PROJECT_CREATE:     "-   -   P    P    -    -    -",
-    Action.TENDER_CREATE:      "-   -   P    P    -    -    -",
-    Action.TENDER_READ_DRAFT:  "Y   C   P    P    -    -    C",
-    Action.TENDER_EDIT:        "-   -   P    P    -    -    -",
-    Action.TENDER_PUBLISH:     "-   -   P    P    -    -    -",
-    Action.TENDER_AMEND:       "-   -   P    P    -    -    -",
-    Action.TENDER_CANCEL:      "-   C   P    P    -    -    -",
-    Action.DOCUMENT_UPLOAD:    "-   -   P    P    -    -    -",
-    Action.DOCUMENT_OBTAIN:    "-   -   -    -    Y    -    -",
-    Action.ENQUIRY_ASK:        "-   -   -    -    Y    -    -",
-    Action.ENQUIRY_ANSWER:     "-   -   P    P    -    -    -",
-    Action.ENQUIRY_READ:       "-   C   P    P    P    -    C",
-    Action.AUDIT_READ:         "Y   C   -    -    -    -    C",
+    Action.PUBLIC_READ: "Y   Y   Y    Y    Y    Y    Y",
+    Action.SESSION_LOGIN: "Y   Y   Y    Y    Y    Y    Y",
+    Action.SESSION_READ: "S   S   S    S    S    S    S",
+    Action.SESSION_LOGOUT: "S   S   S    S    S    S    S",
+    Action.CENTRE_MANAGE: "Y   -   -    -    -    -    -",
+    Action.ORG_REGISTER: "Y   C   -    -    -    -    -",
+    Action.ORG_READ: "Y   C   -    -    -    -    C",
+    Action.USER_MANAGE: "Y   C   -    -    -    -    -",
+    Action.PROJECT_CREATE: "-   -   P    P    -    -    -",
+    Action.TENDER_CREATE: "-   -   P    P    -    -    -",
+    Action.TENDER_READ_DRAFT: "Y   C   P    P    -    -    C",
+    Action.TENDER_EDIT: "-   -   P    P    -    -    -",
+    Action.TENDER_PUBLISH: "-   -   P    P    -    -    -",
+    Action.TENDER_AMEND: "-   -   P    P    -    -    -",
+    Action.TENDER_CANCEL: "-   C   P    P    -    -    -",
+    Action.DOCUMENT_UPLOAD: "-   -   P    P    -    -    -",
+    Action.DOCUMENT_OBTAIN: "-   -   -    -    Y    -    -",
+    Action.ENQUIRY_ASK: "-   -   -    -    Y    -    -",
+    Action.ENQUIRY_ANSWER: "-   -   P    P    -    -    -",
+    Action.ENQUIRY_READ: "-   C   P    P    P    -    C",
+    Action.AUDIT_READ: "Y   C   -    -    -    -    C",
 }
 
-ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me",
-           address="127.0.0.1")
+ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me", address="127.0.0.1")
 RELATIONS = {
     # relation → resource as seen by ME
     "party, same centre": Resource("tender", "t", "centre-me", frozenset({"org-me"}), "u1"),

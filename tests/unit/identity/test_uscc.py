@@ -57,8 +57,9 @@ def test_every_completed_code_validates(first17: str) -> None:
 
 
 @given(body, st.integers(min_value=0, max_value=16), st.sampled_from(ALPHABET))
-def test_changing_any_single_character_is_detected(first17: str, position: int,
-                                                    replacement: str) -> None:
+def test_changing_any_single_character_is_detected(
+    first17: str, position: int, replacement: str
+) -> None:
     code = make_uscc(first17)
     if code[position] == replacement or (2 <= position <= 7 and not replacement.isdigit()):
         return

@@ -44,8 +44,20 @@ def test_a_name_that_is_not_a_sha256_is_not_found(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["../secret", "a/../../b", "..", ".htaccess", "dir/file.pdf", "c:\\x.pdf",
-             "a\x00.pdf", "line\nbreak.pdf", "", "   ", "x" * 256]
+    "name",
+    [
+        "../secret",
+        "a/../../b",
+        "..",
+        ".htaccess",
+        "dir/file.pdf",
+        "c:\\x.pdf",
+        "a\x00.pdf",
+        "line\nbreak.pdf",
+        "",
+        "   ",
+        "x" * 256,
+    ],
 )
 def test_dangerous_file_names_are_refused(name: str) -> None:
     with pytest.raises(InvalidInput):

@@ -45,8 +45,12 @@ def test_a_deadline_one_second_short_of_20_days_is_refused_quoting_the_bidding_l
 
 
 def test_the_20_days_count_from_a_later_documents_from_date(clock: FixedClock) -> None:
-    tender = draft(clock, deadline=timedelta(days=25), documents_until=timedelta(days=12),
-                   documents_from=T0 + timedelta(days=5) + SECOND)
+    tender = draft(
+        clock,
+        deadline=timedelta(days=25),
+        documents_until=timedelta(days=12),
+        documents_from=T0 + timedelta(days=5) + SECOND,
+    )
     with pytest.raises(RuleViolation, match="20日"):
         tender.publish(clock, ENG)
     tender.documents_from = T0 + timedelta(days=5)
@@ -93,8 +97,15 @@ def test_a_bid_affecting_clarification_15_days_before_the_deadline_keeps_it(
 ) -> None:
     tender = published(clock)
     clock.advance(timedelta(days=15))  # deadline at +30 days: exactly 15 days remain
-    tender.issue_amendment(clock, ENG, kind=AmendmentKind.CLARIFICATION, text="澄清",
-                           affects_bids=True, new_deadline=None, documents=[])
+    tender.issue_amendment(
+        clock,
+        ENG,
+        kind=AmendmentKind.CLARIFICATION,
+        text="澄清",
+        affects_bids=True,
+        new_deadline=None,
+        documents=[],
+    )
     assert tender.bid_deadline == T0 + timedelta(days=30)
 
 
@@ -104,8 +115,15 @@ def test_a_bid_affecting_clarification_later_than_15_days_before_is_refused_with
     tender = published(clock)
     clock.advance(timedelta(days=15) + SECOND)
     with pytest.raises(RuleViolation) as refused:
-        tender.issue_amendment(clock, ENG, kind=AmendmentKind.AMENDMENT, text="修改",
-                               affects_bids=True, new_deadline=None, documents=[])
+        tender.issue_amendment(
+            clock,
+            ENG,
+            kind=AmendmentKind.AMENDMENT,
+            text="修改",
+            affects_bids=True,
+            new_deadline=None,
+            documents=[],
+        )
     assert refused.value.rule == "clarification.min-days-before-deadline"
     assert "第二十一条" in refused.value.message
     assert tender.amendments == []
@@ -116,11 +134,24 @@ def test_a_late_clarification_moves_the_deadline_when_it_gives_15_days(clock: Fi
     clock.advance(timedelta(days=20))
     new_deadline = clock.now() + timedelta(days=15)
     with pytest.raises(RuleViolation):
-        tender.issue_amendment(clock, ENG, kind=AmendmentKind.AMENDMENT, text="修改",
-                               affects_bids=True, new_deadline=new_deadline - SECOND,
-                               documents=[])
-    tender.issue_amendment(clock, ENG, kind=AmendmentKind.AMENDMENT, text="修改",
-                           affects_bids=True, new_deadline=new_deadline, documents=[])
+        tender.issue_amendment(
+            clock,
+            ENG,
+            kind=AmendmentKind.AMENDMENT,
+            text="修改",
+            affects_bids=True,
+            new_deadline=new_deadline - SECOND,
+            documents=[],
+        )
+    tender.issue_amendment(
+        clock,
+        ENG,
+        kind=AmendmentKind.AMENDMENT,
+        text="修改",
+        affects_bids=True,
+        new_deadline=new_deadline,
+        documents=[],
+    )
     assert tender.bid_deadline == new_deadline
     assert tender.next_check == new_deadline
 
@@ -128,8 +159,15 @@ def test_a_late_clarification_moves_the_deadline_when_it_gives_15_days(clock: Fi
 def test_a_clarification_that_does_not_affect_bids_may_come_late(clock: FixedClock) -> None:
     tender = published(clock)
     clock.advance(timedelta(days=29))
-    tender.issue_amendment(clock, ENG, kind=AmendmentKind.CLARIFICATION, text="答疑汇总",
-                           affects_bids=False, new_deadline=None, documents=[])
+    tender.issue_amendment(
+        clock,
+        ENG,
+        kind=AmendmentKind.CLARIFICATION,
+        text="答疑汇总",
+        affects_bids=False,
+        new_deadline=None,
+        documents=[],
+    )
     assert len(tender.amendments) == 1
 
 

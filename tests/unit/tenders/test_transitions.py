@@ -97,8 +97,13 @@ def test_the_deadline_is_not_reached_a_second_early() -> None:
 
 def test_a_sandbox_tender_reaches_its_20_day_deadline_in_20_real_minutes() -> None:
     clock = FixedClock(T0)
-    tender = draft(clock, sandbox=True, acceleration=1440, deadline=timedelta(days=20),
-                   documents_until=timedelta(days=5))
+    tender = draft(
+        clock,
+        sandbox=True,
+        acceleration=1440,
+        deadline=timedelta(days=20),
+        documents_until=timedelta(days=5),
+    )
     tender.publish(clock, ENG)  # the rule pack's 20 days hold in the tender's own time
     assert tender.next_check == T0 + timedelta(minutes=20)
     clock.advance(timedelta(minutes=20) - timedelta(seconds=1))

@@ -123,9 +123,11 @@ def register_organisation(body: OrganisationCreate, uow: UowDep) -> Created:
 def get_organisation(org_id: str, services: ServicesDep) -> OrganisationPublic:
     """Public registration data of an organisation (name, credit code, division)."""
     with services.read_session() as session:
-        row = session.execute(
-            select(organisations).where(organisations.c.id == org_id)
-        ).mappings().first()
+        row = (
+            session.execute(select(organisations).where(organisations.c.id == org_id))
+            .mappings()
+            .first()
+        )
     if row is None:
         raise NotFound(f"no organisation '{org_id}'", org_id=org_id)
     return OrganisationPublic.model_validate(dict(row))

@@ -195,7 +195,7 @@ def download_document(
             "Content-Length": str(document.size),
             "X-Content-SHA256": document.sha256,
             "Content-Disposition": (
-                f"attachment; filename=\"{quoted.encode('ascii', 'replace').decode()}\"; "
+                f'attachment; filename="{quoted.encode("ascii", "replace").decode()}"; '
                 f"filename*=UTF-8''{quote(document.filename)}"
             ),
             "X-Content-Type-Options": "nosniff",
@@ -263,7 +263,9 @@ def issue_amendment(
     openapi_extra=acts(Action.TENDER_CANCEL),
     dependencies=[Depends(require(Action.TENDER_CANCEL))],
 )
-def cancel_tender(tender_id: str, body: CancelRequest, uow: UowDep, actor: ActorDep) -> TenderPublic:
+def cancel_tender(
+    tender_id: str, body: CancelRequest, uow: UowDep, actor: ActorDep
+) -> TenderPublic:
     return view_for(service.cancel_tender(uow, tender_id, body.reason), actor)
 
 
@@ -300,4 +302,3 @@ def answer(
 ) -> TenderPublic:
     tender = service.answer_question(uow, tender_id, enquiry_id, body.text, publish=body.publish)
     return view_for(tender, actor)
-

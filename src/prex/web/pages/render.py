@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -24,8 +26,37 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return "" if value is None else value.astimezone(CHINA).strftime(fmt)
 
 
+_ISO_INSTANT = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})"
+)
+
+
+def local_times(text: str) -> str:
+    """Instants written into a message as ISO 8601 with an offset (by a service or a rule
+    pack), shown as Beijing time like every other time on the portal."""
+
+    def local(match: re.Match[str]) -> str:
+        try:
+            return local_time(datetime.fromisoformat(match.group(0).replace("Z", "+00:00")))
+        except ValueError:
+            return match.group(0)
+
+    return _ISO_INSTANT.sub(local, text)
+
+
 def money(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
+
+
+def language_url(request: Request, locale: str, page: str | None = None) -> str:
+    """This page in another language. A page shown in answer to a POST (a refused form) links
+    to ``page``, the address it can be fetched from again (by default the portal)."""
+    if request.method == "GET" and page is None:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "done")]
+        path = request.url.path
+    else:
+        query, path = [], page or "/"
+    return f"{path}?{urlencode([*query, ('lang', locale)])}"
 
 
 @cache
@@ -38,6 +69,8 @@ def environment() -> Environment:
     )
     env.filters["local_time"] = local_time
     env.filters["money"] = money
+    env.filters["local_times"] = local_times
+    env.globals["language_url"] = language_url
     env.globals["labels"] = labels
     env.globals["label"] = labels.label
     return env
@@ -55,14 +88,19 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     locale = locale_of(request)
     trans = translations(locale)
     actor = getattr(request.state, "actor", None)
-    html = environment().get_template(template).render(
-        request=request,
-        _=trans.gettext,
-        ngettext=trans.ngettext,
-        locale=locale,
-        locales=LOCALES,
-        actor=actor,
-        **context,
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            request=request,
+            _=trans.gettext,
+            ngettext=trans.ngettext,
+            locale=locale,
+            locales=LOCALES,
+            actor=actor,
+            done=labels.DONE.get(request.query_params.get("done", "")),
+            **context,
+        )
     )
     response = HTMLResponse(html, status_code=status_code)
     if request.query_params.get("lang") in LOCALES:
@@ -71,5 +109,6 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 
 
 def render_error(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
-    return render(request, "error.html", status_code=status, status=status, title=title,
-                  detail=detail)
+    return render(
+        request, "error.html", status_code=status, status=status, title=title, detail=detail
+    )

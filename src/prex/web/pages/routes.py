@@ -1,6 +1,8 @@
 """Portal pages: the public announcement list and tender detail.
 
-The workbench (sign-in, creating and running tenders) lives in ``pages/workbench.py``.
+Signing in and notifications live in ``pages/account.py``, the workbench and the new-tender
+form in ``pages/workbench.py``, a tender's manage page and every form acting on a tender in
+``pages/manage.py``; their routers are included at the end of this module.
 """
 
 from __future__ import annotations
@@ -19,18 +21,22 @@ from prex.shared.errors import InvalidInput
 from prex.tenders import service
 from prex.tenders.model import TenderStatus, TransactionType
 from prex.tenders.queries import TenderFilter, list_public_tenders
-from prex.web.api.tenders import view_for
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
+from prex.web.pages import account, manage, workbench
 from prex.web.pages.render import CHINA, render
+from prex.web.pages.tender_view import show_tender
 
 router = APIRouter(include_in_schema=False)
 
 
 def regions(services: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
     with services.read_session() as session:
-        rows = [dict(r) for r in session.execute(
-            select(centres.c.name, centres.c.division_code).order_by(centres.c.division_code)
-        ).mappings()]
+        rows = [
+            dict(r)
+            for r in session.execute(
+                select(centres.c.name, centres.c.division_code).order_by(centres.c.division_code)
+            ).mappings()
+        ]
     return rows, {r["division_code"]: r["name"] for r in rows}
 
 
@@ -67,8 +73,9 @@ def portal(request: Request, services: ServicesDep, actor: ActorDep) -> HTMLResp
     error = None
     try:
         flt = TenderFilter(
-            transaction_type=_enum(TransactionType, filters["transaction_type"],
-                                   "transaction type"),
+            transaction_type=_enum(
+                TransactionType, filters["transaction_type"], "transaction type"
+            ),
             region=filters["region"],
             status=_enum(TenderStatus, filters["status"], "status"),
             published_from=_day(filters["published_from"], end=False),
@@ -85,17 +92,30 @@ def portal(request: Request, services: ServicesDep, actor: ActorDep) -> HTMLResp
             next_url = "/?" + urlencode(query)
     except InvalidInput as exc:
         error = exc.message
-    return render(request, "portal_list.html", status_code=422 if error else 200, items=items,
-                  filters=filters, centres=centre_rows, regions=names, next_url=next_url,
-                  error=error)
+    return render(
+        request,
+        "portal_list.html",
+        status_code=422 if error else 200,
+        items=items,
+        filters=filters,
+        centres=centre_rows,
+        regions=names,
+        next_url=next_url,
+        error=error,
+    )
 
 
-@router.get("/tenders/{tender_id}", response_class=HTMLResponse,
-            openapi_extra=acts(Action.PUBLIC_READ))
+@router.get(
+    "/tenders/{tender_id}", response_class=HTMLResponse, openapi_extra=acts(Action.PUBLIC_READ)
+)
 def tender_page(
     request: Request, tender_id: str, uow: UowDep, services: ServicesDep, actor: ActorDep
 ) -> HTMLResponse:
-    """A tender's public page: facts, sections, announcements, documents with SHA-256, Q&A."""
-    tender = view_for(service.get_tender_for(uow, tender_id), actor)
-    _, names = regions(services)
-    return render(request, "tender_detail.html", tender=tender, regions=names)
+    """A tender's public page: facts, sections, announcements, documents with SHA-256, Q&A;
+    and, for a bidder, the forms to obtain the documents and to ask."""
+    return show_tender(request, services, actor, service.get_tender_for(uow, tender_id))
+
+
+router.include_router(account.router)
+router.include_router(workbench.router)
+router.include_router(manage.router)

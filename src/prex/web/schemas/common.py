@@ -15,9 +15,9 @@ from prex.shared.money import yuan
 
 def _yuan(value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise ValueError("an amount in yuan, as a string such as \"1250000.00\"")
+        raise ValueError('an amount in yuan, as a string such as "1250000.00"')
     if isinstance(value, float):
-        raise ValueError("give amounts as strings (\"1250000.00\"), never as floating point")
+        raise ValueError('give amounts as strings ("1250000.00"), never as floating point')
     try:
         return yuan(value)
     except Exception as exc:

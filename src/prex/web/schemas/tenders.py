@@ -228,8 +228,9 @@ class TenderPublic(BaseModel):
 
         enquiries: list[Any]
         if private_enquiries_for is True:
-            enquiries = [EnquiryPrivate.model_validate(e, from_attributes=True)
-                         for e in tender.enquiries]
+            enquiries = [
+                EnquiryPrivate.model_validate(e, from_attributes=True) for e in tender.enquiries
+            ]
         else:
             own = private_enquiries_for if isinstance(private_enquiries_for, str) else None
             enquiries = [
@@ -260,22 +261,30 @@ class TenderPublic(BaseModel):
             opening_place=tender.opening_place,
             total_budget=tender.total_budget,
             sandbox=tender.sandbox,
-            sections=[SectionPublic.model_validate(s, from_attributes=True)
-                      for s in tender.sections],
+            sections=[
+                SectionPublic.model_validate(s, from_attributes=True) for s in tender.sections
+            ],
             documents=[
                 DocumentPublic(
-                    id=d.id, kind=d.kind, filename=d.filename, sha256=d.sha256, size=d.size,
-                    media_type=d.media_type, uploaded_at=d.uploaded_at,
+                    id=d.id,
+                    kind=d.kind,
+                    filename=d.filename,
+                    sha256=d.sha256,
+                    size=d.size,
+                    media_type=d.media_type,
+                    uploaded_at=d.uploaded_at,
                     amendment_id=d.amendment_id,
                     url=f"/api/v1/tenders/{tender.id}/documents/{d.id}",
                 )
                 for d in tender.documents
             ],
-            amendments=[AmendmentPublic.model_validate(a, from_attributes=True)
-                        for a in tender.amendments],
-            announcements=[AnnouncementPublic.model_validate(a, from_attributes=True)
-                           for a in tender.announcements],
+            amendments=[
+                AmendmentPublic.model_validate(a, from_attributes=True) for a in tender.amendments
+            ],
+            announcements=[
+                AnnouncementPublic.model_validate(a, from_attributes=True)
+                for a in tender.announcements
+            ],
             enquiries=enquiries,
             allowed_transitions=sorted(allowed_transitions(tender.status)),
         )
-

@@ -358,7 +358,15 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     # The chain's head starts at the genesis hash, so that the first writers never race to create it.
-    op.bulk_insert(sa.table('audit_head', sa.column('id', sa.Integer), sa.column('seq', sa.BigInteger), sa.column('hash', sa.String)), [{'id': 1, 'seq': 0, 'hash': '0' * 64}])
+    op.bulk_insert(
+        sa.table(
+            "audit_head",
+            sa.column("id", sa.Integer),
+            sa.column("seq", sa.BigInteger),
+            sa.column("hash", sa.String),
+        ),
+        [{"id": 1, "seq": 0, "hash": "0" * 64}],
+    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,145 @@
+"""Signing in and out of the portal, and the signed-in user's notifications.
+
+A session is a random secret in an HttpOnly, SameSite=Lax cookie (``Secure`` when the
+deployment says so); only its SHA-256 is stored. SameSite=Lax keeps the cookie off cross-site
+form posts, which is what protects the workbench's forms from cross-site request forgery.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from prex.identity import service as identity
+from prex.identity.policy import Action
+from prex.notifications.service import notifications_for
+from prex.shared.errors import AuthenticationFailed, DomainError
+from prex.web.deps import SESSION_COOKIE, ActorDep, ServicesDep, UowDep, acts
+from prex.web.i18n import N_, translations
+from prex.web.pages.common import Problem, problem_of, safe_next, see_other, to_sign_in
+from prex.web.pages.forms import text
+from prex.web.pages.render import locale_of, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _login_page(
+    request: Request,
+    *,
+    username: str = "",
+    next_url: str | None = None,
+    problem: Problem | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "login.html",
+        status_code,
+        username=username,
+        next_url=safe_next(next_url) or "",
+        problem=problem,
+        page_url="/login",
+    )
+
+
+@router.get("/login", response_class=HTMLResponse, openapi_extra=acts(Action.SESSION_LOGIN))
+def login_form(request: Request, actor: ActorDep, next: str = "") -> Response:
+    """The sign-in form; a signed-in user goes straight on."""
+    if actor.authenticated:
+        return see_other(safe_next(next) or "/workbench")
+    return _login_page(request, next_url=next)
+
+
+@router.post("/login", response_class=HTMLResponse, openapi_extra=acts(Action.SESSION_LOGIN))
+def login(
+    request: Request,
+    services: ServicesDep,
+    uow: UowDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    """Check the password, set the session cookie, go to the workbench (or where the visitor
+    was going). A refusal shows the form again (401) and sets no cookie."""
+    try:
+        name = text(username, "username", required=True, max_length=64)
+        if not password:
+            text(password, "password", required=True)
+        credential = identity.sign_in(
+            uow,
+            username=name,
+            password=password[:256],
+            kind="session",
+            lifetime=timedelta(hours=services.settings.session_hours),
+            label="web",
+        )
+    except DomainError as exc:
+        problem = problem_of(exc, request, form="login")
+        if isinstance(exc, AuthenticationFailed):
+            gettext = translations(locale_of(request)).gettext
+            problem = Problem(
+                heading=N_("Sign-in failed"),
+                form="login",
+                message=gettext("Wrong user name or password."),
+            )
+        return _login_page(
+            request, username=username[:64], next_url=next, problem=problem, status_code=exc.status
+        )
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # signing in as someone else: the old session ends here
+        identity.sign_out(services.uow(uow.actor), previous)
+    response = see_other(safe_next(next) or "/workbench")
+    response.set_cookie(
+        SESSION_COOKIE,
+        credential.secret,
+        max_age=services.settings.session_hours * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=services.settings.cookie_secure,
+    )
+    return response
+
+
+@router.post("/logout", openapi_extra=acts(Action.SESSION_LOGOUT))
+def logout(request: Request, services: ServicesDep, uow: UowDep) -> RedirectResponse:
+    """Revoke the session and forget the cookie."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        identity.sign_out(uow, secret)
+    response = see_other("/?done=signed_out")
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=services.settings.cookie_secure,
+    )
+    return response
+
+
+def _local_link(link: Any) -> str | None:
+    """Notifications link to pages of this site only."""
+    return str(link) if safe_next(str(link or "")) else None
+
+
+@router.get("/notifications", response_class=HTMLResponse, openapi_extra=acts(Action.SESSION_READ))
+def notifications_page(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
+    """The signed-in user's notifications, newest first."""
+    if not actor.authenticated or actor.user_id is None:
+        return to_sign_in(request)
+    with services.read_session() as session:
+        rows = notifications_for(session, actor.user_id)
+    items = [
+        {
+            "subject": row["subject"],
+            "body": row["body"],
+            "created_at": row["created_at"],
+            "link": _local_link(row["link"]),
+        }
+        for row in rows
+    ]
+    return render(request, "notifications.html", items=items)
