@@ -210,7 +210,7 @@ def test_a_bidder_obtains_the_documents_and_asks_and_the_agency_answers(
     sign_in(client, "bidder")
     public = client.get(f"/tenders/{tender_id}")
     assert 'id="obtain-form"' in public.text and 'id="publish-form"' not in public.text
-    assert client.get(f"/workbench/tenders/{tender_id}").url.path == f"/tenders/{tender_id}"
+    assert client.get(f"/workbench/tenders/{tender_id}").status_code == 403  # not for bidders
     page = client.post(f"/tenders/{tender_id}/obtain")
     assert page.url.path == f"/tenders/{tender_id}" and "已获取招标文件" in page.text
     assert 'id="obtain-form"' not in page.text
@@ -321,6 +321,9 @@ def test_anonymous_visitors_are_sent_to_sign_in_and_change_nothing(
 
     sign_in(client, "agency2")  # not a party: the draft does not exist for it
     assert client.get(f"/workbench/tenders/{tender_id}").status_code == 404
+    sign_in(client, "bidder")  # no role of a bidder may create tenders
+    refused = client.post("/workbench/tenders", data=new_tender_form(world))
+    assert refused.status_code == 403 and "无权" in refused.text
     sign_in(client, "agency")
     back = client.post(
         "/login",

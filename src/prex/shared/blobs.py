@@ -35,7 +35,7 @@ class BlobRef:
 
 
 class BlobStore(Protocol):
-    def put(self, chunks: Iterable[bytes], *, max_bytes: int) -> BlobRef: ...
+    def put(self, chunks: Iterable[bytes], *, max_bytes: int, min_bytes: int = 0) -> BlobRef: ...
 
     def open(self, sha256: str) -> BinaryIO: ...
 
@@ -54,7 +54,7 @@ class FileBlobStore:
             raise NotFound(f"'{sha256}' is not a SHA-256 name", sha256=sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, chunks: Iterable[bytes], *, max_bytes: int) -> BlobRef:
+    def put(self, chunks: Iterable[bytes], *, max_bytes: int, min_bytes: int = 0) -> BlobRef:
         self._tmp.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
@@ -72,6 +72,12 @@ class FileBlobStore:
                         )
                     digest.update(chunk)
                     out.write(chunk)
+                if size < min_bytes:
+                    raise InvalidInput(
+                        "the document is empty" if size == 0 else
+                        f"the document is smaller than {min_bytes} bytes",
+                        field="file",
+                    )
                 out.flush()
                 os.fsync(out.fileno())
             sha = digest.hexdigest()

@@ -454,7 +454,8 @@ class Tender:
         if self.method is Method.INVITED and len(set(self.invitee_org_ids)) < pack.min_invitees:
             raise RuleViolation(
                 "invited.min-invitees",
-                f"{pack.min_invitees_source}: {len(set(self.invitee_org_ids))} invited",
+                f"{pack.min_invitees_text}（{pack.min_invitees_source}）: "
+                f"{len(set(self.invitee_org_ids))} invited",
                 tender_id=self.id,
             )
         pack.require_at_least(
@@ -558,15 +559,15 @@ class Tender:
         if self.method is Method.INVITED and org_id not in self.invitee_org_ids:
             raise RuleViolation(
                 "invited.only-invitees",
-                "邀请招标的招标文件只向受邀请的投标人发出 (invited tender: only invitees)",
+                "邀请招标的招标文件只向收到投标邀请书的投标人发出（《招标投标法》第十七条）",
                 tender_id=self.id,
             )
         start = ensure_utc(self.documents_from) if self.documents_from else now
         if not start <= now <= ensure_utc(self.documents_until):
             raise RuleViolation(
                 "documents.issue-window",
-                f"招标文件获取时间为 {start.isoformat()} 至 "
-                f"{ensure_utc(self.documents_until).isoformat()}",
+                f"招标人应当按照招标公告规定的时间发售招标文件（《招标投标法实施条例》第十六条）: "
+                f"{start.isoformat()} 至 {ensure_utc(self.documents_until).isoformat()}",
                 tender_id=self.id,
             )
         if any(i.org_id == org_id for i in self.interests):
@@ -589,7 +590,9 @@ class Tender:
             answer_due = pack.earliest("objection.answer-days", now)
         elif now >= deadline:
             raise RuleViolation(
-                "enquiry.before-deadline", "questions close at the bid deadline", tender_id=self.id
+                "enquiry.before-deadline",
+                "questions close at the bid deadline（投标截止后不再受理提问）",
+                tender_id=self.id,
             )
         enquiry = Enquiry(
             id=new_id(), kind=kind, org_id=org_id, text=text, asked_at=now, answer_due=answer_due

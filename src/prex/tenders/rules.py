@@ -51,6 +51,7 @@ class RulePack:
     periods: dict[str, Period]
     calendar: HolidayCalendar
     min_invitees: int = 0
+    min_invitees_text: str = ""
     min_invitees_source: str = ""
 
     def period(self, rule: str) -> Period:
@@ -140,6 +141,7 @@ def parse_rule_pack(
         periods=periods,
         calendar=calendar,
         min_invitees=int(invited.get("minimum", 0)),
+        min_invitees_text=str(invited.get("text", "")),
         min_invitees_source=str(invited.get("source", "")),
     )
 

@@ -243,9 +243,7 @@ def store_upload(
         if upload.media_type in KNOWN_MEDIA_TYPES
         else ("application/octet-stream")
     )
-    ref = blobs.put(upload.chunks, max_bytes=max_bytes)
-    if ref.size == 0:
-        raise InvalidInput("the document is empty", field="file")
+    ref = blobs.put(upload.chunks, max_bytes=max_bytes, min_bytes=1)
     return TenderDocument(
         id=new_id(),
         kind=kind,

@@ -52,7 +52,8 @@ def problem(
 
 def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    extra = dict(exc.context)
+    reserved = {"type", "title", "status", "detail", "instance"}
+    extra = {k if k not in reserved else f"{k}_": v for k, v in exc.context.items()}
     return problem(request, exc.status, exc.slug, type(exc).__name__, exc.message, **extra)
 
 

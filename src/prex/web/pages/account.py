@@ -19,7 +19,7 @@ from prex.notifications.service import notifications_for
 from prex.shared.errors import AuthenticationFailed, DomainError
 from prex.web.deps import SESSION_COOKIE, ActorDep, ServicesDep, UowDep, acts
 from prex.web.i18n import N_, translations
-from prex.web.pages.common import Problem, problem_of, safe_next, see_other, to_sign_in
+from prex.web.pages.common import Problem, gate, problem_of, safe_next, see_other, to_sign_in
 from prex.web.pages.forms import text
 from prex.web.pages.render import locale_of, render
 
@@ -105,12 +105,18 @@ def login(
 
 
 @router.post("/logout", openapi_extra=acts(Action.SESSION_LOGOUT))
-def logout(request: Request, services: ServicesDep, uow: UowDep) -> RedirectResponse:
-    """Revoke the session and forget the cookie."""
+def logout(
+    request: Request, services: ServicesDep, actor: ActorDep, uow: UowDep
+) -> RedirectResponse:
+    """Revoke the session and forget the cookie. Without a live session there is nothing to
+    sign out of: the visitor is sent to sign in (and a stale cookie is dropped)."""
     secret = request.cookies.get(SESSION_COOKIE)
-    if secret:
-        identity.sign_out(uow, secret)
-    response = see_other("/?done=signed_out")
+    if actor.authenticated:
+        if secret:
+            identity.sign_out(uow, secret)
+        response = see_other("/?done=signed_out")
+    else:
+        response = to_sign_in(request, "/")
     response.delete_cookie(
         SESSION_COOKIE,
         path="/",
@@ -129,8 +135,9 @@ def _local_link(link: Any) -> str | None:
 @router.get("/notifications", response_class=HTMLResponse, openapi_extra=acts(Action.SESSION_READ))
 def notifications_page(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
     """The signed-in user's notifications, newest first."""
-    if not actor.authenticated or actor.user_id is None:
-        return to_sign_in(request)
+    refusal = gate(request, actor, Action.SESSION_READ)
+    if refusal is not None or actor.user_id is None:
+        return refusal or to_sign_in(request)
     with services.read_session() as session:
         rows = notifications_for(session, actor.user_id)
     items = [

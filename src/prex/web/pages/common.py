@@ -13,17 +13,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from prex.bootstrap import Services
 from prex.identity.orm import centres, organisations
+from prex.identity.policy import Action, Actor, is_allowed
 from prex.shared.errors import DomainError, RuleViolation
 from prex.tenders.rules import RulePack
 from prex.web.i18n import N_, translations
 from prex.web.pages import labels
 from prex.web.pages.forms import FieldError
-from prex.web.pages.render import locale_of
+from prex.web.pages.render import locale_of, render_error
 
 
 def see_other(url: str) -> RedirectResponse:
@@ -48,6 +49,22 @@ def to_sign_in(request: Request, back_to: str | None = None) -> RedirectResponse
     if request.method == "GET" and request.url.query and back_to is None:
         target = f"{target}?{request.url.query}"
     return see_other("/login?" + urlencode({"next": target}))
+
+
+def gate(
+    request: Request, actor: Actor, action: Action, back_to: str | None = None
+) -> Response | None:
+    """Refuse early, as the API's ``require`` does, before a form is read: an anonymous
+    visitor is sent to sign in; a user none of whose roles may ever perform ``action`` gets a
+    403 page. ``None`` means go on (the service still checks the object itself)."""
+    if not actor.authenticated:
+        return to_sign_in(request, back_to)
+    if not is_allowed(actor, action):
+        gettext = translations(locale_of(request)).gettext
+        return render_error(
+            request, 403, gettext("Not allowed"), gettext("None of your roles may do this.")
+        )
+    return None
 
 
 def centre_rows(services: Services) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ from prex.tenders.model import (
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
 from prex.web.i18n import N_
 from prex.web.pages import forms
-from prex.web.pages.common import problem_of, see_other, to_sign_in
+from prex.web.pages.common import gate, problem_of, see_other
 from prex.web.pages.tender_view import show_tender
 
 router = APIRouter(include_in_schema=False)
@@ -55,6 +55,7 @@ def _act(
     actor: Actor,
     tender_id: str,
     *,
+    action: Action,
     form: str,
     values: dict[str, Any],
     done: str,
@@ -63,11 +64,13 @@ def _act(
 ) -> Response:
     """Run one form's ``work``; redirect back on success, or show the page with the refusal.
 
-    ``form`` names the form on the page (its values are shown again, it is shown open);
-    ``public`` chooses the public page rather than the manage page."""
+    ``action`` is the route's declared action (refused early, see :func:`gate`); ``form``
+    names the form on the page (its values are shown again, it is shown open); ``public``
+    chooses the public page rather than the manage page."""
     page = _public_url(tender_id) if public else _manage_url(tender_id)
-    if not actor.authenticated:
-        return to_sign_in(request, page)
+    refusal = gate(request, actor, action, page)
+    if refusal is not None:
+        return refusal
     try:
         work()
     except DomainError as exc:
@@ -116,8 +119,9 @@ def manage_page(
     request: Request, tender_id: str, services: ServicesDep, actor: ActorDep, uow: UowDep
 ) -> Response:
     """The manage page of a tender's parties (and the centre); others see the public page."""
-    if not actor.authenticated:
-        return to_sign_in(request)
+    refusal = gate(request, actor, Action.TENDER_READ_DRAFT)
+    if refusal is not None:
+        return refusal
     tender = service.get_tender_for(uow, tender_id)
     if not is_allowed(actor, Action.TENDER_READ_DRAFT, service.tender_resource(tender)):
         return see_other(_public_url(tender_id))
@@ -194,7 +198,8 @@ def edit_draft(
         form.section_duration_days,
     )
     return _act(
-        request, services, actor, tender_id, form="edit", values=values, done="edited", work=work
+        request, services, actor, tender_id, action=Action.TENDER_EDIT,
+        form="edit", values=values, done="edited", work=work
     )
 
 
@@ -229,6 +234,7 @@ def upload_document(
         services,
         actor,
         tender_id,
+        action=Action.DOCUMENT_UPLOAD,
         form="upload",
         values={"kind": kind},
         done="uploaded",
@@ -250,6 +256,7 @@ def publish(
         services,
         actor,
         tender_id,
+        action=Action.TENDER_PUBLISH,
         form="publish",
         values={},
         done="published",
@@ -299,7 +306,8 @@ def issue_amendment(
     values = form.model_dump()
     values["had_files"] = bool(_chosen(files))
     return _act(
-        request, services, actor, tender_id, form="amend", values=values, done="amended", work=work
+        request, services, actor, tender_id, action=Action.TENDER_AMEND,
+        form="amend", values=values, done="amended", work=work
     )
 
 
@@ -327,6 +335,7 @@ def cancel(
         services,
         actor,
         tender_id,
+        action=Action.TENDER_CANCEL,
         form="cancel",
         values={"reason": reason},
         done="cancelled",
@@ -360,6 +369,7 @@ def answer(
         services,
         actor,
         tender_id,
+        action=Action.ENQUIRY_ANSWER,
         form=f"answer-{enquiry_id}",
         values={"text": text, "publish": publish},
         done="answered",
@@ -381,6 +391,7 @@ def obtain(
         services,
         actor,
         tender_id,
+        action=Action.DOCUMENT_OBTAIN,
         form="obtain",
         values={},
         done="obtained",
@@ -419,6 +430,7 @@ def ask(
         services,
         actor,
         tender_id,
+        action=Action.ENQUIRY_ASK,
         form="ask",
         values={"kind": kind, "text": text},
         done="asked",

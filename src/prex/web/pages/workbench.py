@@ -29,9 +29,9 @@ from prex.web.pages.common import (
     Problem,
     centre_rows,
     organisations_of_kinds,
+    gate,
     problem_of,
     see_other,
-    to_sign_in,
 )
 from prex.web.pages.render import CHINA, render
 
@@ -137,8 +137,9 @@ def show_workbench(
 @router.get("/workbench", response_class=HTMLResponse, openapi_extra=acts(Action.SESSION_READ))
 def workbench(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
     """The signed-in user's tenders (drafts included) and the new-tender form."""
-    if not actor.authenticated:
-        return to_sign_in(request)
+    refusal = gate(request, actor, Action.SESSION_READ)
+    if refusal is not None:
+        return refusal
     return show_workbench(request, services, actor)
 
 
@@ -201,8 +202,9 @@ def create_tender(
     form: Annotated[NewTenderForm, Form()],
 ) -> Response:
     """Register the project and create the draft; then go to the draft's manage page."""
-    if not actor.authenticated:
-        return to_sign_in(request)
+    refusal = gate(request, actor, Action.TENDER_CREATE)
+    if refusal is not None:
+        return refusal
     values = form.shown_again()
     try:
         project, draft = _parse(form)

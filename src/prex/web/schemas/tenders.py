@@ -107,7 +107,9 @@ class AnswerCreate(BaseModel):
 
 
 class AmendmentCreate(BaseModel):
-    model_config = STRICT
+    """Form fields of a multipart amendment (the ``files`` parts are read separately)."""
+
+    model_config = ConfigDict(extra="ignore")
     kind: AmendmentKind
     text: str = Field(min_length=1, max_length=20000)
     affects_bids: bool
