@@ -181,12 +181,15 @@ def tender_rows(n: int, seed: int = 20260301) -> Iterator[tuple[dict[str, Any], 
     orgs = _orgs(rng)
     regions = list(REGION_WEIGHTS.items())
     serials: dict[tuple[str, Any], int] = {}
-    for _ in range(n):
+    # Rows arrive as tenders are published, so that the table's physical order follows
+    # publication (as in a real database) and not a random shuffle of it.
+    moments = sorted(rng.randrange(SPAN_DAYS * 86400) for _ in range(n))
+    for offset in reversed(moments):
         kind = "engineering" if rng.random() < 0.55 else "procurement"
         method = "open" if rng.random() < 0.85 else "invited"
         region = _pick(rng, regions)
         place = PLACES[region]
-        published = NOW - timedelta(seconds=rng.randrange(SPAN_DAYS * 86400))
+        published = NOW - timedelta(seconds=offset)
         created = published - timedelta(days=rng.randint(1, 10), seconds=rng.randrange(86400))
         age = (NOW - published).days
         status = _pick(rng, next(s for limit, s in STATUS_BY_AGE if age < limit))

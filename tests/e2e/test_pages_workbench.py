@@ -207,6 +207,9 @@ def test_a_bidder_obtains_the_documents_and_asks_and_the_agency_answers(
     sign_in(client, "agency")
     tender_id = published_draft(client, world)
 
+    sign_in(client, "agency2")  # an agency, but not this tender's: the public page
+    assert client.get(f"/workbench/tenders/{tender_id}").url.path == f"/tenders/{tender_id}"
+
     sign_in(client, "bidder")
     public = client.get(f"/tenders/{tender_id}")
     assert 'id="obtain-form"' in public.text and 'id="publish-form"' not in public.text
@@ -338,6 +341,26 @@ def test_anonymous_visitors_are_sent_to_sign_in_and_change_nothing(
         "/login", data={"username": "agency", "password": PASSWORD, "next": "//evil.example/"}
     )
     assert evil.url.path == "/workbench" and evil.url.host == "testserver"
+
+
+def test_the_session_cookie_is_http_only_same_site_lax_and_secure_when_configured(
+    client: TestClient, world: World
+) -> None:
+    page = client.post(
+        "/login", data={"username": "agency", "password": PASSWORD}, follow_redirects=False
+    )
+    assert page.status_code == 303 and page.headers["location"] == "/workbench"
+    cookie = page.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    settings = world.services.settings
+    world.services.settings = settings.model_copy(update={"cookie_secure": True})
+    try:
+        page = client.post(
+            "/login", data={"username": "agency", "password": PASSWORD}, follow_redirects=False
+        )
+    finally:
+        world.services.settings = settings
+    assert "; secure" in page.headers["set-cookie"].lower()
 
 
 def test_signing_out_revokes_the_session(client: TestClient, world: World) -> None:

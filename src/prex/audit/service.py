@@ -49,13 +49,13 @@ def _entries(session: Session) -> Iterator[Entry]:
 def verify_chain(session: Session) -> Verification:
     """Recompute every digest and hash; also check that the head names the last entry, so that
     cutting entries off the end is noticed too."""
-    counted = {"n": 0, "last_seq": 0, "last_hash": GENESIS}
+    tally = _Tally()
 
     def counting() -> Iterator[Entry]:
         for entry in _entries(session):
-            counted["n"] += 1
-            counted["last_seq"] = entry.seq
-            counted["last_hash"] = entry.hash
+            tally.n += 1
+            tally.last_seq = entry.seq
+            tally.last_hash = entry.hash
             yield entry
 
     broken = first_break(counting())
@@ -64,11 +64,20 @@ def verify_chain(session: Session) -> Verification:
     if (
         broken is None
         and head is not None
-        and (head_seq != counted["last_seq"] or head.hash != counted["last_hash"])
+        and (head_seq != tally.last_seq or head.hash != tally.last_hash)
     ):
-        missing = int(counted["last_seq"]) + 1
+        missing = tally.last_seq + 1
         broken = Break(missing, f"entries {missing}…{head_seq} named by the head are missing")
-    return Verification(int(counted["n"]), head_seq, broken)
+    return Verification(tally.n, head_seq, broken)
+
+
+@dataclass
+class _Tally:
+    """Running count of the entries walked, and the last one's seq and hash."""
+
+    n: int = 0
+    last_seq: int = 0
+    last_hash: str = GENESIS
 
 
 def entries_for(session: Session, object_type: str, object_id: str) -> list[dict[str, Any]]:

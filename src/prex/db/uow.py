@@ -7,6 +7,7 @@ stamped with the actor and the network address. Nothing is written if anything f
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import TracebackType
@@ -16,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from prex.audit.chain import GENESIS, digest_of, entry_hash
+from prex.audit.chain import GENESIS, Entry, digest_of, entry_hash
 from prex.audit.orm import audit_head, audit_log, outbox
 from prex.identity.policy import Actor
 from prex.shared.clock import Clock
@@ -111,20 +112,26 @@ def append_events(
         seq += 1
         payload = {"event": event.payload(), "object_at": event.at.isoformat()}
         digest = digest_of(payload)
-        row = {
-            "seq": seq,
-            "at": recorded_at,
-            "actor_id": actor.user_id,
-            "actor_label": actor.label,
-            "address": actor.address,
-            "action": event.event_name,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "digest": digest,
-            "prev_hash": prev,
-        }
-        row["hash"] = prev = entry_hash(**row)
-        log_rows.append({**row, "payload": payload})
+        entry = Entry(
+            seq=seq,
+            at=recorded_at,
+            actor_id=actor.user_id,
+            actor_label=actor.label,
+            address=actor.address,
+            action=event.event_name,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            payload=payload,
+            digest=digest,
+            prev_hash=prev,
+            hash="",
+        )
+        prev = entry_hash(
+            seq=entry.seq, at=entry.at, actor_id=entry.actor_id, actor_label=entry.actor_label,
+            address=entry.address, action=entry.action, object_type=entry.object_type,
+            object_id=entry.object_id, digest=entry.digest, prev_hash=entry.prev_hash,
+        )
+        log_rows.append({**dataclasses.asdict(entry), "hash": prev})
         outbox_rows.append(
             {
                 "seq": seq,

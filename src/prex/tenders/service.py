@@ -61,7 +61,7 @@ def tender_resource(tender: Tender) -> Resource:
 
 
 def _load(uow: SqlUnitOfWork, tender_id: str, *, lock: bool = False) -> Tender:
-    query = select(Tender).where(Tender.id == tender_id)  # type: ignore[arg-type]
+    query = select(Tender).where(tenders_table.c.id == tender_id)
     if lock:
         query = query.with_for_update()
     tender = uow.session.execute(query).scalar_one_or_none()
@@ -72,9 +72,10 @@ def _load(uow: SqlUnitOfWork, tender_id: str, *, lock: bool = False) -> Tender:
 
 def _visible_or_404(uow: SqlUnitOfWork, tender: Tender) -> None:
     """Drafts of others do not exist as far as the actor can tell."""
-    if tender.status is TenderStatus.DRAFT:
-        if not is_allowed(uow.actor, Action.TENDER_READ_DRAFT, tender_resource(tender)):
-            raise TenderNotFound(tender.id)
+    if tender.status is TenderStatus.DRAFT and not is_allowed(
+        uow.actor, Action.TENDER_READ_DRAFT, tender_resource(tender)
+    ):
+        raise TenderNotFound(tender.id)
 
 
 def _org_uscc(uow: SqlUnitOfWork, org_id: str, field: str) -> tuple[str, str]:

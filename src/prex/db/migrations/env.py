@@ -29,7 +29,8 @@ def compare_type(
         metadata_type = (
             metadata_type.impl if not isinstance(metadata_type.impl, type) else metadata_type.impl()
         )
-        return context_.impl.compare_type(inspected, metadata_column.copy(type_=metadata_type))
+        differs = context_.impl.compare_type(inspected, metadata_column.copy(type_=metadata_type))
+        return bool(differs)
     return None
 
 

@@ -22,9 +22,9 @@ from prex.web.schemas.identity import (
     NotificationPublic,
     OrganisationCreate,
     OrganisationPublic,
+    TokenPublic,
     UserCreate,
 )
-from prex.web.schemas.identity import TokenPublic
 
 router = APIRouter(tags=["identity"])
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import StreamingResponse
-from urllib.parse import quote
 
 from prex.identity.policy import Action, Actor, is_allowed
 from prex.shared.errors import InvalidInput

@@ -198,8 +198,15 @@ def edit_draft(
         form.section_duration_days,
     )
     return _act(
-        request, services, actor, tender_id, action=Action.TENDER_EDIT,
-        form="edit", values=values, done="edited", work=work
+        request,
+        services,
+        actor,
+        tender_id,
+        action=Action.TENDER_EDIT,
+        form="edit",
+        values=values,
+        done="edited",
+        work=work,
     )
 
 
@@ -306,8 +313,15 @@ def issue_amendment(
     values = form.model_dump()
     values["had_files"] = bool(_chosen(files))
     return _act(
-        request, services, actor, tender_id, action=Action.TENDER_AMEND,
-        form="amend", values=values, done="amended", work=work
+        request,
+        services,
+        actor,
+        tender_id,
+        action=Action.TENDER_AMEND,
+        form="amend",
+        values=values,
+        done="amended",
+        work=work,
     )
 
 

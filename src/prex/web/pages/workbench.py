@@ -28,8 +28,8 @@ from prex.web.pages import forms
 from prex.web.pages.common import (
     Problem,
     centre_rows,
-    organisations_of_kinds,
     gate,
+    organisations_of_kinds,
     problem_of,
     see_other,
 )
