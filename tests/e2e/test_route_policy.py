@@ -61,10 +61,18 @@ def test_every_route_refuses_exactly_the_roles_the_policy_refuses(
         "object_type": "tender",
         "object_id": tender["id"],
     }
-    user = {"operator": "operator", "supervisor": "supervisor", "tenderer": "tenderer",
-            "agency": "agency", "bidder": "bidder", "expert": "expert", "admin": "admin"}
-    actor = PolicyActor(user_id="x" if who else None, roles=frozenset({Role(who)}) if who else
-                        frozenset())
+    user = {
+        "operator": "operator",
+        "supervisor": "supervisor",
+        "tenderer": "tenderer",
+        "agency": "agency",
+        "bidder": "bidder",
+        "expert": "expert",
+        "admin": "admin",
+    }
+    actor = PolicyActor(
+        user_id="x" if who else None, roles=frozenset({Role(who)}) if who else frozenset()
+    )
     wrong = []
     for route in app_routes(services):
         action = Action((route.openapi_extra or {})["x-prex-action"])

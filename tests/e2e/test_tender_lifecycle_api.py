@@ -25,33 +25,54 @@ def draft(client: TestClient, world: World, headers: dict[str, str], **overrides
     project = client.post("/api/v1/projects", json=project_body(world), headers=headers)
     assert project.status_code == 201, project.text
     assert len(project.json()["deal_code"]) == 33
-    created = client.post("/api/v1/tenders",
-                          json=tender_body(project.json()["id"], world.services, **overrides),
-                          headers=headers)
+    created = client.post(
+        "/api/v1/tenders",
+        json=tender_body(project.json()["id"], world.services, **overrides),
+        headers=headers,
+    )
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
 
 
-def upload(client: TestClient, tender_id: str, headers: dict[str, str],
-           content: bytes = b"%PDF-1.4 documents") -> Any:
-    return client.post(f"/api/v1/tenders/{tender_id}/documents", headers=headers,
-                       files={"file": ("招标文件.pdf", content, "application/pdf")})
+def upload(
+    client: TestClient,
+    tender_id: str,
+    headers: dict[str, str],
+    content: bytes = b"%PDF-1.4 documents",
+) -> Any:
+    return client.post(
+        f"/api/v1/tenders/{tender_id}/documents",
+        headers=headers,
+        files={"file": ("招标文件.pdf", content, "application/pdf")},
+    )
 
 
-def test_a_tender_goes_from_draft_to_its_deadline(client: TestClient, world: World,
-                                                  services: Services) -> None:
+def test_a_tender_goes_from_draft_to_its_deadline(
+    client: TestClient, world: World, services: Services
+) -> None:
     agency = auth(services, "agency")
     tender_id = draft(client, world, agency)
     # A draft is invisible to the public and to other organisations, visible to its parties.
     assert client.get(f"/api/v1/tenders/{tender_id}").status_code == 404
-    assert client.get(f"/api/v1/tenders/{tender_id}",
-                      headers=auth(services, "agency2")).status_code == 404
-    assert client.get(f"/api/v1/tenders/{tender_id}",
-                      headers=auth(services, "tenderer")).status_code == 200
-    edited = client.patch(f"/api/v1/tenders/{tender_id}", headers=agency,
-                          json={"title": "改名后的招标", "sections": [
-                              {"name": "一标段", "budget": "100.00"},
-                              {"name": "二标段", "budget": "200.50"}]})
+    assert (
+        client.get(f"/api/v1/tenders/{tender_id}", headers=auth(services, "agency2")).status_code
+        == 404
+    )
+    assert (
+        client.get(f"/api/v1/tenders/{tender_id}", headers=auth(services, "tenderer")).status_code
+        == 200
+    )
+    edited = client.patch(
+        f"/api/v1/tenders/{tender_id}",
+        headers=agency,
+        json={
+            "title": "改名后的招标",
+            "sections": [
+                {"name": "一标段", "budget": "100.00"},
+                {"name": "二标段", "budget": "200.50"},
+            ],
+        },
+    )
     assert edited.status_code == 200, edited.text
     assert edited.json()["total_budget"] == "300.50"
     content = b"%PDF-1.4 the documents"
@@ -83,21 +104,28 @@ def test_questions_and_objections_are_answered_and_published_anonymously(
     bidder = auth(services, "bidder")
     tender = published_tender(client, world, agency)
     url = f"/api/v1/tenders/{tender['id']}"
-    asked = client.post(f"{url}/enquiries", headers=bidder,
-                        json={"kind": "objection", "text": "资格条件排斥潜在投标人"})
+    asked = client.post(
+        f"{url}/enquiries",
+        headers=bidder,
+        json={"kind": "objection", "text": "资格条件排斥潜在投标人"},
+    )
     assert asked.status_code == 201, asked.text
     enquiry_id = asked.json()["id"]
     party_view = client.get(url, headers=agency).json()["enquiries"]
     assert party_view[0]["org_id"] == world.orgs["bidder"]
     assert party_view[0]["answer_due"] is not None
     assert client.get(url).json()["enquiries"] == []  # unanswered: not public
-    answered = client.post(f"{url}/enquiries/{enquiry_id}/answer", headers=agency,
-                           json={"text": "已修改资格条件，见澄清。", "publish": True})
+    answered = client.post(
+        f"{url}/enquiries/{enquiry_id}/answer",
+        headers=agency,
+        json={"text": "已修改资格条件，见澄清。", "publish": True},
+    )
     assert answered.status_code == 200, answered.text
     public = client.get(url).json()["enquiries"]
     assert public[0]["answer"] == "已修改资格条件，见澄清。" and "org_id" not in public[0]
-    again = client.post(f"{url}/enquiries/{enquiry_id}/answer", headers=agency,
-                        json={"text": "again"})
+    again = client.post(
+        f"{url}/enquiries/{enquiry_id}/answer", headers=agency, json={"text": "again"}
+    )
     assert again.status_code == 422
 
 
@@ -108,7 +136,8 @@ def test_a_clarification_with_files_and_an_amendment_moving_the_deadline(
     tender = published_tender(client, world, agency)
     url = f"/api/v1/tenders/{tender['id']}"
     clarified = client.post(
-        f"{url}/amendments", headers=agency,
+        f"{url}/amendments",
+        headers=agency,
         data={"kind": "clarification", "text": "关于工程量清单的澄清", "affects_bids": "true"},
         files=[("files", ("澄清文件.pdf", b"%PDF clarification", "application/pdf"))],
     )
@@ -119,14 +148,22 @@ def test_a_clarification_with_files_and_an_amendment_moving_the_deadline(
     advance(services, timedelta(days=20))
     new_deadline = (services.clock.now() + timedelta(days=15)).isoformat()
     amended = client.post(
-        f"{url}/amendments", headers=agency,
-        data={"kind": "amendment", "text": "修改技术参数，投标截止时间顺延",
-              "affects_bids": "true", "new_deadline": new_deadline},
+        f"{url}/amendments",
+        headers=agency,
+        data={
+            "kind": "amendment",
+            "text": "修改技术参数，投标截止时间顺延",
+            "affects_bids": "true",
+            "new_deadline": new_deadline,
+        },
     )
     assert amended.status_code == 201, amended.text
     assert amended.json()["bid_deadline"] == new_deadline.replace("+00:00", "Z")
     assert [a["kind"] for a in amended.json()["announcements"]] == [
-        "tender", "amendment", "amendment"]
+        "tender",
+        "amendment",
+        "amendment",
+    ]
     advance(services, timedelta(days=10))  # past the original deadline, before the new one
     assert run_once(services).transitions == 0
     assert client.get(url).json()["status"] == "published"
@@ -149,15 +186,19 @@ def test_a_published_tender_is_cancelled_with_a_public_notice(
     assert "cancelled" in again.json()["detail"]
 
 
-def test_only_the_tenders_parties_may_change_it(client: TestClient, world: World,
-                                                services: Services) -> None:
+def test_only_the_tenders_parties_may_change_it(
+    client: TestClient, world: World, services: Services
+) -> None:
     tender = published_tender(client, world, auth(services, "agency"))
     url = f"/api/v1/tenders/{tender['id']}"
     stranger = auth(services, "agency2")
     for method, path, kwargs in [
         ("post", "/cancel", {"json": {"reason": "x"}}),
-        ("post", "/amendments", {"data": {"kind": "clarification", "text": "x",
-                                          "affects_bids": "false"}}),
+        (
+            "post",
+            "/amendments",
+            {"data": {"kind": "clarification", "text": "x", "affects_bids": "false"}},
+        ),
         ("post", "/publish", {}),
     ]:
         response = getattr(client, method)(url + path, headers=stranger, **kwargs)
@@ -165,14 +206,24 @@ def test_only_the_tenders_parties_may_change_it(client: TestClient, world: World
         assert response.json()["type"] == "/problems/forbidden"
     # The centre's operator may cancel (e.g. on a supervisor's order), not amend.
     operator = auth(services, "operator")
-    assert client.post(url + "/amendments", headers=operator,
-                       data={"kind": "clarification", "text": "x",
-                             "affects_bids": "false"}).status_code == 403
-    assert client.post(url + "/cancel", headers=operator,
-                       json={"reason": "监督部门责令终止"}).status_code == 200
+    assert (
+        client.post(
+            url + "/amendments",
+            headers=operator,
+            data={"kind": "clarification", "text": "x", "affects_bids": "false"},
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            url + "/cancel", headers=operator, json={"reason": "监督部门责令终止"}
+        ).status_code
+        == 200
+    )
 
 
 # ---- every rule, both sides, as problem documents --------------------------------------
+
 
 def _problem(response: Any, rule: str) -> None:
     assert response.status_code == 422, response.text
@@ -183,8 +234,9 @@ def _problem(response: Any, rule: str) -> None:
 
 
 @pytest.mark.parametrize(("days", "ok"), [(20, True), (20 - 1 / 86400, False)])
-def test_rule_deadline_min_days(client: TestClient, world: World, services: Services,
-                                days: float, ok: bool) -> None:
+def test_rule_deadline_min_days(
+    client: TestClient, world: World, services: Services, days: float, ok: bool
+) -> None:
     agency = auth(services, "agency")
     deadline = services.clock.now() + timedelta(days=days)
     tender_id = draft(client, world, agency, bid_deadline=deadline.isoformat())
@@ -197,8 +249,9 @@ def test_rule_deadline_min_days(client: TestClient, world: World, services: Serv
 
 
 @pytest.mark.parametrize(("days", "ok"), [(5, True), (5 - 1 / 86400, False)])
-def test_rule_documents_min_download_days(client: TestClient, world: World,
-                                          services: Services, days: float, ok: bool) -> None:
+def test_rule_documents_min_download_days(
+    client: TestClient, world: World, services: Services, days: float, ok: bool
+) -> None:
     agency = auth(services, "agency")
     until = services.clock.now() + timedelta(days=days)
     tender_id = draft(client, world, agency, documents_until=until.isoformat())
@@ -210,16 +263,20 @@ def test_rule_documents_min_download_days(client: TestClient, world: World,
         _problem(response, "documents.min-download-days")
 
 
-@pytest.mark.parametrize(("elapsed", "ok"), [(timedelta(days=15), True),
-                                             (timedelta(days=15) + SECOND, False)])
+@pytest.mark.parametrize(
+    ("elapsed", "ok"), [(timedelta(days=15), True), (timedelta(days=15) + SECOND, False)]
+)
 def test_rule_clarification_min_days_before_deadline(
     client: TestClient, world: World, services: Services, elapsed: timedelta, ok: bool
 ) -> None:
     agency = auth(services, "agency")
     tender = published_tender(client, world, agency)  # deadline in 30 days
     advance(services, elapsed)
-    response = client.post(f"/api/v1/tenders/{tender['id']}/amendments", headers=agency,
-                           data={"kind": "amendment", "text": "修改", "affects_bids": "true"})
+    response = client.post(
+        f"/api/v1/tenders/{tender['id']}/amendments",
+        headers=agency,
+        data={"kind": "amendment", "text": "修改", "affects_bids": "true"},
+    )
     if ok:
         assert response.status_code == 201, response.text
     else:
@@ -227,16 +284,19 @@ def test_rule_clarification_min_days_before_deadline(
         assert client.get(f"/api/v1/tenders/{tender['id']}").json()["amendments"] == []
 
 
-@pytest.mark.parametrize(("elapsed", "ok"), [(timedelta(days=20), True),
-                                             (timedelta(days=20) + SECOND, False)])
+@pytest.mark.parametrize(
+    ("elapsed", "ok"), [(timedelta(days=20), True), (timedelta(days=20) + SECOND, False)]
+)
 def test_rule_objection_min_days_before_deadline(
     client: TestClient, world: World, services: Services, elapsed: timedelta, ok: bool
 ) -> None:
     tender = published_tender(client, world, auth(services, "agency"))
     advance(services, elapsed)
-    response = client.post(f"/api/v1/tenders/{tender['id']}/enquiries",
-                           headers=auth(services, "bidder"),
-                           json={"kind": "objection", "text": "异议"})
+    response = client.post(
+        f"/api/v1/tenders/{tender['id']}/enquiries",
+        headers=auth(services, "bidder"),
+        json={"kind": "objection", "text": "异议"},
+    )
     if ok:
         assert response.status_code == 201, response.text
     else:
@@ -244,8 +304,9 @@ def test_rule_objection_min_days_before_deadline(
 
 
 @pytest.mark.parametrize(("invited", "ok"), [(3, True), (2, False)])
-def test_rule_invited_min_invitees(client: TestClient, world: World, services: Services,
-                                   invited: int, ok: bool) -> None:
+def test_rule_invited_min_invitees(
+    client: TestClient, world: World, services: Services, invited: int, ok: bool
+) -> None:
     agency = auth(services, "agency")
     invitees = [world.orgs[b] for b in ("bidder", "bidder2", "bidder3")][:invited]
     tender_id = draft(client, world, agency, method="invited", invitee_org_ids=invitees)
@@ -253,21 +314,25 @@ def test_rule_invited_min_invitees(client: TestClient, world: World, services: S
     response = client.post(f"/api/v1/tenders/{tender_id}/publish", headers=agency)
     if ok:
         assert response.status_code == 200, response.text
-        outsider = client.post(f"/api/v1/tenders/{tender_id}/obtain",
-                               headers=auth(services, "bidder3"))
+        outsider = client.post(
+            f"/api/v1/tenders/{tender_id}/obtain", headers=auth(services, "bidder3")
+        )
         assert outsider.status_code == 200  # bidder3 is the third invitee
     else:
         _problem(response, "invited.min-invitees")
 
 
-@pytest.mark.parametrize(("elapsed", "ok"), [(timedelta(days=10), True),
-                                             (timedelta(days=10) + SECOND, False)])
-def test_rule_documents_issue_window(client: TestClient, world: World, services: Services,
-                                     elapsed: timedelta, ok: bool) -> None:
+@pytest.mark.parametrize(
+    ("elapsed", "ok"), [(timedelta(days=10), True), (timedelta(days=10) + SECOND, False)]
+)
+def test_rule_documents_issue_window(
+    client: TestClient, world: World, services: Services, elapsed: timedelta, ok: bool
+) -> None:
     tender = published_tender(client, world, auth(services, "agency"))  # documents: 10 days
     advance(services, elapsed)
-    response = client.post(f"/api/v1/tenders/{tender['id']}/obtain",
-                           headers=auth(services, "bidder"))
+    response = client.post(
+        f"/api/v1/tenders/{tender['id']}/obtain", headers=auth(services, "bidder")
+    )
     if ok:
         assert response.status_code == 200, response.text
     else:

@@ -1,0 +1,46 @@
+"""The demo province: every status, a valid audit chain, and a sandbox tender that the worker
+moves on within real minutes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from prex.bootstrap import Services
+from prex.demo import already_seeded, seed_demo
+from prex.identity.orm import organisations
+from prex.identity.uscc import validate_uscc
+from prex.tenders.model import TenderStatus
+from prex.tenders.orm import tenders
+from prex.worker import run_once
+from tests.conftest import T0
+from tests.factories import chain_of
+
+
+def test_the_demo_has_tenders_in_every_status_and_a_verifying_chain(services: Services) -> None:
+    assert not already_seeded(services)
+    seed = seed_demo(services, now=T0)
+    assert already_seeded(services)
+    with services.read_session() as session:
+        statuses = set(session.execute(select(tenders.c.status)).scalars())
+        codes = session.execute(select(organisations.c.uscc)).scalars().all()
+    assert statuses == set(TenderStatus)
+    assert all(validate_uscc(code) == code for code in codes)
+    assert len(seed.centre_ids) == 4
+    result = chain_of(services)
+    assert result.ok and result.entries > 50
+
+
+def test_the_sandbox_tender_reaches_its_deadline_in_21_real_minutes(services: Services) -> None:
+    seed = seed_demo(services, now=T0)
+    run_once(services)
+    services.clock.advance(timedelta(minutes=20))  # type: ignore[attr-defined]
+    assert run_once(services).transitions == 0
+    services.clock.advance(timedelta(minutes=1, seconds=1))  # type: ignore[attr-defined]
+    assert run_once(services).transitions == 1
+    with services.read_session() as session:
+        status = session.execute(
+            select(tenders.c.status).where(tenders.c.id == seed.tenders["sandbox"])
+        ).scalar_one()
+    assert status is TenderStatus.OPENING
