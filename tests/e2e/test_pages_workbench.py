@@ -16,7 +16,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from prex.worker import run_once
-from tests.factories import PASSWORD, World
+from tests.factories import PASSWORD, World, auth, published_tender
 
 DOCUMENTS = b"%PDF-1.4 tender documents of the gymnasium"
 CHANGED = b"%PDF-1.4 changed bill of quantities"
@@ -380,3 +380,14 @@ def test_english_is_one_click_away(client: TestClient, world: World) -> None:
     english = client.get("/workbench?lang=en")
     assert "Start a new tender" in english.text and "新建招标项目" not in english.text
     assert "Start a new tender" in client.get("/workbench").text  # remembered in a cookie
+
+
+def test_a_bidders_workbench_lists_the_tenders_it_obtained_documents_for(
+    client: TestClient, world: World, services: Services
+) -> None:
+    tender = published_tender(client, world, auth(services, "agency"))
+    bidder = auth(services, "bidder")
+    assert client.post(f"/api/v1/tenders/{tender['id']}/obtain", headers=bidder).status_code == 200
+    page = client.get("/workbench", headers=bidder)
+    assert page.status_code == 200
+    assert f'href="/tenders/{tender["id"]}"' in page.text and 'id="taking-part"' in page.text

@@ -127,9 +127,16 @@ def append_events(
             hash="",
         )
         prev = entry_hash(
-            seq=entry.seq, at=entry.at, actor_id=entry.actor_id, actor_label=entry.actor_label,
-            address=entry.address, action=entry.action, object_type=entry.object_type,
-            object_id=entry.object_id, digest=entry.digest, prev_hash=entry.prev_hash,
+            seq=entry.seq,
+            at=entry.at,
+            actor_id=entry.actor_id,
+            actor_label=entry.actor_label,
+            address=entry.address,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            digest=entry.digest,
+            prev_hash=entry.prev_hash,
         )
         log_rows.append({**dataclasses.asdict(entry), "hash": prev})
         outbox_rows.append(

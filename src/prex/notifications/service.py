@@ -9,7 +9,9 @@ on the notification rather than retried forever.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -24,6 +26,16 @@ from prex.shared.ids import new_id
 from prex.tenders.queries import tender_audience
 
 CONSUMER = "notifier"
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def _beijing(value: Any) -> str:
+    """An ISO instant from an event, as Beijing time for people to read."""
+    try:
+        instant = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return instant.astimezone(CHINA).strftime("%Y-%m-%d %H:%M（北京时间）")
 
 
 @dataclass(frozen=True)
@@ -35,13 +47,17 @@ class Message:
 def _message(event: str, title: str, payload: dict[str, Any]) -> tuple[Message, set[str]] | None:
     """What to say about an event, and to which audience groups."""
     if event == "TenderPublished":
-        return Message(f"招标公告已发布：{title}", f"投标截止时间 {payload['bid_deadline']}"), {
+        return Message(
+            f"招标公告已发布：{title}", f"投标截止时间 {_beijing(payload['bid_deadline'])}"
+        ), {
             "parties",
             "invitees",
         }
     if event == "TenderAmended":
         word = "澄清" if payload["kind"] == "clarification" else "变更"
-        return Message(f"{word}公告：{title}", f"投标截止时间 {payload['new_deadline']}"), {
+        return Message(
+            f"{word}公告：{title}", f"投标截止时间 {_beijing(payload['new_deadline'])}"
+        ), {
             "parties",
             "interested",
             "invitees",
@@ -54,7 +70,9 @@ def _message(event: str, title: str, payload: dict[str, Any]) -> tuple[Message, 
         }
     if event == "EnquiryReceived":
         label = "异议" if payload["kind"] == "objection" else "提问"
-        due = f"，请于 {payload['answer_due']} 前答复" if payload.get("answer_due") else ""
+        due = (
+            f"，请于 {_beijing(payload['answer_due'])} 前答复" if payload.get("answer_due") else ""
+        )
         return Message(f"收到{label}：{title}", f"有投标人提交了{label}{due}"), {"parties"}
     if event == "EnquiryAnswered":
         groups = {"asker"} | ({"interested"} if payload["published"] else set())

@@ -74,8 +74,9 @@ class FileBlobStore:
                     out.write(chunk)
                 if size < min_bytes:
                     raise InvalidInput(
-                        "the document is empty" if size == 0 else
-                        f"the document is smaller than {min_bytes} bytes",
+                        "the document is empty"
+                        if size == 0
+                        else f"the document is smaller than {min_bytes} bytes",
                         field="file",
                     )
                 out.flush()

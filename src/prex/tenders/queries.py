@@ -152,6 +152,18 @@ def tenders_of_parties(session: Session, org_id: str, limit: int = 100) -> list[
     return [dict(r) for r in rows]
 
 
+def tenders_of_interest(session: Session, org_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Tenders whose documents an organisation obtained (a bidder's workbench)."""
+    rows = session.execute(
+        select(*LIST_COLUMNS)
+        .join(interests, interests.c.tender_id == tenders.c.id)
+        .where(interests.c.org_id == org_id)
+        .order_by(interests.c.obtained_at.desc())
+        .limit(limit)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
 def tender_audience(session: Session, tender_id: str) -> dict[str, Any] | None:
     """Who cares about a tender: its title, parties, invitees and the organisations that
     obtained its documents (for notifications)."""

@@ -21,7 +21,7 @@ from prex.identity.policy import Action, Actor, Role, is_allowed
 from prex.shared.errors import DomainError
 from prex.tenders import service
 from prex.tenders.model import EvaluationMethod, Method, TransactionType
-from prex.tenders.queries import tenders_of_parties
+from prex.tenders.queries import tenders_of_interest, tenders_of_parties
 from prex.web.deps import ActorDep, ServicesDep, acts
 from prex.web.i18n import N_
 from prex.web.pages import forms
@@ -110,9 +110,11 @@ def show_workbench(
     status_code: int = 200,
 ) -> HTMLResponse:
     own: list[dict[str, Any]] = []
+    taking_part: list[dict[str, Any]] = []
     if actor.org_id:
         with services.read_session() as session:
             own = tenders_of_parties(session, actor.org_id)
+            taking_part = tenders_of_interest(session, actor.org_id)
     centres = centre_rows(services)
     can_create = is_allowed(actor, Action.TENDER_CREATE)
     return render(
@@ -120,6 +122,7 @@ def show_workbench(
         "workbench.html",
         status_code,
         tenders=own,
+        taking_part=taking_part,
         can_create=can_create,
         form=values or _defaults(services, actor, centres),
         problem=problem,
