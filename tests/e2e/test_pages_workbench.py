@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
+from prex.bootstrap import Services
 from prex.worker import run_once
 from tests.factories import PASSWORD, World, auth, published_tender
 
