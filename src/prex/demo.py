@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from prex.bootstrap import Services
 from prex.identity import service as identity
+from prex.identity.divisions import division_name
 from prex.identity.orm import centres
 from prex.identity.policy import Actor, Role
 from prex.identity.uscc import make_uscc
@@ -210,7 +211,7 @@ def _new_tender(
             bid_deadline=now + timedelta(days=deadline_days),
             documents_until=now + timedelta(days=12),
             sections=sections,
-            opening_place=f"{region} 交易中心 第2开标室（不见面开标）",
+            opening_place=f"{division_name(region)} 公共资源交易中心 第2开标室（不见面开标）",
             invitee_org_ids=tuple(seed.org_ids[k] for k in invitees),
         ),
         sandbox_acceleration=services.settings.sandbox_acceleration,

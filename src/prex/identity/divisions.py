@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from functools import cache
+from importlib import resources
 
 from prex.shared.errors import InvalidInput
 
@@ -39,3 +42,21 @@ def is_within(code: str, region: str) -> bool:
     if level == "city":
         return code[:4] == region[:4]
     return code == region
+
+
+@cache
+def _names() -> dict[str, str]:
+    text = (resources.files("prex.identity") / "divisions.toml").read_text("utf-8")
+    return {str(k): str(v) for k, v in tomllib.loads(text)["names"].items()}
+
+
+def division_name(code: str) -> str:
+    """The division's name; for a code not in the table, the nearest named level above it
+    with the code itself (e.g. ``杭州市（330199）``)."""
+    names = _names()
+    if code in names:
+        return names[code]
+    for parent in (code[:4] + "00", code[:2] + "0000"):
+        if parent in names:
+            return f"{names[parent]}（{code}）"
+    return code

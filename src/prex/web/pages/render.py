@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from prex.identity.divisions import division_name
 from prex.web.i18n import LOCALES, negotiate, translations
 from prex.web.pages import labels
 
@@ -69,6 +70,7 @@ def environment() -> Environment:
     )
     env.filters["local_time"] = local_time
     env.filters["money"] = money
+    env.filters["division"] = division_name
     env.filters["local_times"] = local_times
     env.globals["language_url"] = language_url
     env.globals["labels"] = labels
