@@ -74,6 +74,22 @@ def entry_hash(
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
+def hash_of(entry: Entry) -> str:
+    """The hash an entry should carry, from its other fields."""
+    return entry_hash(
+        seq=entry.seq,
+        at=entry.at,
+        actor_id=entry.actor_id,
+        actor_label=entry.actor_label,
+        address=entry.address,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        digest=entry.digest,
+        prev_hash=entry.prev_hash,
+    )
+
+
 @dataclass(frozen=True)
 class Break:
     """The first entry at which the chain does not verify, and why."""
@@ -95,19 +111,7 @@ def first_break(
             return Break(entry.seq, "its prev_hash does not match the previous entry's hash")
         if digest_of(entry.payload) != entry.digest:
             return Break(entry.seq, "its payload does not match its digest")
-        recomputed = entry_hash(
-            seq=entry.seq,
-            at=entry.at,
-            actor_id=entry.actor_id,
-            actor_label=entry.actor_label,
-            address=entry.address,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            digest=entry.digest,
-            prev_hash=entry.prev_hash,
-        )
-        if recomputed != entry.hash:
+        if hash_of(entry) != entry.hash:
             return Break(entry.seq, "its fields do not match its hash")
         prev = entry.hash
         seq += 1

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from prex.audit.chain import GENESIS, Entry, digest_of, entry_hash
+from prex.audit.chain import GENESIS, Entry, digest_of, hash_of
 from prex.audit.orm import audit_head, audit_log, outbox
 from prex.identity.policy import Actor
 from prex.shared.clock import Clock
@@ -126,18 +126,7 @@ def append_events(
             prev_hash=prev,
             hash="",
         )
-        prev = entry_hash(
-            seq=entry.seq,
-            at=entry.at,
-            actor_id=entry.actor_id,
-            actor_label=entry.actor_label,
-            address=entry.address,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            digest=entry.digest,
-            prev_hash=entry.prev_hash,
-        )
+        prev = hash_of(entry)
         log_rows.append({**dataclasses.asdict(entry), "hash": prev})
         outbox_rows.append(
             {

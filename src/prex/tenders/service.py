@@ -78,6 +78,14 @@ def _visible_or_404(uow: SqlUnitOfWork, tender: Tender) -> None:
         raise TenderNotFound(tender.id)
 
 
+def _load_for(uow: SqlUnitOfWork, tender_id: str, action: Action, *, lock: bool = False) -> Tender:
+    """Load a tender the actor can see (drafts: only its parties) and may act on."""
+    tender = _load(uow, tender_id, lock=lock)
+    _visible_or_404(uow, tender)
+    authorize(uow.actor, action, tender_resource(tender))
+    return tender
+
+
 def _org_uscc(uow: SqlUnitOfWork, org_id: str, field: str) -> tuple[str, str]:
     row = uow.session.execute(
         select(organisations.c.uscc, organisations.c.centre_id).where(organisations.c.id == org_id)
@@ -215,9 +223,7 @@ def edit_tender(
     sections: list[dict[str, Any]] | None,
 ) -> Tender:
     with uow:
-        tender = _load(uow, tender_id)
-        _visible_or_404(uow, tender)
-        authorize(uow.actor, Action.TENDER_EDIT, tender_resource(tender))
+        tender = _load_for(uow, tender_id, Action.TENDER_EDIT)
         for org_id in changes.get("invitee_org_ids", []):
             _org_uscc(uow, org_id, "invitee_org_ids")
         tender.edit(uow.clock, changes, sections_from(sections) if sections is not None else None)
@@ -258,9 +264,7 @@ def store_upload(
 
 def attach_document(uow: SqlUnitOfWork, tender_id: str, document: TenderDocument) -> Tender:
     with uow:
-        tender = _load(uow, tender_id)
-        _visible_or_404(uow, tender)
-        authorize(uow.actor, Action.DOCUMENT_UPLOAD, tender_resource(tender))
+        tender = _load_for(uow, tender_id, Action.DOCUMENT_UPLOAD)
         tender.attach_document(uow.clock, document)
         uow.commit()
     return tender
@@ -269,24 +273,18 @@ def attach_document(uow: SqlUnitOfWork, tender_id: str, document: TenderDocument
 def check_document_upload(uow: SqlUnitOfWork, tender_id: str) -> None:
     """Refuse before the bytes are read when the actor may not upload to this tender."""
     with uow:
-        tender = _load(uow, tender_id)
-        _visible_or_404(uow, tender)
-        authorize(uow.actor, Action.DOCUMENT_UPLOAD, tender_resource(tender))
+        _load_for(uow, tender_id, Action.DOCUMENT_UPLOAD)
 
 
 def check_amendment(uow: SqlUnitOfWork, tender_id: str) -> None:
     """Refuse before the files are read when the actor may not amend this tender."""
     with uow:
-        tender = _load(uow, tender_id)
-        _visible_or_404(uow, tender)
-        authorize(uow.actor, Action.TENDER_AMEND, tender_resource(tender))
+        _load_for(uow, tender_id, Action.TENDER_AMEND)
 
 
 def publish_tender(uow: SqlUnitOfWork, packs: RulePackRegistry, tender_id: str) -> Tender:
     with uow:
-        tender = _load(uow, tender_id, lock=True)
-        _visible_or_404(uow, tender)
-        authorize(uow.actor, Action.TENDER_PUBLISH, tender_resource(tender))
+        tender = _load_for(uow, tender_id, Action.TENDER_PUBLISH, lock=True)
         tender.publish(uow.clock, packs.get(tender.rule_pack_id))
         uow.commit()
     return tender
@@ -308,9 +306,7 @@ def issue_amendment(
     documents: list[TenderDocument] | None = None,
 ) -> Tender:
     with uow:
-        tender = _load(uow, cmd.tender_id, lock=True)
-        _visible_or_404(uow, tender)
-        authorize(uow.actor, Action.TENDER_AMEND, tender_resource(tender))
+        tender = _load_for(uow, cmd.tender_id, Action.TENDER_AMEND, lock=True)
         tender.issue_amendment(
             uow.clock,
             packs.get(tender.rule_pack_id),
@@ -326,9 +322,7 @@ def issue_amendment(
 
 def cancel_tender(uow: SqlUnitOfWork, tender_id: str, reason: str) -> Tender:
     with uow:
-        tender = _load(uow, tender_id, lock=True)
-        _visible_or_404(uow, tender)
-        authorize(uow.actor, Action.TENDER_CANCEL, tender_resource(tender))
+        tender = _load_for(uow, tender_id, Action.TENDER_CANCEL, lock=True)
         tender.cancel(uow.clock, reason)
         uow.commit()
     return tender
@@ -336,9 +330,7 @@ def cancel_tender(uow: SqlUnitOfWork, tender_id: str, reason: str) -> Tender:
 
 def obtain_documents(uow: SqlUnitOfWork, tender_id: str) -> Tender:
     with uow:
-        tender = _load(uow, tender_id)
-        _visible_or_404(uow, tender)
-        authorize(uow.actor, Action.DOCUMENT_OBTAIN, tender_resource(tender))
+        tender = _load_for(uow, tender_id, Action.DOCUMENT_OBTAIN)
         if uow.actor.org_id is None:
             raise InvalidInput("only a user of an organisation can obtain documents")
         tender.obtain_documents(uow.clock, uow.actor.org_id)
@@ -350,9 +342,7 @@ def ask_question(
     uow: SqlUnitOfWork, packs: RulePackRegistry, tender_id: str, kind: EnquiryKind, text: str
 ) -> str:
     with uow:
-        tender = _load(uow, tender_id)
-        _visible_or_404(uow, tender)
-        authorize(uow.actor, Action.ENQUIRY_ASK, tender_resource(tender))
+        tender = _load_for(uow, tender_id, Action.ENQUIRY_ASK)
         if uow.actor.org_id is None:
             raise InvalidInput("only a user of an organisation can ask")
         enquiry = tender.ask(
@@ -370,9 +360,7 @@ def answer_question(
     uow: SqlUnitOfWork, tender_id: str, enquiry_id: str, text: str, *, publish: bool
 ) -> Tender:
     with uow:
-        tender = _load(uow, tender_id)
-        _visible_or_404(uow, tender)
-        authorize(uow.actor, Action.ENQUIRY_ANSWER, tender_resource(tender))
+        tender = _load_for(uow, tender_id, Action.ENQUIRY_ANSWER)
         tender.answer(uow.clock, enquiry_id, text, publish=publish)
         uow.commit()
     return tender
