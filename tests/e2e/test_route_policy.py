@@ -98,3 +98,27 @@ def test_every_route_refuses_exactly_the_roles_the_policy_refuses(
 
 def test_signing_out_without_a_token_is_refused(client: TestClient) -> None:
     assert client.delete("/api/v1/session").status_code == 401
+
+
+def test_a_tenders_audit_trail_is_read_only_within_its_centre(
+    client: TestClient, world: World, services: Services
+) -> None:
+    from prex.identity import service as identity
+    from tests.factories import ADMIN_ACTOR, PASSWORD
+
+    tender = published_tender(client, world, auth(services, "agency"))
+    url = f"/api/v1/audit/tender/{tender['id']}"
+    trail = client.get(url, headers=auth(services, "operator"))
+    assert trail.status_code == 200
+    assert [e["action"] for e in trail.json()][:2] == ["TenderCreated", "DocumentAttached"]
+    identity.create_user(
+        services.uow(ADMIN_ACTOR),
+        username="operator_hz",
+        password=PASSWORD,
+        display_name="杭州 值班员",
+        roles=["operator"],
+        org_id=world.orgs["operator"],
+        centre_id=world.city_centre_id,
+    )
+    assert client.get(url, headers=auth(services, "operator_hz")).status_code == 403
+    assert client.get(url, headers=auth(services, "bidder")).status_code == 403

@@ -16,8 +16,9 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from prex.identity.divisions import level_of, validate_division
+from prex.identity.policy import Resource
 from prex.shared.clock import ensure_utc
-from prex.shared.errors import InvalidInput
+from prex.shared.errors import InvalidInput, NotFound
 from prex.tenders.model import PUBLIC_STATUSES, TenderStatus, TransactionType
 from prex.tenders.orm import interests, tenders
 
@@ -162,6 +163,19 @@ def tenders_of_interest(session: Session, org_id: str, limit: int = 100) -> list
         .limit(limit)
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def tender_resource_of(session: Session, tender_id: str) -> Resource:
+    """What the policy needs to know of a tender, without loading the aggregate."""
+    row = session.execute(
+        select(tenders.c.centre_id, tenders.c.tenderer_org_id, tenders.c.agency_org_id).where(
+            tenders.c.id == tender_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no tender '{tender_id}'", tender_id=tender_id)
+    parties = frozenset(o for o in (row.tenderer_org_id, row.agency_org_id) if o)
+    return Resource("tender", tender_id, row.centre_id, parties)
 
 
 def tender_audience(session: Session, tender_id: str) -> dict[str, Any] | None:

@@ -9,8 +9,9 @@ from sqlalchemy import text
 
 from prex import __version__
 from prex.audit.service import entries_for, verify_chain
-from prex.identity.policy import Action
-from prex.web.deps import ServicesDep, acts, require
+from prex.identity.policy import Action, authorize
+from prex.tenders.queries import tender_resource_of
+from prex.web.deps import ActorDep, ServicesDep, acts, require
 
 router = APIRouter(tags=["system"])
 
@@ -69,9 +70,14 @@ def audit_verify(services: ServicesDep) -> dict[str, Any]:
     openapi_extra=acts(Action.AUDIT_READ),
     dependencies=[Depends(require(Action.AUDIT_READ))],
 )
-def audit_of(object_type: str, object_id: str, services: ServicesDep) -> list[dict[str, Any]]:
-    """Every audit entry about one object, oldest first."""
+def audit_of(
+    object_type: str, object_id: str, services: ServicesDep, actor: ActorDep
+) -> list[dict[str, Any]]:
+    """Every audit entry about one object, oldest first. A tender's trail is readable by the
+    operators and supervisors of the tender's own centre (and administrators)."""
     with services.read_session() as session:
+        if object_type == "tender":
+            authorize(actor, Action.AUDIT_READ, tender_resource_of(session, object_id))
         rows = entries_for(session, object_type, object_id)
     return [
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
