@@ -1,9 +1,10 @@
 """Portal list and search API under load: 100,000 tenders, 50 concurrent clients.
 
-Measures ``GET /api/v1/tenders`` served by the real application (``create_app(bootstrap(...))``
-under uvicorn in a subprocess) on SQLite and on PostgreSQL, against a baseline that runs the
-very same SQL (captured from ``prex.tenders.queries.list_query`` as the driver receives it)
-straight through the driver (sqlite3 / psycopg) from 50 threads with a connection each.
+Measures ``GET /api/v1/tenders`` served by the real application, started as operators start it
+(``prex serve --workers N`` in a subprocess), on SQLite and on PostgreSQL, against a baseline
+that runs the very same SQL (the page query of ``prex.tenders.queries.list_public_tenders``,
+captured as the driver receives it) straight through the driver (sqlite3 / psycopg) from 50
+threads with a connection each.
 
     .venv/bin/python bench/portal.py              # 100,000 tenders, both databases
     .venv/bin/python bench/portal.py --quick      # smoke run: 2,000 tenders, a few hundred requests
@@ -12,8 +13,9 @@ straight through the driver (sqlite3 / psycopg) from 50 threads with a connectio
 The load is closed-loop: 50 keep-alive HTTP/1.1 clients (a small asyncio client in this file,
 so that the generator costs little CPU) each send their next request as soon as the previous
 answer is read, cycling through a fixed mix of portal queries. Every latency is recorded; a
-figure is the median over rounds of that round's median (or p99). It ends, as every benchmark
-here does, with one line per figure:
+figure is the median over rounds of that round's median (or p99). One client alone (and one
+baseline thread) is measured too: the stack's own cost per request, without queueing. It
+ends, as every benchmark here does, with one line per figure:
 
     RESULT <name> ours=<number><unit> baseline=<number><unit> ratio=<ours/baseline>
 """
@@ -44,7 +46,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-BENCH_DIR = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
 API = "/api/v1/tenders"
 DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -53,20 +54,6 @@ NOW = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
 SPAN_DAYS = 730
 COMMON_TERM = "工程"
 RARE_TERM = "量子通信"
-
-
-# ---------------------------------------------------------------------------------------------
-# The application, as uvicorn imports it in each worker (``--factory portal:app_factory``)
-# ---------------------------------------------------------------------------------------------
-
-
-def app_factory() -> Any:
-    """The real app, configured from ``PREX_DATA_DIR`` and ``PREX_DATABASE_URL``."""
-    from prex.bootstrap import bootstrap
-    from prex.config import get_settings
-    from prex.web.app import create_app
-
-    return create_app(bootstrap(get_settings()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,7 +202,9 @@ def tender_rows(n: int, seed: int = 20260301) -> Iterator[tuple[dict[str, Any], 
             "tenderer_org_id": tenderer_id,
             "agency_org_id": agency,
             "budget": budget,
-            "funding_source": rng.choice(["财政资金", "自筹资金", "专项债券", "财政资金和自筹资金"]),
+            "funding_source": rng.choice(
+                ["财政资金", "自筹资金", "专项债券", "财政资金和自筹资金"]
+            ),
             "approval_ref": f"{place}发改投资〔{created.year}〕{rng.randint(1, 999)}号",
             "sandbox": False,
             "created_at": created,
@@ -342,7 +331,9 @@ def filter_of(query: Query) -> tuple[Any, str | None, int]:
         return datetime.fromisoformat(p[name]) if name in p else None
 
     flt = TenderFilter(
-        transaction_type=TransactionType(p["transaction_type"]) if "transaction_type" in p else None,
+        transaction_type=TransactionType(p["transaction_type"])
+        if "transaction_type" in p
+        else None,
         region=p.get("region"),
         status=TenderStatus(p["status"]) if "status" in p else None,
         published_from=when("published_from"),
@@ -359,11 +350,15 @@ class DriverStatement:
 
 
 def driver_statements(url: str, mix: Sequence[Query]) -> list[DriverStatement]:
-    """Each query's SQL and parameters exactly as SQLAlchemy hands them to the driver."""
+    """Each query's page SQL and parameters exactly as SQLAlchemy hands them to the driver.
+
+    They are captured from ``list_public_tenders`` (what the endpoint calls, which builds the
+    page with ``list_query``), so that the baseline follows any change of plan it makes."""
     from sqlalchemy import event
+    from sqlalchemy.orm import Session
 
     from prex.db.engine import make_engines
-    from prex.tenders.queries import list_query
+    from prex.tenders.queries import list_public_tenders
 
     engines = make_engines(url, pool_size=1)
     captured: list[DriverStatement] = []
@@ -374,11 +369,11 @@ def driver_statements(url: str, mix: Sequence[Query]) -> list[DriverStatement]:
 
     event.listen(engines.reader, "before_cursor_execute", capture)
     statements = []
-    with engines.reader.connect() as conn:
+    with Session(engines.reader) as session:
         for query in mix:
             flt, cursor, limit = filter_of(query)
-            conn.execute(list_query(flt, limit, cursor)).all()
-            statements.append(captured[-1])
+            list_public_tenders(session, flt, limit=limit, cursor=cursor)
+            statements.append(captured[-1])  # the page (after any probe)
     engines.dispose()
     return statements
 
@@ -581,12 +576,16 @@ class DriverPool:
             conn.close()
 
 
-def run_driver(pool: DriverPool, statements: Sequence[DriverStatement], total: int) -> Round:
-    """The baseline: the same statements, closed loop, one thread per connection."""
+def run_driver(
+    pool: DriverPool, statements: Sequence[DriverStatement], total: int, threads: int = 0
+) -> Round:
+    """The baseline: the same statements, closed loop, one thread per connection (all of the
+    pool's connections, or the first ``threads``)."""
     counter = itertools.count()
     n = len(statements)
-    per_thread: list[list[tuple[int, int]]] = [[] for _ in pool.connections]
-    start = threading.Barrier(len(pool.connections) + 1)
+    connections = pool.connections[: threads or None]
+    per_thread: list[list[tuple[int, int]]] = [[] for _ in connections]
+    start = threading.Barrier(len(connections) + 1)
     clock = time.perf_counter_ns
 
     def work(conn: Any, out: list[tuple[int, int]]) -> None:
@@ -602,7 +601,7 @@ def run_driver(pool: DriverPool, statements: Sequence[DriverStatement], total: i
 
     threads = [
         threading.Thread(target=work, args=(conn, out), daemon=True)
-        for conn, out in zip(pool.connections, per_thread, strict=True)
+        for conn, out in zip(connections, per_thread, strict=True)
     ]
     for t in threads:
         t.start()
@@ -636,25 +635,33 @@ def http_get(port: int, path: str, timeout: float = 30) -> tuple[int, Any]:
 
 
 class Server:
-    """``uvicorn --factory portal:app_factory`` in a subprocess (its own process group)."""
+    """The real server, as operators start it: ``prex serve --workers N`` in a subprocess (its
+    own process group), configured through ``PREX_DATA_DIR`` and ``PREX_DATABASE_URL``.
+
+    ``factory`` (``module:callable``, importable from ``app_dir``) serves another application
+    factory through ``uvicorn --factory`` instead: for experiments, never for the figures."""
 
     def __init__(
         self,
         data_dir: Path,
         url: str,
         workers: int,
-        factory: str = "portal:app_factory",
-        app_dir: Path = BENCH_DIR,
+        factory: str | None = None,
+        app_dir: Path | None = None,
     ) -> None:
         self.port = _free_port()
         env = dict(os.environ, PREX_DATA_DIR=str(data_dir), PREX_DATABASE_URL=url)
         env.pop("PREX_ENVIRONMENT", None)
-        command = [
-            sys.executable, "-m", "uvicorn", factory, "--factory",
-            "--app-dir", str(app_dir), "--host", HOST, "--port", str(self.port),
-            "--workers", str(workers), "--no-access-log", "--log-level", "warning",
-        ]  # fmt: skip
-        self.log = tempfile.TemporaryFile()
+        address = ["--host", HOST, "--port", str(self.port), "--workers", str(workers)]
+        if factory is None:
+            command = [sys.executable, "-m", "prex.cli.main", "serve", *address]
+        else:
+            command = [
+                sys.executable, "-m", "uvicorn", factory, "--factory",
+                "--app-dir", str(app_dir or Path.cwd()), *address,
+                "--no-access-log", "--log-level", "warning",
+            ]  # fmt: skip
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             command,
             cwd=data_dir,
@@ -676,7 +683,7 @@ class Server:
                 self.stop()
                 raise RuntimeError(f"the server did not answer within 60 s:\n{self.output()}")
             time.sleep(0.2)
-        if workers > 1:  # every worker up: each answers health once it has imported the app
+        if workers > 1:  # let every worker finish importing the app
             time.sleep(1.0)
 
     @property
@@ -711,6 +718,8 @@ class Outcome:
     mix: list[Query]
     ours: dict[int, Series]  # by worker count
     baseline: Series
+    serial: Series  # one client at a time: the stack's own cost, without queueing
+    serial_baseline: Series
 
     @property
     def best_workers(self) -> int:
@@ -742,7 +751,9 @@ def bench_backend(backend: str, url: str, data_dir: Path, args: argparse.Namespa
     say(f"[{backend}] seeded in {seed_seconds:.1f} s", flush=True)
     pool = DriverPool(url, args.clients)
     ours: dict[int, Series] = {}
-    baseline = Series("baseline")
+    baseline = Series("baseline (bare SQL)")
+    serial = Series("prex, 1 client")
+    serial_baseline = Series("baseline, 1 thread")
     mix: list[Query] = []
     statements: list[DriverStatement] = []
     try:
@@ -764,21 +775,28 @@ def bench_backend(backend: str, url: str, data_dir: Path, args: argparse.Namespa
                         run_http(server.port, server.pid, mix, args.requests, args.clients)
                     )
                     baseline.rounds.append(run_driver(pool, statements, args.requests))
+                    if workers == args.workers[0]:
+                        serial.rounds.append(run_http(server.port, server.pid, mix, args.serial, 1))
+                        serial_baseline.rounds.append(
+                            run_driver(pool, statements, args.serial, threads=1)
+                        )
+                    ours_r, base_r = series.rounds[-1], baseline.rounds[-1]
                     say(
                         f"[{backend}] workers={workers} round {r + 1}/{args.rounds}: "
-                        f"ours p50={percentile(series.rounds[-1].ms(), 50):.1f}ms "
-                        f"p99={percentile(series.rounds[-1].ms(), 99):.1f}ms "
-                        f"{series.rounds[-1].throughput:.0f}/s; baseline "
-                        f"p50={percentile(baseline.rounds[-1].ms(), 50):.1f}ms "
-                        f"p99={percentile(baseline.rounds[-1].ms(), 99):.1f}ms "
-                        f"{baseline.rounds[-1].throughput:.0f}/s",
+                        f"ours p50={fmt(percentile(ours_r.ms(), 50))}ms "
+                        f"p99={fmt(percentile(ours_r.ms(), 99))}ms {ours_r.throughput:.0f}/s; "
+                        f"baseline p50={fmt(percentile(base_r.ms(), 50))}ms "
+                        f"p99={fmt(percentile(base_r.ms(), 99))}ms {base_r.throughput:.0f}/s; "
+                        f"load average {os.getloadavg()[0]:.1f}",
                         flush=True,
                     )
             finally:
                 server.stop()
     finally:
         pool.close()
-    return Outcome(backend, args.tenders, seed_seconds, mix, ours, baseline)
+    return Outcome(
+        backend, args.tenders, seed_seconds, mix, ours, baseline, serial, serial_baseline
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -786,45 +804,60 @@ def bench_backend(backend: str, url: str, data_dir: Path, args: argparse.Namespa
 # ---------------------------------------------------------------------------------------------
 
 
+def fmt(value: float) -> str:
+    """Three significant figures or one decimal, whichever is longer (no exponent)."""
+    if value < 1:
+        return f"{value:.3f}"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
 def report(outcomes: Sequence[Outcome], args: argparse.Namespace) -> None:
     print()
     print(
         f"portal list API: {args.clients} concurrent keep-alive clients, closed loop, "
-        f"{args.rounds} round(s) x {args.requests:,} requests per configuration; "
-        f"figures are medians over rounds; {os.cpu_count()} CPUs"
+        f"{args.rounds} round(s) x {args.requests:,} requests per configuration, and one "
+        f"client alone ({args.serial:,} requests a round); figures are medians over rounds; "
+        f"{os.cpu_count()} CPUs"
     )
     for o in outcomes:
         print()
         print(f"{o.backend}: {o.tenders:,} tenders (seeded in {o.seed_seconds:.1f} s)")
         print(
-            f"  {'configuration':<24}{'median':>10}{'p99':>10}{'req/s':>9}"
+            f"  {'configuration':<24}{'median':>10}{'p99':>11}{'req/s':>9}"
             f"{'errors':>8}{'srv cpu/req':>13}{'machine busy':>14}"
         )
-        for series in [*o.ours.values(), o.baseline]:
-            cpu = f"{series.cpu_per_request:.2f}ms" if series is not o.baseline else "-"
+        for series in [*o.ours.values(), o.baseline, o.serial, o.serial_baseline]:
+            served = series in (*o.ours.values(), o.serial)
+            cpu = f"{fmt(series.cpu_per_request)}ms" if served else "-"
             print(
-                f"  {series.label:<24}{series.median:>8.1f}ms{series.p99:>8.1f}ms"
+                f"  {series.label:<24}{fmt(series.median):>8}ms{fmt(series.p99):>9}ms"
                 f"{series.throughput:>9.0f}{series.errors:>8}{cpu:>13}{series.busy:>13.0%}"
             )
         best = o.ours[o.best_workers]
-        print(f"  per query (prex with {o.best_workers} worker(s) vs baseline), median / p99:")
+        print(
+            f"  per query, median / p99 in ms: 50 clients (prex with {o.best_workers} "
+            f"worker(s), baseline), then one client alone (prex, baseline)"
+        )
         for i, q in enumerate(o.mix):
-            print(
-                f"    {q.name:<12} prex {best.figure(50, i):>7.1f} / {best.figure(99, i):>7.1f} ms"
-                f"   baseline {o.baseline.figure(50, i):>7.1f} / "
-                f"{o.baseline.figure(99, i):>7.1f} ms"
-            )
+            cells = [
+                f"{fmt(series.figure(50, i)):>7} / {fmt(series.figure(99, i)):>7}"
+                for series in (best, o.baseline, o.serial, o.serial_baseline)
+            ]
+            print(f"    {q.name:<12} " + "   ".join(cells))
     print()
+    for o in outcomes:
+        print(f"{o.backend}: RESULT lines are for prex with {o.best_workers} worker(s) (best p99)")
     for o in outcomes:
         best = o.ours[o.best_workers]
         for name, ours, base, unit in (
             ("median", best.median, o.baseline.median, "ms"),
             ("p99", best.p99, o.baseline.p99, "ms"),
             ("throughput", best.throughput, o.baseline.throughput, "req/s"),
+            ("serial_median", o.serial.median, o.serial_baseline.median, "ms"),
         ):
             print(
-                f"RESULT portal_{o.backend}_{name} ours={ours:.1f}{unit} "
-                f"baseline={base:.1f}{unit} ratio={ours / base:.2f}"
+                f"RESULT portal_{o.backend}_{name} ours={fmt(ours)}{unit} "
+                f"baseline={fmt(base)}{unit} ratio={ours / base:.2f}"
             )
 
 
@@ -857,18 +890,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--workers", type=_workers, help="uvicorn workers, e.g. 2 or 1,2 (default: 1,2; quick: 1)"
     )
     parser.add_argument("--tenders", type=int, help="default 100000 (quick: 2000)")
-    parser.add_argument("--requests", type=int, help="per round (default 4000; quick: 300)")
+    parser.add_argument("--requests", type=int, help="per round (default 3000; quick: 300)")
     parser.add_argument("--rounds", type=int, help="rounds per configuration (default 3; quick 1)")
-    parser.add_argument("--warmup", type=int, help="requests before measuring (default 1000)")
+    parser.add_argument("--warmup", type=int, help="requests before measuring (default 500)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (50)")
+    parser.add_argument("--serial", type=int, help="one-client requests a round (360; quick 45)")
     args = parser.parse_args(argv)
     quick = args.quick
     for name, full, small in (
         ("workers", [1, 2], [1]),
         ("tenders", 100_000, 2_000),
-        ("requests", 4_000, 300),
+        ("requests", 3_000, 300),
         ("rounds", 3, 1),
-        ("warmup", 1_000, 100),
+        ("warmup", 500, 100),
+        ("serial", 360, 45),
     ):
         if getattr(args, name) is None:
             setattr(args, name, small if quick else full)

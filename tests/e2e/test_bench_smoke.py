@@ -1,0 +1,52 @@
+"""The portal benchmark runs end to end in its smoke form and prints its figures."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+RESULT = re.compile(
+    r"^RESULT (?P<name>\S+) ours=(?P<ours>[\d.]+)(?P<unit>ms|req/s) "
+    r"baseline=(?P<base>[\d.]+)(?P=unit) ratio=(?P<ratio>[\d.]+)$"
+)
+
+
+def test_portal_bench_quick_sqlite() -> None:
+    run = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "portal.py"), "--quick", "--no-postgres"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    results = {}
+    for line in run.stdout.splitlines():
+        if line.startswith("RESULT "):
+            match = RESULT.match(line)
+            assert match, f"malformed: {line!r}"
+            results[match["name"]] = match
+    assert set(results) == {
+        "portal_sqlite_median",
+        "portal_sqlite_p99",
+        "portal_sqlite_throughput",
+        "portal_sqlite_serial_median",
+    }, run.stdout
+    for match in results.values():
+        ours, base, ratio = float(match["ours"]), float(match["base"]), float(match["ratio"])
+        assert ours > 0 and base > 0, match.string
+        assert math.isclose(ratio, ours / base, rel_tol=0.05, abs_tol=0.01), match.string
+    # 50 clients cannot all wait less than one request's service time, nor forever.
+    assert 0.5 < float(results["portal_sqlite_p99"]["ours"]) < 30_000
+    assert float(results["portal_sqlite_p99"]["ours"]) >= float(
+        results["portal_sqlite_median"]["ours"]
+    )
+    # One client alone waits at least as long as the bare query, and not for long.
+    assert float(results["portal_sqlite_serial_median"]["ratio"]) >= 1
+    assert float(results["portal_sqlite_serial_median"]["ours"]) < 1_000
+    assert "postgresql" not in "".join(results)
+    assert "errors" in run.stdout  # the human table came first
