@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from prex.config import Settings
@@ -48,6 +49,10 @@ class Services:
     def read_session(self) -> Session:
         """A session for queries only (SQLite: no write lock taken)."""
         return self._reader()
+
+    def read_connection(self) -> Connection:
+        """A Core connection for queries only: lighter than a session, for hot read paths."""
+        return self.engines.reader.connect()
 
     def close(self) -> None:
         self.engines.dispose()

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "noreply@prex.invalid"
 
+    web_threads: int = Field(
+        default=4, ge=1, description="threads per server process for blocking request handlers"
+    )
     sandbox_acceleration: int = Field(default=1440, ge=1, description="1 day per real minute")
     worker_interval_seconds: float = Field(default=2.0, gt=0)
     default_locale: Literal["zh_CN", "en"] = "zh_CN"

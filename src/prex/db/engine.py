@@ -74,8 +74,15 @@ def make_engines(url: str, *, pool_size: int = 10) -> Engines:
             writer=_sqlite_engine(url, immediate=True, pool_size=pool_size),
             reader=_sqlite_engine(url, immediate=False, pool_size=pool_size),
         )
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    return Engines(writer=engine, reader=engine)
+    writer = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # Readers get their own pool in autocommit: no BEGIN/ROLLBACK round trips around a
+    # one-statement read (each statement still sees one consistent snapshot), and no pre-ping
+    # (a connection broken by a database restart fails one read, is invalidated, and the pool
+    # reconnects on the next).
+    reader = create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, isolation_level="AUTOCOMMIT"
+    )
+    return Engines(writer=writer, reader=reader)
 
 
 def make_null_pool_engine(url: str) -> Engine:

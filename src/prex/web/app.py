@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -19,7 +22,16 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(services: Services) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Blocking handlers share this many threads per process: beyond a few, threads only
+        # queue for the GIL (and SQLAlchemy's pool), which costs CPU and tail latency.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = services.settings.web_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="prex",
         version=__version__,
         summary="Public resource exchange platform (公共资源交易平台) API",

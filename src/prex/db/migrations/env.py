@@ -34,6 +34,14 @@ def compare_type(
     return None
 
 
+# Kept by migration 0002 outside the models: the pg_trgm index and SQLite's FTS5 tables.
+SEARCH_OBJECTS = ("ix_tenders_search_trgm", "tenders_fts")
+
+
+def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    return not (name or "").startswith(SEARCH_OBJECTS)
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
@@ -52,6 +60,7 @@ def _run(connection: Any) -> None:
         render_item=render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
