@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -29,9 +28,9 @@ from prex.web.schemas.tenders import (
     TenderSummary,
     TenderUpdate,
 )
+from prex.web.uploads import store_document
 
 router = APIRouter(tags=["tenders"])
-CHUNK = 256 * 1024
 
 
 def view_for(tender: Tender, actor: Actor) -> TenderPublic:
@@ -146,11 +145,6 @@ def edit_tender(tender_id: str, body: TenderUpdate, uow: UowDep, actor: ActorDep
     return view_for(tender, actor)
 
 
-def _sync_chunks(upload: UploadFile) -> Iterator[bytes]:
-    while chunk := upload.file.read(CHUNK):
-        yield chunk
-
-
 @router.post(
     "/tenders/{tender_id}/documents",
     status_code=201,
@@ -168,13 +162,7 @@ def upload_document(
 ) -> TenderPublic:
     """Attach a document to a draft (multipart ``file``; ``kind`` as a query parameter)."""
     service.check_document_upload(services.uow(actor), tender_id)
-    document = service.store_upload(
-        services.blobs,
-        service.Upload(file.filename or "", file.content_type or "", _sync_chunks(file)),
-        kind,
-        services.settings.max_document_bytes,
-        services.clock.now(),
-    )
+    document = store_document(services, file, kind)
     return view_for(service.attach_document(uow, tender_id, document), actor)
 
 
@@ -239,16 +227,7 @@ def issue_amendment(
     documents = []
     if files:
         service.check_amendment(services.uow(actor), tender_id)
-        documents = [
-            service.store_upload(
-                services.blobs,
-                service.Upload(f.filename or "", f.content_type or "", _sync_chunks(f)),
-                DocumentKind.CLARIFICATION,
-                services.settings.max_document_bytes,
-                services.clock.now(),
-            )
-            for f in files
-        ]
+        documents = [store_document(services, f, DocumentKind.CLARIFICATION) for f in files]
     tender = service.issue_amendment(
         uow,
         services.rule_packs,

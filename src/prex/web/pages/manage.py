@@ -10,7 +10,7 @@ back) and answering with the domain error's status.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -27,16 +27,15 @@ from prex.tenders.model import (
     DocumentKind,
     EnquiryKind,
     EvaluationMethod,
-    TenderDocument,
 )
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
 from prex.web.i18n import N_
 from prex.web.pages import forms
 from prex.web.pages.common import gate, problem_of, see_other
 from prex.web.pages.tender_view import show_tender
+from prex.web.uploads import store_document
 
 router = APIRouter(include_in_schema=False)
-CHUNK = 256 * 1024
 # Files a party attaches to a draft directly (clarification files come with an amendment).
 UPLOAD_KINDS = (DocumentKind.TENDER_DOCUMENTS, DocumentKind.DRAWINGS, DocumentKind.OTHER)
 
@@ -87,21 +86,6 @@ def _act(
             status_code=exc.status,
         )
     return see_other(f"{page}?done={done}")
-
-
-def _chunks(upload: UploadFile) -> Iterator[bytes]:
-    while chunk := upload.file.read(CHUNK):
-        yield chunk
-
-
-def _store(services: Services, upload: UploadFile, kind: DocumentKind) -> TenderDocument:
-    return service.store_upload(
-        services.blobs,
-        service.Upload(upload.filename or "", upload.content_type or "", _chunks(upload)),
-        kind,
-        services.settings.max_document_bytes,
-        services.clock.now(),
-    )
 
 
 def _chosen(files: list[UploadFile | str]) -> list[UploadFile]:
@@ -234,7 +218,7 @@ def upload_document(
         if not chosen:
             raise forms.FieldError("file", N_("Choose a file to upload."))
         service.check_document_upload(services.uow(actor), tender_id)
-        service.attach_document(uow, tender_id, _store(services, chosen[0], document_kind))
+        service.attach_document(uow, tender_id, store_document(services, chosen[0], document_kind))
 
     return _act(
         request,
@@ -307,7 +291,7 @@ def issue_amendment(
         chosen = _chosen(files)
         if chosen:
             service.check_amendment(services.uow(actor), tender_id)
-            documents = [_store(services, f, DocumentKind.CLARIFICATION) for f in chosen]
+            documents = [store_document(services, f, DocumentKind.CLARIFICATION) for f in chosen]
         service.issue_amendment(uow, services.rule_packs, command, documents)
 
     values = form.model_dump()
