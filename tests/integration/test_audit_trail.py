@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from prex.audit.orm import audit_log, outbox
 from prex.bootstrap import Services
-from tests.factories import World, auth, chain_of, published_tender
+from tests.factories import World, auth, chain_of, project_body, published_tender, tender_body
 
 
 def _prex(services: Services, *args: str) -> subprocess.CompletedProcess[str]:
@@ -87,19 +87,8 @@ def test_a_refused_action_writes_nothing(
     with services.read_session() as session:
         before = session.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
     project = client.post(
-        "/api/v1/projects",
-        json={
-            "name": "x",
-            "transaction_type": "engineering",
-            "region_code": "330100",
-            "tenderer_org_id": world.orgs["tenderer"],
-            "agency_org_id": world.orgs["agency"],
-            "budget": "1.00",
-        },
-        headers=headers,
+        "/api/v1/projects", json=project_body(world, name="x", budget="1.00"), headers=headers
     ).json()
-    from tests.factories import tender_body
-
     body = tender_body(
         project["id"],
         services,

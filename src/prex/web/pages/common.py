@@ -106,10 +106,6 @@ def organisation_names(services: Services, org_ids: set[str]) -> dict[str, str]:
         return {str(r.id): str(r.name) for r in rows}
 
 
-def region_names(services: Services) -> dict[str, str]:
-    return {str(r["division_code"]): str(r["name"]) for r in centre_rows(services)}
-
-
 @dataclass(frozen=True)
 class Problem:
     """A refusal as a page shows it, above the form that caused it."""

@@ -13,9 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
-from prex.identity.orm import centres
 from prex.identity.policy import Action
 from prex.shared.errors import InvalidInput
 from prex.tenders import service
@@ -23,21 +21,11 @@ from prex.tenders.model import TenderStatus, TransactionType
 from prex.tenders.queries import TenderFilter, list_public_tenders
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
 from prex.web.pages import account, manage, workbench
+from prex.web.pages.common import centre_rows
 from prex.web.pages.render import CHINA, render
 from prex.web.pages.tender_view import show_tender
 
 router = APIRouter(include_in_schema=False)
-
-
-def regions(services: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    with services.read_session() as session:
-        rows = [
-            dict(r)
-            for r in session.execute(
-                select(centres.c.name, centres.c.division_code).order_by(centres.c.division_code)
-            ).mappings()
-        ]
-    return rows, {r["division_code"]: r["name"] for r in rows}
 
 
 def _day(value: str | None, end: bool) -> datetime | None:
@@ -67,7 +55,6 @@ def portal(request: Request, services: ServicesDep, actor: ActorDep) -> HTMLResp
         k: params.get(k) or None
         for k in ("q", "transaction_type", "region", "status", "published_from", "published_to")
     }
-    centre_rows, names = regions(services)
     items: list[dict[str, Any]] = []
     next_url = None
     error = None
@@ -83,8 +70,8 @@ def portal(request: Request, services: ServicesDep, actor: ActorDep) -> HTMLResp
             text=(filters["q"] or "").strip()[:100] or None,
             sandbox=params.get("sandbox") == "1",
         )
-        with services.read_session() as session:
-            page = list_public_tenders(session, flt, limit=20, cursor=params.get("cursor"))
+        with services.read_connection() as conn:
+            page = list_public_tenders(conn, flt, limit=20, cursor=params.get("cursor"))
         items = page.items
         if page.next_cursor:
             query = {k: v for k, v in filters.items() if v}
@@ -98,8 +85,7 @@ def portal(request: Request, services: ServicesDep, actor: ActorDep) -> HTMLResp
         status_code=422 if error else 200,
         items=items,
         filters=filters,
-        centres=centre_rows,
-        regions=names,
+        centres=centre_rows(services),
         next_url=next_url,
         error=error,
     )

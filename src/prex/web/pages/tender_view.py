@@ -27,7 +27,7 @@ from prex.tenders.model import (
     allowed_transitions,
 )
 from prex.web.api.tenders import view_for
-from prex.web.pages.common import Problem, organisation_names, region_names
+from prex.web.pages.common import Problem, organisation_names
 from prex.web.pages.forms import input_datetime, section_values
 from prex.web.pages.render import render
 from prex.web.schemas.tenders import EnquiryPrivate
@@ -125,7 +125,6 @@ def show_tender(
         "tender": view,
         "org_names": organisation_names(services, askers),
         "can": can,
-        "regions": region_names(services),
         "problem": problem,
         "values": values or {},
         "max_document_mb": max(1, services.settings.max_document_bytes // (1024 * 1024)),

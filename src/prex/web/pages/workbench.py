@@ -132,7 +132,6 @@ def show_workbench(
             if can_create
             else {}
         ),
-        regions={r["division_code"]: r["name"] for r in centres},
         page_url="/workbench",
     )
 
