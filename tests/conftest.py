@@ -29,6 +29,7 @@ from prex.db.migrate import upgrade
 from prex.shared.clock import FixedClock
 from prex.web.app import create_app
 from tests.factories import World, make_world
+from tests.pki_openssl import PkiWorld, build_pki, free_port, serve_directory
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("PREX_TEST_DATABASE_URL")
@@ -132,3 +133,17 @@ def client(services: Services) -> Iterator[TestClient]:
     """The real ASGI app over the real database."""
     with TestClient(create_app(services), base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def pki_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PkiWorld]:
+    """CA hierarchies issued by the openssl CLI, their CRLs served over loopback HTTP for the
+    whole session; the OCSP port is reserved (tests start `openssl ocsp` when they need it)."""
+    crl_port, ocsp_port = free_port(), free_port()
+    world = build_pki(
+        tmp_path_factory.mktemp("pki"),
+        f"http://127.0.0.1:{crl_port}",
+        f"http://127.0.0.1:{ocsp_port}",
+    )
+    with serve_directory(world.base / "crl", crl_port):
+        yield world

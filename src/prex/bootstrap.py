@@ -7,6 +7,7 @@ Everything else receives a :class:`Services` and never builds its own; tests bui
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +18,7 @@ from prex.db.uow import SqlUnitOfWork
 from prex.identity.passwords import configure_hashing
 from prex.identity.policy import Actor
 from prex.notifications.mailer import Mailer, make_mailer
+from prex.pki.service import Pki
 from prex.shared.blobs import FileBlobStore
 from prex.shared.clock import Clock, SystemClock
 from prex.tenders.orm import start_mappers
@@ -53,6 +55,11 @@ class Services:
     def read_connection(self) -> Connection:
         """A Core connection for queries only: lighter than a session, for hot read paths."""
         return self.engines.reader.connect()
+
+    @cached_property
+    def pki(self) -> Pki:
+        """Certificate validation against the trust list (CA mutual recognition)."""
+        return Pki(self)
 
     def close(self) -> None:
         self.engines.dispose()

@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     sandbox_acceleration: int = Field(default=1440, ge=1, description="1 day per real minute")
     worker_interval_seconds: float = Field(default=2.0, gt=0)
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
+    revocation_unavailable: Literal["refuse", "allow"] = Field(
+        default="refuse",
+        description="what to do when neither a CRL nor OCSP can tell whether a certificate "
+        "is revoked: refuse it (default) or accept it",
+    )
+    pki_fetch_timeout: float = Field(default=5.0, gt=0, description="seconds, CRL and OCSP")
+    pki_max_chain: int = Field(default=6, ge=2, le=16, description="certificates in a path")
+    challenge_seconds: int = Field(default=300, ge=10, description="certificate login nonces")
+    key_dir: Path | None = Field(
+        default=None, description="the platform's own keys (TSA …); default data_dir/keys"
+    )
     password_hashing: Literal["standard", "fast"] = Field(
         default="standard", description="'fast' makes test suites quick; never in production"
     )
@@ -72,6 +83,12 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def resolved_key_dir(self) -> Path:
+        """The platform's own keys (timestamp authority, platform signing): files, mode 0600,
+        never in the database or the blob store."""
+        return self.key_dir or self.data_dir / "keys"
 
     @classmethod
     def settings_customise_sources(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +16,7 @@ from rich.console import Console
 
 from prex.bootstrap import Services, bootstrap
 from prex.config import get_settings
+from prex.identity.policy import Actor, Role
 from prex.shared.errors import DomainError
 from prex.shared.events import to_jsonable
 
@@ -56,3 +59,15 @@ def rejecting(func: Callable[P, R]) -> Callable[P, R]:
 
 def emit_json(value: Any) -> None:
     sys.stdout.write(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2) + "\n")
+
+
+def console_actor() -> Actor:
+    """Who acts from the server's shell: an administrator, named by the operating-system user so
+    that the audit trail says which person ran the command."""
+    user = getpass.getuser()
+    return Actor(
+        user_id=f"console:{user}",
+        label=f"console ({user}@{socket.gethostname()})",
+        roles=frozenset({Role.ADMIN}),
+        address="console",
+    )

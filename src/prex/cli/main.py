@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from prex.cli import audit, db, run, tenders
+from prex.cli import audit, db, pki, run, tenders
 
 app = typer.Typer(
     help="prex — public resource exchange platform (公共资源交易平台).",
@@ -15,6 +15,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 app.add_typer(tenders.app, name="tenders")
+app.add_typer(pki.ca_app, name="ca")
+app.add_typer(pki.cert_app, name="cert")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

@@ -60,6 +60,10 @@ class Action(StrEnum):
     ENQUIRY_ANSWER = "enquiry.answer"
     ENQUIRY_READ = "enquiry.read"
     AUDIT_READ = "audit.read"
+    CA_MANAGE = "ca.manage"  # the trust list of CA mutual recognition, offline CRL import
+    CERT_BIND = "cert.bind"  # bind one's own certificate to one's account
+    SIGNATURE_VERIFY = "signature.verify"  # check a certificate or a signature
+    TIMESTAMP_ISSUE = "timestamp.issue"  # obtain an RFC 3161 timestamp from the platform TSA
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,11 @@ POLICY: dict[Action, dict[Role, Scope]] = {
         _S: Scope.CENTRE,
     },
     Action.AUDIT_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
+    # The trust list is one for the whole platform: mutual recognition is not per centre.
+    Action.CA_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.ANY},
+    Action.CERT_BIND: _SELF,
+    Action.SIGNATURE_VERIFY: _EVERY_ROLE,
+    Action.TIMESTAMP_ISSUE: _EVERY_ROLE,
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN})

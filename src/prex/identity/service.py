@@ -213,23 +213,35 @@ def sign_in(
             )
             uow.commit()
             raise AuthenticationFailed("wrong user name or password")
-        secret = secrets.token_urlsafe(32)
-        credential_id = new_id()
-        expires = now + lifetime
-        uow.session.execute(
-            insert(credentials).values(
-                id=credential_id,
-                kind=kind,
-                secret_sha256=_sha(secret),
-                user_id=row.id,
-                label=label[:100],
-                created_at=now,
-                expires_at=expires,
-                address=uow.actor.address,
-            )
-        )
-        uow.record(ev.SignedIn("user", row.id, now, kind=kind, credential_id=credential_id))
+        credential = issue_credential(uow, row.id, kind=kind, lifetime=lifetime, label=label)
+        uow.record(ev.SignedIn("user", row.id, now, kind=kind, credential_id=credential.id))
         uow.commit()
+    return credential
+
+
+def issue_credential(
+    uow: SqlUnitOfWork, user_id: str, *, kind: str, lifetime: timedelta, label: str = ""
+) -> Credential:
+    """Insert a session or token for a user whose identity was just proven (password or
+    certificate); the caller records the sign-in event and commits."""
+    if kind not in ("session", "token"):
+        raise InvalidInput("credential kind is 'session' or 'token'", field="kind")
+    now = uow.clock.now()
+    secret = secrets.token_urlsafe(32)
+    credential_id = new_id()
+    expires = now + lifetime
+    uow.session.execute(
+        insert(credentials).values(
+            id=credential_id,
+            kind=kind,
+            secret_sha256=_sha(secret),
+            user_id=user_id,
+            label=label[:100],
+            created_at=now,
+            expires_at=expires,
+            address=uow.actor.address,
+        )
+    )
     return Credential(credential_id, secret, expires)
 
 

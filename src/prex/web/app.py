@@ -14,6 +14,7 @@ from prex import __version__
 from prex.bootstrap import Services
 from prex.web import errors
 from prex.web.api import identity as identity_api
+from prex.web.api import pki as pki_api
 from prex.web.api import system as system_api
 from prex.web.api import tenders as tenders_api
 from prex.web.pages import routes as pages
@@ -46,6 +47,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(system_api.router)
     api.include_router(identity_api.router)
     api.include_router(tenders_api.router)
+    api.include_router(pki_api.router)
     app.include_router(api)
     app.include_router(pages.router)
     static = resources.files("prex.web") / "static"

@@ -53,6 +53,10 @@ EXPECTED = {
     Action.ENQUIRY_ANSWER: "-   -   P    P    -    -    -",
     Action.ENQUIRY_READ: "-   C   P    P    P    -    C",
     Action.AUDIT_READ: "Y   C   -    -    -    -    C",
+    Action.CA_MANAGE: "Y   Y   -    -    -    -    -",
+    Action.CERT_BIND: "S   S   S    S    S    S    S",
+    Action.SIGNATURE_VERIFY: "Y   Y   Y    Y    Y    Y    Y",
+    Action.TIMESTAMP_ISSUE: "Y   Y   Y    Y    Y    Y    Y",
 }
 
 ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me", address="127.0.0.1")

@@ -1,0 +1,232 @@
+"""HTTP API of the pki context: the trust list, certificate checks, certificate login."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends
+
+from prex.identity.policy import Action
+from prex.pki import login
+from prex.pki.certs import parse_certificate, parse_certificates
+from prex.pki.path import CertificateRefused
+from prex.pki.service import add_cas, find_ca, set_ca_status
+from prex.pki.trust import Purpose, TrustedCa
+from prex.shared.errors import InvalidInput
+from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
+from prex.web.schemas.identity import TokenPublic
+from prex.web.schemas.pki import (
+    BindingPublic,
+    CaAdded,
+    CaCreate,
+    CaPublic,
+    CaStatusChange,
+    CertificateCheck,
+    CertificateVerdict,
+    ChallengePublic,
+    ChallengeRequest,
+    HolderPublic,
+    SignedChallengeBody,
+)
+
+router = APIRouter(tags=["pki"])
+
+
+def _pem_or_base64(text: str) -> bytes:
+    stripped = text.strip()
+    if stripped.startswith("-----BEGIN"):
+        return stripped.encode()
+    try:
+        return base64.b64decode(stripped, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("expected PEM text or base64 DER", field="certificate") from None
+
+
+def _ca_public(entry: TrustedCa) -> CaPublic:
+    cert = entry.certificate
+    return CaPublic(
+        id=entry.id,
+        subject=cert.subject_text,
+        fingerprint=cert.fingerprint,
+        root=entry.is_root,
+        key=cert.public_key.kind,
+        status=entry.status.value,
+        status_reason=entry.status_reason,
+        purposes=[p.value for p in entry.purposes],
+        profile=list(entry.profile),
+        label=entry.label,
+        not_before=cert.not_before,
+        not_after=cert.not_after,
+        certificate=cert.pem(),
+    )
+
+
+@router.get("/cas", response_model=list[CaPublic], openapi_extra=acts(Action.PUBLIC_READ))
+def list_cas(services: ServicesDep) -> list[CaPublic]:
+    """The trust list: every CA whose certificates this platform accepts, and their status.
+    Public, so that bidders and other platforms can see which CAs are recognised."""
+    return [_ca_public(e) for e in services.pki.trust_list().entries]
+
+
+@router.get("/cas/{ca_id}", response_model=CaPublic, openapi_extra=acts(Action.PUBLIC_READ))
+def get_ca(ca_id: str, services: ServicesDep) -> CaPublic:
+    return _ca_public(find_ca(services.pki.trust_list(), ca_id))
+
+
+@router.post(
+    "/cas",
+    response_model=list[CaAdded],
+    status_code=201,
+    openapi_extra=acts(Action.CA_MANAGE),
+    dependencies=[Depends(require(Action.CA_MANAGE))],
+)
+def add_ca(body: CaCreate, uow: UowDep) -> list[CaAdded]:
+    """Add CA certificates (PEM, possibly several, or base64 DER/PKCS#7) to the trust list."""
+    results = add_cas(
+        uow,
+        _pem_or_base64(body.certificates),
+        purposes=body.purposes,
+        profile=body.profile,
+        label=body.label,
+    )
+    return [CaAdded(**r.__dict__) for r in results]
+
+
+@router.post(
+    "/cas/{ca_id}/status",
+    response_model=CaPublic,
+    openapi_extra=acts(Action.CA_MANAGE),
+    dependencies=[Depends(require(Action.CA_MANAGE))],
+)
+def change_ca_status(
+    ca_id: str, body: CaStatusChange, uow: UowDep, services: ServicesDep
+) -> CaPublic:
+    """Suspend, re-activate or withdraw a CA (withdrawal is final)."""
+    set_ca_status(uow, ca_id, body.status, body.reason)
+    return _ca_public(find_ca(services.pki.trust_list(), ca_id))
+
+
+@router.post(
+    "/certificates/verify",
+    response_model=CertificateVerdict,
+    openapi_extra=acts(Action.SIGNATURE_VERIFY),
+    dependencies=[Depends(require(Action.SIGNATURE_VERIFY))],
+)
+def verify_certificate(body: CertificateCheck, services: ServicesDep) -> CertificateVerdict:
+    """Whether a certificate is trusted for a purpose (at a time), and whose it is. A refused
+    certificate is an answer (``trusted: false`` with the reason), not an error."""
+    try:
+        purpose = Purpose(body.purpose)
+    except ValueError:
+        raise InvalidInput("purpose is login, signing or encryption", field="purpose") from None
+    certificate = parse_certificate(_pem_or_base64(body.certificate))
+    chain = [c for text in body.chain for c in parse_certificates(_pem_or_base64(text))]
+    try:
+        path, holder = services.pki.verify(
+            certificate, purpose=purpose, at=body.at, intermediates=chain
+        )
+    except CertificateRefused as exc:
+        return CertificateVerdict(trusted=False, reason=exc.reason.value, message=exc.message)
+    return CertificateVerdict(
+        trusted=True,
+        holder=HolderPublic(kind=holder.kind, code=holder.display, name=holder.name),
+        chain=[c.subject_text for c in path.chain],
+        revocation=list(path.revocation),
+    )
+
+
+@router.post(
+    "/certificate-challenges",
+    response_model=ChallengePublic,
+    status_code=201,
+    openapi_extra=acts(Action.SESSION_LOGIN),
+)
+def new_challenge(body: ChallengeRequest, uow: UowDep, services: ServicesDep) -> ChallengePublic:
+    """A single-use nonce to sign with the certificate's key, for login or for binding."""
+    challenge = login.issue_challenge(
+        uow,
+        body.purpose,
+        lifetime=timedelta(seconds=services.settings.challenge_seconds),
+        platform_code=services.settings.platform_code,
+    )
+    return ChallengePublic(
+        challenge_id=challenge.id,
+        nonce=challenge.nonce,
+        purpose=challenge.purpose,
+        expires_at=challenge.expires_at,
+        message=challenge.message,
+        algorithms=sorted(login.SCHEMES),
+    )
+
+
+def _proof(body: SignedChallengeBody) -> login.SignedChallenge:
+    return login.SignedChallenge(
+        challenge_id=body.challenge_id,
+        certificate=body.certificate,
+        signature=body.signature,
+        algorithm=body.algorithm,
+        chain=tuple(body.chain),
+    )
+
+
+@router.post(
+    "/session/certificate", response_model=TokenPublic, openapi_extra=acts(Action.SESSION_LOGIN)
+)
+def certificate_sign_in(
+    body: SignedChallengeBody, uow: UowDep, services: ServicesDep
+) -> TokenPublic:
+    """Exchange a signed challenge for a bearer token (RSA, ECDSA or SM2 certificates)."""
+    credential = login.login_with_certificate(
+        uow,
+        services.pki,
+        _proof(body),
+        platform_code=services.settings.platform_code,
+        kind="token",
+        lifetime=timedelta(days=services.settings.token_days),
+    )
+    return TokenPublic(token=credential.secret, expires_at=credential.expires_at)
+
+
+@router.get(
+    "/me/certificates",
+    response_model=list[BindingPublic],
+    openapi_extra=acts(Action.CERT_BIND),
+    dependencies=[Depends(require(Action.CERT_BIND))],
+)
+def my_certificates(actor: ActorDep, services: ServicesDep) -> list[BindingPublic]:
+    assert actor.user_id is not None
+    with services.read_session() as session:
+        return [BindingPublic(**b.__dict__) for b in login.bindings_of(session, actor.user_id)]
+
+
+@router.post(
+    "/me/certificates",
+    response_model=BindingPublic,
+    status_code=201,
+    openapi_extra=acts(Action.CERT_BIND),
+    dependencies=[Depends(require(Action.CERT_BIND))],
+)
+def bind_certificate(
+    body: SignedChallengeBody, uow: UowDep, services: ServicesDep
+) -> BindingPublic:
+    """Bind a certificate to the signed-in account (sign a challenge of purpose ``bind``)."""
+    binding = login.bind_certificate(
+        uow,
+        services.pki,
+        _proof(body),
+        platform_code=services.settings.platform_code,
+        secret=services.settings.secret_key,
+    )
+    return BindingPublic(**binding.__dict__)
+
+
+@router.delete(
+    "/me/certificates/{binding_id}",
+    status_code=204,
+    openapi_extra=acts(Action.CERT_BIND),
+    dependencies=[Depends(require(Action.CERT_BIND))],
+)
+def unbind_certificate(binding_id: str, uow: UowDep) -> None:
+    login.unbind_certificate(uow, binding_id)
