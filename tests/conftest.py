@@ -139,7 +139,9 @@ def client(services: Services) -> Iterator[TestClient]:
 def pki_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PkiWorld]:
     """CA hierarchies issued by the openssl CLI, their CRLs served over loopback HTTP for the
     whole session; the OCSP port is reserved (tests start `openssl ocsp` when they need it)."""
-    crl_port, ocsp_port = free_port(), free_port()
+    crl_port = ocsp_port = free_port()
+    while ocsp_port == crl_port:
+        ocsp_port = free_port()
     world = build_pki(
         tmp_path_factory.mktemp("pki"),
         f"http://127.0.0.1:{crl_port}",

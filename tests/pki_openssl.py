@@ -25,7 +25,15 @@ made with OpenSSL 3.0's default, the empty ID. OpenSSL 3.0 quirks met on the way
 * ``openssl verify -vfyopt distid:…`` sets the ID on the *target* certificate only; issuing CA
   certificates and CRLs in the chain are checked with the empty ID, so a chain of SM2
   certificates signed with an ID cannot be verified (nor CRL-checked) by one ``openssl verify``;
-* ``openssl cms -sign`` and ``openssl smime -sign`` cannot sign with an SM2 key.
+* ``openssl cms -sign`` and ``openssl smime -sign`` cannot sign with an SM2 key;
+* ``openssl ca -gencrl`` honours ``-sigopt``, but ``-crlexts`` must name a section of the CA's
+  config file, not of ``-extfile``;
+* ``openssl ca -out`` keeps only the last certificate of several ``-infiles`` (use ``-outdir``);
+* ``openssl ocsp`` (the responder) exits, or spins with ``-ignore_err``, when a client connects
+  and hangs up without a request: never probe it with a bare TCP connection.
+
+Structural cases (pathlen, long, loop, notca) use P-256 keys: generating RSA keys is what the
+build spends its time on.
 """
 
 from __future__ import annotations
@@ -317,17 +325,18 @@ class _Ca:
 def _backdate_revocations(index: Path) -> None:
     """Move every revocation date in ``index`` to :data:`REVOKED_AT` (2025-12-01)."""
     lines = []
-    for line in index.read_text().splitlines():
+    for line in index.read_text(encoding="latin-1").splitlines():
         cols = line.split("\t")
         if cols[0] == "R":
             reason = cols[2].partition(",")[2]
             cols[2] = f"{REVOKED_AT},{reason}" if reason else REVOKED_AT
         lines.append("\t".join(cols))
-    index.write_text("".join(f"{line}\n" for line in lines))
+    index.write_text("".join(f"{line}\n" for line in lines), encoding="latin-1")
 
 
 class _Builder:
-    """Issues certificates whose keys and requests already exist under ``base``."""
+    """Issues certificates from the keys and requests being made under ``base``; ``csr()`` and
+    ``key()`` wait until the one asked for exists."""
 
     def __init__(self, world: PkiWorld, kinds: dict[str, KeyKind]) -> None:
         self.world = world

@@ -273,12 +273,17 @@ def load_certificate(der: bytes) -> Certificate:
         )
     try:
         parsed = x509.load_der_x509_certificate(der)
-        parsed.not_valid_after_utc  # noqa: B018 - force the lazy parts that may fail
+        # Force the lazily parsed parts now, so that they cannot fail later in a validator.
+        parsed.not_valid_after_utc  # noqa: B018
+        parsed.serial_number  # noqa: B018 - warns (an error under strict warnings) if negative
         parsed.subject.public_bytes()
-    except ValueError as exc:
+        parsed.issuer.public_bytes()
+        parsed.subject.rfc4514_string()
+        parsed.issuer.rfc4514_string()
+        certificate = Certificate(bytes(der), parsed)
+        _ = certificate.unknown_critical_extensions
+    except (ValueError, x509.InvalidVersion, x509.DuplicateExtension, Warning) as exc:
         raise BadCertificate(f"not a valid DER certificate ({_first_line(exc)})") from exc
-    certificate = Certificate(bytes(der), parsed)
-    _ = certificate.unknown_critical_extensions  # malformed extensions fail here, not later
     return certificate
 
 

@@ -23,6 +23,7 @@ from prex.pki.certs import Certificate, load_certificate, parse_certificates
 from prex.pki.holder import Holder, holder_of, validate_profile
 from prex.pki.orm import cached_crls, trusted_cas
 from prex.pki.path import PathValidator, ValidatedPath
+from prex.pki.platform import PlatformKeys, ensure_platform_keys, timestamp_authority
 from prex.pki.revocation import (
     BadCrl,
     MemoryCrlStore,
@@ -41,6 +42,7 @@ from prex.pki.trust import (
     TrustList,
     parse_purposes,
 )
+from prex.pki.tsa import TimestampAuthority
 from prex.shared.errors import InvalidInput, InvalidTransition, NotFound
 from prex.shared.ids import new_id
 
@@ -297,6 +299,7 @@ class Pki:
         )
         self._snapshot: tuple[tuple[object, ...], TrustList] | None = None
         self._signatures: dict[tuple[str, str], bool] = {}
+        self._platform_keys: PlatformKeys | None = None
         self._lock = threading.Lock()
 
     def trust_list(self) -> TrustList:
@@ -353,6 +356,14 @@ class Pki:
             intermediates=intermediates,
         )
         return path, holder_of(certificate, path.issuing_ca.profile)
+
+    def platform_keys(self) -> PlatformKeys:
+        if self._platform_keys is None:
+            self._platform_keys = ensure_platform_keys(self.services.settings, self.services.clock)
+        return self._platform_keys
+
+    def timestamp_authority(self) -> TimestampAuthority:
+        return timestamp_authority(self.platform_keys(), self.services.clock)
 
     def import_crl(self, uow: SqlUnitOfWork, data: bytes) -> tuple[TrustedCa, ParsedCrl, bool]:
         """Import a CRL file offline; it must be signed by a CA on the trust list."""

@@ -5,14 +5,19 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from prex.identity.policy import Action
 from prex.pki import login
 from prex.pki.certs import parse_certificate, parse_certificates
+from prex.pki.cms import BadSignature
 from prex.pki.path import CertificateRefused
 from prex.pki.service import add_cas, find_ca, set_ca_status
+from prex.pki.signatures import verify_signed
 from prex.pki.trust import Purpose, TrustedCa
 from prex.shared.errors import InvalidInput
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
@@ -28,6 +33,7 @@ from prex.web.schemas.pki import (
     ChallengePublic,
     ChallengeRequest,
     HolderPublic,
+    SignatureVerdictPublic,
     SignedChallengeBody,
 )
 
@@ -230,3 +236,88 @@ def bind_certificate(
 )
 def unbind_certificate(binding_id: str, uow: UowDep) -> None:
     login.unbind_certificate(uow, binding_id)
+
+
+_BINARY = {"type": "string", "format": "binary"}
+MAX_SIGNED_CONTENT = 50 * 1024 * 1024
+MAX_SIGNATURE = 1024 * 1024
+
+
+async def _read_limited(upload: UploadFile, limit: int, field: str) -> bytes:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(f"{field} is larger than {limit // 1024} KiB", field=field)
+    return data
+
+
+@router.post(
+    "/signatures/verify",
+    response_model=SignatureVerdictPublic,
+    openapi_extra=acts(Action.SIGNATURE_VERIFY),
+    dependencies=[Depends(require(Action.SIGNATURE_VERIFY))],
+)
+async def verify_signature(
+    services: ServicesDep,
+    content: Annotated[UploadFile, File(description="the signed document")],
+    signature: Annotated[
+        UploadFile, File(description="detached CMS SignedData or GB/T 35275 SM2 signed data")
+    ],
+) -> SignatureVerdictPublic:
+    """Check a detached signature and its signer's certificate. An invalid signature or an
+    untrusted signer is an answer (``valid: false`` with the reason); malformed input is a 422."""
+    data = await _read_limited(content, MAX_SIGNED_CONTENT, "content")
+    sig = await _read_limited(signature, MAX_SIGNATURE, "signature")
+    try:
+        verdict = await run_in_threadpool(verify_signed, services.pki, data, sig)
+    except CertificateRefused as exc:
+        return SignatureVerdictPublic(valid=False, reason=exc.reason.value, message=exc.message)
+    except BadSignature as exc:
+        return SignatureVerdictPublic(valid=False, reason=exc.slug, message=exc.message)
+    return SignatureVerdictPublic(
+        valid=True,
+        signer=verdict.check.signer.subject_text,
+        holder=HolderPublic(
+            kind=verdict.holder.kind, code=verdict.holder.display, name=verdict.holder.name
+        ),
+        signing_time=verdict.check.signing_time,
+        digest_algorithm=verdict.check.digest_algorithm,
+        chain=[c.subject_text for c in verdict.path.chain],
+    )
+
+
+@router.post(
+    "/timestamp",
+    openapi_extra={
+        **acts(Action.TIMESTAMP_ISSUE),
+        "requestBody": {
+            "content": {
+                "application/timestamp-query": {"schema": {"type": "string", "format": "binary"}}
+            }
+        },
+    },
+    response_class=Response,
+    responses={200: {"content": {"application/timestamp-reply": {}}}},
+    dependencies=[Depends(require(Action.TIMESTAMP_ISSUE))],
+)
+async def timestamp(request: Request, services: ServicesDep) -> Response:
+    """RFC 3161 over HTTP: a TimeStampReq in, a TimeStampResp out (a rejection, with its
+    failure info, for a malformed or unsupported request)."""
+    body = await request.body()
+    if len(body) > 64 * 1024:
+        raise InvalidInput("a timestamp request is at most 64 KiB", field="body")
+    authority = services.pki.timestamp_authority()
+    reply = await run_in_threadpool(authority.respond, body)
+    return Response(reply, media_type="application/timestamp-reply")
+
+
+@router.get(
+    "/timestamp/certificates",
+    response_class=PlainTextResponse,
+    openapi_extra=acts(Action.PUBLIC_READ),
+)
+def timestamp_certificates(services: ServicesDep) -> PlainTextResponse:
+    """The timestamp authority's certificate and the platform CA (PEM), to verify tokens with
+    ``openssl ts -verify -CAfile …``."""
+    return PlainTextResponse(
+        services.pki.platform_keys().chain_pem(), media_type="application/x-pem-file"
+    )

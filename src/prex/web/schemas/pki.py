@@ -103,3 +103,14 @@ class BindingPublic(BaseModel):
     identity_display: str
     not_after: datetime
     bound_at: datetime
+
+
+class SignatureVerdictPublic(BaseModel):
+    valid: bool
+    reason: str | None = None
+    message: str | None = None
+    signer: str | None = None
+    holder: HolderPublic | None = None
+    signing_time: datetime | None = None
+    digest_algorithm: str | None = None
+    chain: list[str] = Field(default_factory=list)
