@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from prex.bootstrap import Services
 from prex.identity.policy import SYSTEM
 from prex.notifications.service import dispatch_notifications, send_pending_email
+from prex.pki.service import refresh_due_crls
 from prex.tenders.service import run_due_transitions
 
 log = logging.getLogger("prex.worker")
@@ -23,13 +24,15 @@ class PassResult:
     transitions: int
     notifications: int
     emails: int
+    crls: int = 0
 
 
 def run_once(services: Services) -> PassResult:
     transitions = run_due_transitions(services.uow, services.clock)
     notified = dispatch_notifications(services.uow(SYSTEM))
     emails = send_pending_email(services.writer_session, services.mailer, services.clock)
-    return PassResult(transitions, notified, emails)
+    crls = refresh_due_crls(services)
+    return PassResult(transitions, notified, emails, crls)
 
 
 def run_forever(services: Services, stop: threading.Event, interval: float | None = None) -> None:
@@ -37,12 +40,13 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
     while not stop.is_set():
         try:
             result = run_once(services)
-            if result.transitions or result.notifications or result.emails:
+            if result.transitions or result.notifications or result.emails or result.crls:
                 log.info(
-                    "worker pass: %d transitions, %d notifications, %d e-mails",
+                    "worker pass: %d transitions, %d notifications, %d e-mails, %d CRLs renewed",
                     result.transitions,
                     result.notifications,
                     result.emails,
+                    result.crls,
                 )
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("worker pass failed")

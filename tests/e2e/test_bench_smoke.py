@@ -50,3 +50,36 @@ def test_portal_bench_quick_sqlite() -> None:
     assert float(results["portal_sqlite_serial_median"]["ours"]) < 1_000
     assert "postgresql" not in "".join(results)
     assert "errors" in run.stdout  # the human table came first
+
+
+PKI_RESULT = re.compile(
+    r"^RESULT (?P<name>\S+) ours=(?P<ours>[\d.]+)paths/s "
+    r"baseline=(?P<base>[\d.]+)paths/s ratio=(?P<ratio>[\d.]+)$"
+)
+
+
+def test_pki_verify_bench_quick() -> None:
+    run = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "pki_verify.py"), "--quick"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    results = {}
+    for line in run.stdout.splitlines():
+        if line.startswith("RESULT "):
+            match = PKI_RESULT.match(line)
+            assert match, f"malformed: {line!r}"
+            results[match["name"]] = match
+    assert set(results) == {
+        "pki_verify_rsa",
+        "pki_verify_p256",
+        "pki_verify_sm2_emptyid_ca",
+    }, run.stdout
+    for match in results.values():
+        ours, base, ratio = float(match["ours"]), float(match["base"]), float(match["ratio"])
+        assert ours > 0 and base > 0, match.string
+        assert math.isclose(ratio, ours / base, rel_tol=0.05, abs_tol=0.01), match.string
+    assert "prex paths/s" in run.stdout  # the human table came first

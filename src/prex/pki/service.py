@@ -8,12 +8,14 @@ query per validation), and on CRLs kept in memory and in ``cached_crls``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import httpx
 from sqlalchemy import insert, select, update
 
 from prex.db.uow import SqlUnitOfWork
@@ -25,6 +27,7 @@ from prex.pki.orm import cached_crls, trusted_cas
 from prex.pki.path import PathValidator, ValidatedPath
 from prex.pki.platform import PlatformKeys, ensure_platform_keys, timestamp_authority
 from prex.pki.revocation import (
+    MAX_CRL_BYTES,
     BadCrl,
     MemoryCrlStore,
     ParsedCrl,
@@ -48,6 +51,8 @@ from prex.shared.ids import new_id
 
 if TYPE_CHECKING:
     from prex.bootstrap import Services
+
+log = logging.getLogger("prex.pki")
 
 
 @dataclass(frozen=True)
@@ -300,6 +305,7 @@ class Pki:
         self._snapshot: tuple[tuple[object, ...], TrustList] | None = None
         self._signatures: dict[tuple[str, str], bool] = {}
         self._platform_keys: PlatformKeys | None = None
+        self.crl_attempts: dict[str, datetime] = {}  # CA fingerprint → last refresh attempt
         self._lock = threading.Lock()
 
     def trust_list(self) -> TrustList:
@@ -384,3 +390,47 @@ class Pki:
             self.crls.forget()
             return entry, crl, stored
         raise BadCrl("; ".join(problems))
+
+
+#: Refresh a fetched CRL this long before its nextUpdate, and retry a failed fetch this often.
+CRL_REFRESH_MARGIN = timedelta(hours=1)
+CRL_RETRY_INTERVAL = timedelta(minutes=10)
+
+
+def refresh_due_crls(services: Services) -> int:
+    """Fetch again every cached CRL that came from a distribution point and is about to expire,
+    so that validation rarely waits on the network; returns how many were renewed."""
+    pki = services.pki
+    now = services.clock.now()
+    with services.read_session() as session:
+        due = session.execute(
+            select(cached_crls.c.ca_fingerprint, cached_crls.c.url).where(
+                cached_crls.c.url.is_not(None),
+                cached_crls.c.next_update.is_not(None),
+                cached_crls.c.next_update <= now + CRL_REFRESH_MARGIN,
+            )
+        ).all()
+    if not due:
+        return 0
+    trust = pki.trust_list()
+    by_fingerprint = {e.certificate.fingerprint: e for e in trust.entries}
+    renewed = 0
+    for row in due:
+        entry = by_fingerprint.get(row.ca_fingerprint)
+        last = pki.crl_attempts.get(row.ca_fingerprint)
+        if entry is None or (last is not None and now - last < CRL_RETRY_INTERVAL):
+            continue
+        pki.crl_attempts[row.ca_fingerprint] = now
+        try:
+            crl = parse_crl(pki.revocation.fetch(row.url, None, MAX_CRL_BYTES))
+            verify_crl(crl, entry.certificate)
+        except (OSError, httpx.HTTPError, InvalidInput) as exc:
+            log.warning(
+                "CRL refresh of %s from %s failed: %s", entry.label or entry.id, row.url, exc
+            )
+            continue
+        if store_crl(services.uow(SYSTEM), row.ca_fingerprint, crl, "fetched", row.url):
+            renewed += 1
+    if renewed:
+        pki.crls.forget()
+    return renewed
