@@ -1,4 +1,4 @@
-"""The portal benchmark runs end to end in its smoke form and prints its figures."""
+"""The benchmarks run end to end in their smoke form and print their figures."""
 
 from __future__ import annotations
 

@@ -55,6 +55,21 @@ KEY_USAGE_NAMES = (
 )
 
 
+#: What the parsing libraries raise on hostile input; warnings count, since a strict deployment
+#: (and the test suite) turns them into errors.
+PARSE_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    x509.InvalidVersion,
+    x509.DuplicateExtension,
+    x509.UnsupportedGeneralNameType,
+    Warning,
+)
+
+
 class BadCertificate(InvalidInput):
     slug = "bad-certificate"
 
@@ -123,7 +138,7 @@ class Certificate:
     def _extensions(self) -> x509.Extensions:
         try:
             return self.x509.extensions
-        except ValueError as exc:
+        except PARSE_ERRORS as exc:
             raise BadCertificate(f"the certificate's extensions are malformed ({exc})") from exc
 
     def _extension(self, oid: x509.ObjectIdentifier) -> x509.Extension[x509.ExtensionType] | None:
@@ -282,7 +297,7 @@ def load_certificate(der: bytes) -> Certificate:
         parsed.issuer.rfc4514_string()
         certificate = Certificate(bytes(der), parsed)
         _ = certificate.unknown_critical_extensions
-    except (ValueError, x509.InvalidVersion, x509.DuplicateExtension, Warning) as exc:
+    except PARSE_ERRORS as exc:
         raise BadCertificate(f"not a valid DER certificate ({_first_line(exc)})") from exc
     return certificate
 
@@ -341,7 +356,7 @@ def _parse_pkcs7(der: bytes) -> list[Certificate]:
         if info["content_type"].native != "signed_data":
             raise BadCertificate("the PKCS#7 structure is not a certificate bundle")
         choices = list(info["content"]["certificates"] or [])
-    except (ValueError, TypeError, KeyError) as exc:
+    except PARSE_ERRORS as exc:
         raise BadCertificate(f"the PKCS#7 bundle is malformed ({_first_line(exc)})") from exc
     if len(choices) > MAX_BUNDLE_CERTIFICATES:
         raise BadCertificate(f"more than {MAX_BUNDLE_CERTIFICATES} certificates in one bundle")

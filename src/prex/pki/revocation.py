@@ -25,7 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from prex.pki.certs import Certificate, load_certificate
+from prex.pki.certs import PARSE_ERRORS, Certificate, load_certificate
 from prex.pki.keys import Scheme, scheme_for
 from prex.shared.errors import InvalidInput
 
@@ -93,7 +93,7 @@ def parse_crl(data: bytes) -> ParsedCrl:
         )
     except BadCrl:
         raise
-    except (ValueError, TypeError, KeyError) as exc:
+    except (*PARSE_ERRORS, InvalidInput) as exc:
         raise BadCrl(f"not a valid CRL ({str(exc).splitlines()[0][:160]})") from exc
 
 
@@ -285,6 +285,18 @@ def _ocsp_request(cert: Certificate, issuer: Certificate, nonce: bytes) -> bytes
 
 
 def _read_ocsp(
+    data: bytes, cert: Certificate, issuer: Certificate, nonce: bytes, now: datetime
+) -> tuple[RevocationResult, datetime]:
+    """The responder's verdict; any malformed answer is an :class:`InvalidInput`."""
+    try:
+        return _read_ocsp_checked(data, cert, issuer, nonce, now)
+    except InvalidInput:
+        raise
+    except PARSE_ERRORS as exc:
+        raise InvalidInput(f"the OCSP answer is malformed ({str(exc)[:160]})") from exc
+
+
+def _read_ocsp_checked(
     data: bytes, cert: Certificate, issuer: Certificate, nonce: bytes, now: datetime
 ) -> tuple[RevocationResult, datetime]:
     try:
