@@ -20,6 +20,7 @@ from prex.identity.divisions import division_name
 from prex.identity.orm import centres
 from prex.identity.policy import Actor, Role
 from prex.identity.uscc import make_uscc
+from prex.pki.demo import DemoPki, seed_demo_pki
 from prex.shared.clock import Clock, FixedClock
 from prex.tenders import service as tenders
 from prex.tenders.model import (
@@ -82,6 +83,7 @@ class DemoSeed:
     org_ids: dict[str, str] = field(default_factory=dict)
     user_ids: dict[str, str] = field(default_factory=dict)
     tenders: dict[str, str] = field(default_factory=dict)  # label → tender id
+    pki: DemoPki | None = None
 
 
 def already_seeded(services: Services) -> bool:
@@ -150,7 +152,28 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
         )
     _seed_tenders(services, clock, seed, now)
     clock.set(now)
+    seed.pki = seed_demo_pki(
+        services,
+        now=now,
+        operator=_actor(services, "operator", clock),
+        bidders={
+            key: (_actor(services, key, clock), _uscc_of(seed, key), _org_name(key))
+            for key in ("bidder1", "bidder2")
+        },
+    )
     return seed
+
+
+def _org_name(key: str) -> str:
+    return next(name for k, name, *_ in ORGANISATIONS if k == key)
+
+
+def _uscc_of(seed: DemoSeed, key: str) -> str:
+    return next(
+        make_uscc(f"91{division}{code}")
+        for k, _name, division, _kinds, code in ORGANISATIONS
+        if k == key
+    )
 
 
 def _doc(name: str, text: str) -> tenders.Upload:

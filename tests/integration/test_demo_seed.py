@@ -44,3 +44,39 @@ def test_the_sandbox_tender_reaches_its_deadline_in_21_real_minutes(services: Se
             select(tenders.c.status).where(tenders.c.id == seed.tenders["sandbox"])
         ).scalar_one()
     assert status is TenderStatus.OPENING
+
+
+def test_the_demo_recognises_two_cas_and_binds_the_bidders_certificates(
+    services: Services,
+) -> None:
+    from prex.pki.certs import parse_certificates
+    from prex.pki.login import bindings_of
+    from prex.pki.path import CertificateRefused, Reason
+    from prex.pki.trust import Purpose
+
+    seed = seed_demo(services, now=T0)
+    assert seed.pki is not None
+    trust = services.pki.trust_list()
+    assert sorted(e.certificate.public_key.kind for e in trust.entries) == [
+        "rsa-2048",
+        "rsa-2048",
+        "sm2",
+        "sm2",
+    ]
+    with services.read_session() as session:
+        bound = {u: bindings_of(session, seed.user_ids[u]) for u in ("bidder1", "bidder2")}
+    assert [len(b) for b in bound.values()] == [1, 1]
+    assert bound["bidder2"][0].identity_kind == "organisation"
+    for label, purpose in (("bidder2", Purpose.LOGIN), ("expert", Purpose.SIGNING)):
+        cert, *chain = parse_certificates(seed.pki.files[label].read_bytes())
+        _, holder = services.pki.verify(cert, purpose=purpose, intermediates=chain)
+        assert holder.kind == ("person" if label == "expert" else "organisation")
+    revoked, *chain = parse_certificates(seed.pki.files["revoked"].read_bytes())
+    try:
+        services.pki.verify(revoked, purpose=Purpose.SIGNING, intermediates=chain)
+    except CertificateRefused as refused:
+        assert refused.reason is Reason.REVOKED
+    else:
+        raise AssertionError("the demo's revoked certificate validated")
+    assert (seed.pki.directory / "README.txt").exists()
+    assert chain_of(services).ok

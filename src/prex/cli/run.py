@@ -104,6 +104,12 @@ def demo(host: str = HOST, port: int = PORT) -> None:
     for username, display, role, _org in USERS:
         table.add_row(username, role.value, display)
     console.print(table)
+    console.print(
+        f"CA互认: two demo CAs are trusted; certificates to try are in "
+        f"{settings.data_dir / 'demo-pki'} (README.txt), the trust list at "
+        f"http://{host}:{port}/cas",
+        highlight=False,
+    )
     from prex.web.app import create_app
 
     try:

@@ -93,7 +93,7 @@ def parse_crl(data: bytes) -> ParsedCrl:
         )
     except BadCrl:
         raise
-    except (*PARSE_ERRORS, InvalidInput) as exc:
+    except (InvalidInput, *PARSE_ERRORS) as exc:  # type: ignore[misc]
         raise BadCrl(f"not a valid CRL ({str(exc).splitlines()[0][:160]})") from exc
 
 

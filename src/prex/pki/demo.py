@@ -1,0 +1,205 @@
+"""The demo's two certificate authorities and the bidders' certificates (CA互认 in ``prex demo``).
+
+Two independent demo CAs — an RSA one that puts the credit code in serialNumber and a national
+(SM2) one that puts it in OU and issues personal certificates too — are put on the trust list,
+their CRLs imported offline, and certificates issued to two bidders and an expert. The bidders'
+certificates are bound to their accounts through the real challenge–response flow. Everything a
+newcomer needs to try the commands lands in ``<data_dir>/demo-pki`` (see its README.txt).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from prex.bootstrap import Services
+from prex.identity.policy import Actor
+from prex.pki import login
+from prex.pki.certs import Certificate
+from prex.pki.issue import issue_certificate, issue_crl
+from prex.pki.keys import PrivateKey
+from prex.pki.service import add_cas
+
+DEMO_PERSON_ID = "330106198503171239"  # a made-up resident ID with a valid check character
+
+
+@dataclass
+class DemoCa:
+    name: str
+    root: Certificate
+    intermediate: Certificate
+    key: PrivateKey  # the intermediate's
+    trust_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DemoPki:
+    directory: Path
+    cas: dict[str, DemoCa] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)  # label → certificate file
+
+
+def _hierarchy(name: str, kind: str, now: datetime) -> tuple[DemoCa, PrivateKey]:
+    root_key, int_key = PrivateKey.generate(kind), PrivateKey.generate(kind)
+    root = issue_certificate(
+        subject=[("C", "CN"), ("O", name), ("CN", f"{name} 根证书")],
+        subject_key=root_key.public_key(),
+        issuer=None,
+        issuer_key=root_key,
+        not_before=now - timedelta(days=730),
+        not_after=now + timedelta(days=3650),
+        ca=True,
+    )
+    intermediate = issue_certificate(
+        subject=[("C", "CN"), ("O", name), ("CN", f"{name} 业务CA")],
+        subject_key=int_key.public_key(),
+        issuer=root,
+        issuer_key=root_key,
+        not_before=now - timedelta(days=730),
+        not_after=now + timedelta(days=3000),
+        ca=True,
+        path_length=0,
+    )
+    return DemoCa(name, root, intermediate, int_key), root_key
+
+
+def _leaf(
+    ca: DemoCa, subject: list[tuple[str, str]], now: datetime, *, kind: str
+) -> tuple[Certificate, PrivateKey]:
+    key = PrivateKey.generate(kind)
+    cert = issue_certificate(
+        subject=subject,
+        subject_key=key.public_key(),
+        issuer=ca.intermediate,
+        issuer_key=ca.key,
+        not_before=now - timedelta(days=400),
+        not_after=now + timedelta(days=700),
+        key_usage={"digital_signature", "content_commitment"},
+        extended_key_usage={"client_auth", "email_protection"},
+    )
+    return cert, key
+
+
+def seed_demo_pki(
+    services: Services,
+    *,
+    now: datetime,
+    operator: Actor,
+    bidders: dict[str, tuple[Actor, str, str]],  # key → (actor, credit code, name)
+) -> DemoPki:
+    directory = services.settings.data_dir / "demo-pki"
+    directory.mkdir(parents=True, exist_ok=True)
+    pki = DemoPki(directory)
+    rsa_ca, rsa_root_key = _hierarchy("浙江数字证书认证中心（演示）", "rsa-2048", now)
+    sm2_ca, sm2_root_key = _hierarchy("国密数字证书认证中心（演示）", "sm2", now)
+    for ca, profile in (
+        (rsa_ca, ["uscc:serialNumber"]),
+        (sm2_ca, ["uscc:OU", "person:serialNumber"]),
+    ):
+        bundle = (ca.root.pem() + ca.intermediate.pem()).encode()
+        added = add_cas(services.uow(operator), bundle, profile=profile, label=ca.name)
+        ca.trust_ids = [a.id for a in added]
+        pki.cas[ca.name] = ca
+    # Demo CRLs are imported offline: the demo CAs have no distribution point to fetch from.
+    revoked_cert, _ = _leaf(
+        rsa_ca,
+        [
+            ("C", "CN"),
+            ("O", "已吊销证书示例"),
+            ("serialNumber", "91330100MA0000001F"),
+            ("CN", "已吊销证书示例"),
+        ],
+        now,
+        kind="rsa-2048",
+    )
+    for ca, root_key, revoked in (
+        (rsa_ca, rsa_root_key, [(revoked_cert.serial, now - timedelta(days=3))]),
+        (sm2_ca, sm2_root_key, []),
+    ):
+        for issuer, key, entries in ((ca.root, root_key, []), (ca.intermediate, ca.key, revoked)):
+            crl = issue_crl(
+                issuer=issuer,
+                issuer_key=key,
+                revoked=entries,
+                this_update=now - timedelta(days=1),
+                next_update=now + timedelta(days=30),
+                number=1,
+            )
+            services.pki.import_crl(services.uow(operator), crl)
+    _write(pki, "revoked", revoked_cert, None, [rsa_ca.intermediate])
+
+    plans = [("bidder1", rsa_ca, "rsa-2048", "serialNumber"), ("bidder2", sm2_ca, "sm2", "OU")]
+    for key_name, ca, kind, attribute in plans:
+        actor, uscc, name = bidders[key_name]
+        cert, key = _leaf(
+            ca, [("C", "CN"), ("O", name), (attribute, uscc), ("CN", name)], now, kind=kind
+        )
+        _write(pki, key_name, cert, key, [ca.intermediate])
+        _bind(services, actor, cert, key)
+    expert_cert, expert_key = _leaf(
+        sm2_ca, [("C", "CN"), ("serialNumber", DEMO_PERSON_ID), ("CN", "张工")], now, kind="sm2"
+    )
+    _write(pki, "expert", expert_cert, expert_key, [sm2_ca.intermediate])
+    (directory / "README.txt").write_text(_README, encoding="utf-8")
+    return pki
+
+
+def _write(
+    pki: DemoPki, label: str, cert: Certificate, key: PrivateKey | None, chain: list[Certificate]
+) -> None:
+    path = pki.directory / f"{label}.pem"
+    path.write_text(cert.pem() + "".join(c.pem() for c in chain))
+    if key is not None:
+        key_path = pki.directory / f"{label}.key"
+        key_path.write_bytes(key.pkcs8_pem())
+        key_path.chmod(0o600)
+    pki.files[label] = path
+
+
+def _bind(services: Services, actor: Actor, cert: Certificate, key: PrivateKey) -> None:
+    """Bind through the real flow: a challenge, signed with the certificate's key."""
+    settings = services.settings
+    challenge = login.issue_challenge(
+        services.uow(actor),
+        "bind",
+        lifetime=timedelta(minutes=5),
+        platform_code=settings.platform_code,
+    )
+    signature = key.sign(challenge.message.encode())
+    login.bind_certificate(
+        services.uow(actor),
+        services.pki,
+        login.SignedChallenge(
+            challenge_id=challenge.id,
+            certificate=cert.pem(),
+            signature=base64.b64encode(signature).decode(),
+            algorithm="sm2-sm3" if key.kind == "sm2" else "rsa-pkcs1-sha256",
+        ),
+        platform_code=settings.platform_code,
+        secret=settings.secret_key,
+    )
+
+
+_README = """prex 演示证书 / demo certificates (CA mutual recognition)
+
+两个互相独立的演示CA已加入信任列表（prex ca list）:
+  浙江数字证书认证中心（演示）  RSA-2048, 统一社会信用代码在 serialNumber
+  国密数字证书认证中心（演示）  SM2/SM3,  统一社会信用代码在 OU, 个人身份证号在 serialNumber
+
+Files (certificate followed by its issuing CA; keys are unencrypted, for the demo only):
+  bidder1.pem / bidder1.key   浙江之江建设 (RSA), bound to user bidder1
+  bidder2.pem / bidder2.key   杭州钱塘路桥 (SM2), bound to user bidder2
+  expert.pem  / expert.key    a personal SM2 certificate
+  revoked.pem                 on the RSA CA's CRL
+
+Try:
+  prex cert verify var/demo-pki/bidder2.pem --purpose login
+  prex cert verify var/demo-pki/revoked.pem            # exit 1: revoked
+  prex sig sign 某文件.pdf --out f.sig \\
+      --cert var/demo-pki/bidder2.pem --key var/demo-pki/bidder2.key
+  prex sig verify 某文件.pdf f.sig
+  prex ca suspend <id> --reason 演示 ; prex cert verify var/demo-pki/bidder1.pem   # ca-suspended
+Certificate login over the API: docs/trust-a-ca.md
+"""
