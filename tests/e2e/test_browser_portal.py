@@ -237,3 +237,43 @@ def test_an_agency_signs_in_and_creates_a_draft_with_two_sections_in_the_browser
     sections = page.inner_text("#sections")
     assert "景观一标段" in sections and "景观二标段" in sections
     assert "5,000,000.00" in page.inner_text("dl.facts")
+
+
+def test_an_operator_adds_a_ca_from_a_file_and_suspends_it_in_the_browser(
+    page: Page, base_url: str, pki_world: Any, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "国密CA.pem"
+    bundle.write_bytes(
+        pki_world.cas["sm2"].cert.read_bytes() + pki_world.cas["sm2-int"].cert.read_bytes()
+    )
+    page.goto(base_url + "/cas")
+    assert "互认的数字证书认证机构" in page.inner_text("h1")
+    assert page.locator("#add-ca").count() == 0  # the public sees the list only
+    page.goto(base_url + "/login?next=%2Fcas")
+    page.fill("input[name=username]", "operator")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/cas")
+
+    page.set_input_files("#add-ca input[name=file]", str(bundle))
+    page.uncheck("#add-ca input[value=encryption]")
+    page.fill("#add-ca input[name=profile]", "uscc:serialNumber person:serialNumber")
+    page.fill("#add-ca input[name=label]", "国密测试CA")
+    page.click("#add-ca button[type=submit]")
+    page.wait_for_url("**/cas?done=ca_added")
+    table = page.locator("#trust-list tbody tr")
+    assert table.count() == 2
+    assert "登录, 签名" in table.first.inner_text() and "sm2" in table.first.inner_text()
+
+    row = table.filter(has_text="Issuing")
+    row.locator("select[name=status]").select_option("suspended")
+    row.locator("input[name=reason]").fill("年度检查")
+    row.locator("button[type=submit]").click()
+    page.wait_for_url("**/cas?done=ca_status")
+    suspended = page.locator("#trust-list tbody tr").filter(has_text="Issuing").inner_text()
+    assert "暂停" in suspended and "年度检查" in suspended
+    page.screenshot(path=str(tmp_path / "trust-list.png"), full_page=True)
+
+    page.set_input_files("#add-ca input[name=file]", str(pki_world.leaves["sm2-org"].cert))
+    page.click("#add-ca button[type=submit]")
+    assert "is not a CA certificate" in page.inner_text("#problem")

@@ -64,6 +64,8 @@ PROBLEM = {
     "conflict": N_("This cannot be done now"),
     "invalid-transition": N_("Not possible in the tender's current status"),
     "tender-not-editable": N_("The tender can no longer be edited"),
+    "bad-certificate": N_("The certificate cannot be read"),
+    "certificate-refused": N_("The certificate is not accepted"),
 }
 # Confirmations shown after a form succeeded (``?done=<key>`` on the page redirected to).
 DONE = {
@@ -77,9 +79,22 @@ DONE = {
     "obtained": N_("You have obtained the tender documents; you will be told of every change."),
     "asked": N_("Your question has been sent to the tenderer."),
     "signed_out": N_("You have signed out."),
+    "ca_added": N_("The CA certificates have been added to the trust list."),
+    "ca_status": N_("The CA's status has been changed."),
 }
 
 
 def label(table: dict[str, str], value: object) -> str:
     key = getattr(value, "value", value)
     return table.get(str(key), str(key))
+
+
+# Trust-list words shown from data (statuses and purposes), declared here to be extracted.
+CA_WORDS = (
+    N_("active"),
+    N_("suspended"),
+    N_("withdrawn"),
+    N_("login"),
+    N_("signing"),
+    N_("encryption"),
+)
