@@ -29,6 +29,8 @@ MAX_BUNDLE_BYTES = 1024 * 1024
 MAX_BUNDLE_CERTIFICATES = 64
 
 #: Extensions this platform understands; any other extension marked critical is refused.
+_RSA_PSS = "1.2.840.113549.1.1.10"
+
 HANDLED_EXTENSIONS = frozenset(
     {
         ExtensionOID.BASIC_CONSTRAINTS,
@@ -252,12 +254,16 @@ class Certificate:
 
     @cached_property
     def signature_scheme(self) -> Scheme:
+        oid = self.x509.signature_algorithm_oid.dotted_string
+        if oid != _RSA_PSS:  # only PSS has parameters that matter; avoid a second parse
+            return scheme_for(oid)
         algorithm = asn1_x509.Certificate.load(self.der)["signature_algorithm"]
-        return scheme_for(algorithm["algorithm"].dotted, algorithm["parameters"])
+        return scheme_for(oid, algorithm["parameters"])
 
-    @property
+    @cached_property
     def tbs(self) -> bytes:
-        return bytes(self.x509.tbs_certificate_bytes)
+        """The signed part, cut from the DER as received (never a re-encoding)."""
+        return _first_element(self.der)
 
     @property
     def signature(self) -> bytes:
@@ -291,11 +297,9 @@ def load_certificate(der: bytes) -> Certificate:
         # Force the lazily parsed parts now, so that they cannot fail later in a validator.
         parsed.not_valid_after_utc  # noqa: B018
         parsed.serial_number  # noqa: B018 - warns (an error under strict warnings) if negative
-        parsed.subject.public_bytes()
-        parsed.issuer.public_bytes()
-        parsed.subject.rfc4514_string()
-        parsed.issuer.rfc4514_string()
         certificate = Certificate(bytes(der), parsed)
+        _ = certificate.subject_der, certificate.issuer_der  # cached: used by path building
+        _ = certificate.subject_text, certificate.issuer_text
         _ = certificate.unknown_critical_extensions
     except PARSE_ERRORS as exc:
         raise BadCertificate(f"not a valid DER certificate ({_first_line(exc)})") from exc
@@ -366,6 +370,24 @@ def _parse_pkcs7(der: bytes) -> list[Certificate]:
     if not found:
         raise BadCertificate("the PKCS#7 bundle holds no certificate")
     return found
+
+
+def _first_element(der: bytes) -> bytes:
+    """The first element (TLV) inside the outer SEQUENCE of ``der`` — tbsCertificate."""
+    offset = _header_length(der, 0)
+    return der[offset : offset + _header_length(der, offset) + _content_length(der, offset)]
+
+
+def _header_length(der: bytes, at: int) -> int:
+    first = der[at + 1]
+    return 2 if first < 0x80 else 2 + (first & 0x7F)
+
+
+def _content_length(der: bytes, at: int) -> int:
+    first = der[at + 1]
+    if first < 0x80:
+        return first
+    return int.from_bytes(der[at + 2 : at + 2 + (first & 0x7F)], "big")
 
 
 def _first_line(exc: BaseException) -> str:

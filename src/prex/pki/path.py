@@ -224,7 +224,7 @@ class PathValidator:
 
     def _check_chain(self, chain: list[Certificate], purpose: Purpose, at: datetime) -> None:
         for cert in chain:
-            role = "the certificate" if cert is chain[0] else f"CA '{cert.common_name}'"
+            role = _Role(cert, cert is chain[0])
             if at < cert.not_before:
                 raise CertificateRefused(
                     Reason.NOT_YET_VALID,
@@ -295,7 +295,7 @@ class PathValidator:
         for index in range(len(chain) - 2, -1, -1):  # top-down, the root excluded
             cert, issuer = chain[index], chain[index + 1]
             result = self.revocation.check(cert, issuer, now)
-            role = "the certificate" if index == 0 else f"CA '{cert.common_name}'"
+            role = _Role(cert, index == 0)
             if result.state == "revoked":
                 raise CertificateRefused(Reason.REVOKED, f"{role} is revoked: {result.message}")
             if result.state == "unknown" and self.refuse_unknown_revocation:
@@ -305,6 +305,18 @@ class PathValidator:
                 )
             sources.append(result.source)
         return tuple(reversed(sources))
+
+
+class _Role:
+    """How a message names a certificate; formatted only when a refusal is raised."""
+
+    __slots__ = ("cert", "end_entity")
+
+    def __init__(self, cert: Certificate, end_entity: bool) -> None:
+        self.cert, self.end_entity = cert, end_entity
+
+    def __str__(self) -> str:
+        return "the certificate" if self.end_entity else f"CA '{self.cert.common_name}'"
 
 
 def _key_ids_match(child: Certificate, issuer: Certificate) -> bool:
