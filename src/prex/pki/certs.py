@@ -8,6 +8,8 @@ sentence saying what is wrong, never a library traceback. Parsing goes through `
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -321,6 +323,17 @@ def parse_certificates(data: bytes) -> list[Certificate]:
     if _looks_like_pkcs7(stripped):
         return _parse_pkcs7(stripped)
     return [load_certificate(stripped)]
+
+
+def pem_or_base64(text: str, field: str) -> bytes:
+    """Bytes from what JSON can carry: PEM text as it is, or base64 of DER."""
+    stripped = text.strip()
+    if stripped.startswith("-----BEGIN"):
+        return stripped.encode()
+    try:
+        return base64.b64decode(stripped, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(f"{field} must be PEM text or base64", field=field) from None
 
 
 def parse_certificate(data: bytes) -> Certificate:

@@ -153,21 +153,12 @@ def sign_detached(
     if not signer_cert.public_key.verify(scheme, signature, to_sign):
         raise InvalidInput("the private key does not belong to the signer's certificate")
 
-    signer_info = cms.SignerInfo(
-        {
-            "version": "v1",
-            "sid": cms.SignerIdentifier(
-                name="issuer_and_serial_number",
-                value={
-                    "issuer": signer_x509.issuer,
-                    "serial_number": signer_x509.serial_number,
-                },
-            ),
-            "digest_algorithm": {"algorithm": digest_oid},
-            "signed_attrs": attributes,
-            "signature_algorithm": signature_algorithm,
-            "signature": signature,
-        }
+    signer_info = build_signer_info(
+        signer=signer_cert,
+        digest_oid=digest_oid,
+        attributes_der=to_sign,
+        signature_algorithm=signature_algorithm,
+        signature=signature,
     )
     certificates: list[Certificate] = []
     for certificate in (signer_cert, *chain):
@@ -192,6 +183,34 @@ def sign_detached(
         }
     )
     return bytes(info.dump())
+
+
+def build_signer_info(
+    *,
+    signer: Certificate,
+    digest_oid: str,
+    attributes_der: bytes,
+    signature_algorithm: Any,
+    signature: bytes,
+) -> Any:
+    """One SignerInfo (RFC 5652 §5.3) naming the signer by issuer and serial number, around
+    signed attributes already encoded (and signed) as ``attributes_der``. Shared by detached
+    signatures and timestamp tokens."""
+    issuer = asn1_x509.Certificate.load(signer.der)["tbs_certificate"]["issuer"]
+    built = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                name="issuer_and_serial_number",
+                value={"issuer": issuer, "serial_number": signer.serial},
+            ),
+            "digest_algorithm": {"algorithm": digest_oid},
+            "signed_attrs": cms.CMSAttributes.load(attributes_der),
+            "signature_algorithm": signature_algorithm,
+            "signature": signature,
+        }
+    )
+    return cms.SignerInfo.load(built.dump())
 
 
 def _check_scheme_fits(scheme: Scheme, key_kind: str) -> None:

@@ -9,8 +9,6 @@ signed-in owner — so a valid certificate alone never opens somebody else's acc
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +22,7 @@ from prex.identity.orm import login_failures, organisations, users
 from prex.identity.policy import Action, Resource, authorize
 from prex.identity.service import Credential, issue_credential
 from prex.pki import events as ev
-from prex.pki.certs import Certificate, parse_certificate, parse_certificates
+from prex.pki.certs import Certificate, parse_certificate, parse_certificates, pem_or_base64
 from prex.pki.holder import Holder, IdentityMismatch, require_organisation
 from prex.pki.keys import Scheme
 from prex.pki.orm import cert_challenges, user_certificates
@@ -128,17 +126,7 @@ def _consume(uow: SqlUnitOfWork, challenge_id: str) -> None:
 
 
 def _decode_certificate(text: str) -> Certificate:
-    return parse_certificate(_bytes_of(text, "certificate"))
-
-
-def _bytes_of(text: str, field: str) -> bytes:
-    stripped = text.strip()
-    if stripped.startswith("-----BEGIN"):
-        return stripped.encode()
-    try:
-        return base64.b64decode(stripped, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput(f"{field} must be PEM or base64", field=field) from None
+    return parse_certificate(pem_or_base64(text, "certificate"))
 
 
 def _verify_proof(
@@ -149,8 +137,8 @@ def _verify_proof(
     if proof.algorithm not in SCHEMES:
         raise InvalidInput(f"algorithm is one of {', '.join(SCHEMES)}", field="algorithm")
     certificate = _decode_certificate(proof.certificate)
-    chain = [c for text in proof.chain for c in parse_certificates(_bytes_of(text, "chain"))]
-    signature = _bytes_of(proof.signature, "signature")
+    chain = [c for text in proof.chain for c in parse_certificates(pem_or_base64(text, "chain"))]
+    signature = pem_or_base64(proof.signature, "signature")
     nonce = _nonce_of(pki, proof.challenge_id, purpose)
     message = challenge_message(platform_code, proof.challenge_id, nonce, purpose).encode()
     if not certificate.public_key.verify(SCHEMES[proof.algorithm], signature, message):

@@ -32,6 +32,7 @@ from cryptography.x509.oid import ExtensionOID
 
 from prex.pki import oids
 from prex.pki.certs import BadCertificate, Certificate, load_certificate
+from prex.pki.cms import build_signer_info
 from prex.pki.keys import (
     DIGEST_OIDS,
     WEAK_HASHES,
@@ -355,22 +356,13 @@ class TimestampAuthority:
             ).dump()
         )
         signature = self.key.sign(attributes_der, self._scheme)
-        signer_der = cms.SignerInfo(
-            {
-                "version": "v1",
-                "sid": cms.SignerIdentifier(
-                    name="issuer_and_serial_number",
-                    value={
-                        "issuer": self._issuer_name,
-                        "serial_number": self.certificate.serial,
-                    },
-                ),
-                "digest_algorithm": {"algorithm": digest_oid},
-                "signed_attrs": cms.CMSAttributes.load(attributes_der),
-                "signature_algorithm": self._scheme.algorithm_identifier(),
-                "signature": signature,
-            }
-        ).dump()
+        signer_info = build_signer_info(
+            signer=self.certificate,
+            digest_oid=digest_oid,
+            attributes_der=attributes_der,
+            signature_algorithm=self._scheme.algorithm_identifier(),
+            signature=signature,
+        )
         signed_data: dict[str, Any] = {
             "version": "v3",
             "digest_algorithms": [{"algorithm": digest_oid}],
@@ -378,7 +370,7 @@ class TimestampAuthority:
                 "content_type": _ID_CT_TST_INFO,
                 "content": cms.ParsableOctetString(tst_der),
             },
-            "signer_infos": [cms.SignerInfo.load(signer_der)],
+            "signer_infos": [signer_info],
         }
         if include_certificate:
             signed_data["certificates"] = [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import timedelta
 from typing import Annotated
 
@@ -13,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from prex.identity.policy import Action
 from prex.pki import login
-from prex.pki.certs import parse_certificate, parse_certificates
+from prex.pki.certs import parse_certificate, parse_certificates, pem_or_base64
 from prex.pki.cms import BadSignature
 from prex.pki.path import CertificateRefused
 from prex.pki.service import add_cas, find_ca, set_ca_status
@@ -38,16 +36,6 @@ from prex.web.schemas.pki import (
 )
 
 router = APIRouter(tags=["pki"])
-
-
-def _pem_or_base64(text: str) -> bytes:
-    stripped = text.strip()
-    if stripped.startswith("-----BEGIN"):
-        return stripped.encode()
-    try:
-        return base64.b64decode(stripped, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput("expected PEM text or base64 DER", field="certificate") from None
 
 
 def _ca_public(entry: TrustedCa) -> CaPublic:
@@ -92,7 +80,7 @@ def add_ca(body: CaCreate, uow: UowDep) -> list[CaAdded]:
     """Add CA certificates (PEM, possibly several, or base64 DER/PKCS#7) to the trust list."""
     results = add_cas(
         uow,
-        _pem_or_base64(body.certificates),
+        pem_or_base64(body.certificates, "certificates"),
         purposes=body.purposes,
         profile=body.profile,
         label=body.label,
@@ -127,8 +115,8 @@ def verify_certificate(body: CertificateCheck, services: ServicesDep) -> Certifi
         purpose = Purpose(body.purpose)
     except ValueError:
         raise InvalidInput("purpose is login, signing or encryption", field="purpose") from None
-    certificate = parse_certificate(_pem_or_base64(body.certificate))
-    chain = [c for text in body.chain for c in parse_certificates(_pem_or_base64(text))]
+    certificate = parse_certificate(pem_or_base64(body.certificate, "certificate"))
+    chain = [c for text in body.chain for c in parse_certificates(pem_or_base64(text, "chain"))]
     try:
         path, holder = services.pki.verify(
             certificate, purpose=purpose, at=body.at, intermediates=chain
