@@ -26,6 +26,8 @@ from prex.pki.trust import CaStatus, Purpose, TrustedCa, TrustList
 from prex.shared.errors import DomainError
 
 DEFAULT_MAX_CHAIN = 6  # end entity + up to 4 intermediates + root
+#: Signature checks one path search may make: a real chain needs a handful.
+MAX_SIGNATURE_CHECKS = 64
 
 # Extended key usages accepted for each purpose when the certificate restricts them.
 _ANY_EKU = "2.5.29.37.0"
@@ -94,7 +96,12 @@ class ValidatedPath:
 
 @dataclass
 class _Search:
+    """One path search: what failed, and every signature checked so far (a presented bundle
+    of look-alike intermediates could otherwise make the search re-check the same pairs
+    exponentially often)."""
+
     failures: list[tuple[Reason, str]] = field(default_factory=list)
+    checked: dict[tuple[str, str], bool] = field(default_factory=dict)
 
 
 # Reasons of a failed path search, most telling first.
@@ -161,7 +168,7 @@ class PathValidator:
     ) -> list[Certificate] | None:
         current = path[-1]
         listed = self.trust.entry_for(current) is not None
-        if listed and current.self_issued and self._signed_by(current, current):
+        if listed and current.self_issued and self._signed_by(current, current, search):
             return path
         candidates = [e.certificate for e in self.trust.issuers_named(current.issuer_der)]
         candidates += [c for c in pool.get(current.issuer_der, []) if c not in candidates]
@@ -193,7 +200,7 @@ class PathValidator:
                 return None
             if not _key_ids_match(current, issuer):
                 continue
-            if not self._signed_by(current, issuer):
+            if not self._signed_by(current, issuer, search):
                 search.failures.append(
                     (
                         Reason.BAD_SIGNATURE,
@@ -207,15 +214,23 @@ class PathValidator:
                 return found
         return None
 
-    def _signed_by(self, child: Certificate, issuer: Certificate) -> bool:
-        cacheable = self.trust.entry_for(child) is not None
+    def _signed_by(self, child: Certificate, issuer: Certificate, search: _Search) -> bool:
         key = (child.fingerprint, issuer.fingerprint)
+        if key in search.checked:
+            return search.checked[key]
+        cacheable = self.trust.entry_for(child) is not None
         if cacheable and key in self._signatures:
             return self._signatures[key]
+        if len(search.checked) >= MAX_SIGNATURE_CHECKS:
+            raise CertificateRefused(
+                Reason.TOO_LONG,
+                f"more than {MAX_SIGNATURE_CHECKS} candidate signatures; present only the chain",
+            )
         try:
             ok = issuer.public_key.verify(child.signature_scheme, child.signature, child.tbs)
         except DomainError:
             ok = False
+        search.checked[key] = ok
         if cacheable:
             self._signatures[key] = ok
         return ok

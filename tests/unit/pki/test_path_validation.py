@@ -212,3 +212,53 @@ def test_a_certificate_of_another_organisation_is_refused(pki_world: PkiWorld) -
     person = holder_of(load(pki_world.leaves["sm2-person"].cert), PROFILE)
     with pytest.raises(IdentityMismatch, match="personal certificate"):
         require_organisation(person, pki_world.uscc["sm2-org"], "某公司")
+
+
+def _look_alikes(world: PkiWorld, count: int) -> list[Certificate]:
+    """Self-signed certificates named like rsa-int, with keys of their own."""
+    from prex.pki.issue import issue_certificate
+    from prex.pki.keys import PrivateKey
+
+    name = load(world.cas["rsa-int"].cert).x509.subject
+    subject = [(attr.oid.dotted_string, str(attr.value)) for attr in name]
+    fakes = []
+    for _ in range(count):
+        key = PrivateKey.generate("ec-p256")
+        fakes.append(
+            issue_certificate(
+                subject=subject,
+                subject_key=key.public_key(),
+                issuer=None,
+                issuer_key=key,
+                not_before=datetime(2025, 1, 1, tzinfo=UTC),
+                not_after=datetime(2030, 1, 1, tzinfo=UTC),
+                ca=True,
+            )
+        )
+    return fakes
+
+
+def test_look_alike_intermediates_cannot_make_the_search_explode(
+    pki_world: PkiWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import prex.pki.path as path_module
+
+    trust = TrustList(
+        [TrustedCa("rsa", load(pki_world.cas["rsa"].cert), CaStatus.ACTIVE, ALL_PURPOSES, PROFILE)]
+    )
+    real = load(pki_world.cas["rsa-int"].cert)
+    leaf = load(pki_world.leaves["rsa-org"].cert)
+    fakes = _look_alikes(pki_world, 70)
+    # key identifiers rule the fakes out before any signature is checked
+    path = validator(pki_world, trust).validate(
+        leaf, purpose=Purpose.SIGNING, now=T0, intermediates=[*fakes, real]
+    )
+    assert path.chain[1] == real
+    # and a search needing more signature checks than allowed stops with a reason
+    monkeypatch.setattr(path_module, "MAX_SIGNATURE_CHECKS", 2)
+    with pytest.raises(CertificateRefused) as refused:
+        validator(pki_world, trust).validate(
+            leaf, purpose=Purpose.SIGNING, now=T0, intermediates=[real]
+        )
+    assert refused.value.reason is Reason.TOO_LONG
+    assert "candidate signatures" in refused.value.message
