@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from prex.audit.orm import audit_log
 from prex.bootstrap import Services
 from prex.cli.main import app
 from tests.factories import World, auth
@@ -199,3 +201,11 @@ def test_the_platform_timestamp_authority_speaks_rfc3161(
     assert "Status: Rejected" in text and "wrong format" in text
     key_file = services.settings.resolved_key_dir / "tsa.key"
     assert key_file.stat().st_mode & 0o077 == 0
+    with services.read_session() as session:
+        actions = [
+            (r.action, r.actor_label)
+            for r in session.execute(select(audit_log.c.action, audit_log.c.actor_label)).all()
+        ]
+    assert ("PlatformKeysCreated", "system") in actions
+    issued = [label for action, label in actions if action == "TimestampIssued"]
+    assert len(issued) == 1 and "bidder" in issued[0]  # the rejection issued nothing

@@ -57,3 +57,18 @@ class CertificateSignedIn(DomainEvent):
 class CertificateSignInRefused(DomainEvent):
     fingerprint: str
     reason: str
+
+
+@dataclass(frozen=True)
+class PlatformKeysCreated(DomainEvent):
+    ca_fingerprint: str
+    tsa_fingerprint: str
+    key_dir: str
+
+
+@dataclass(frozen=True)
+class TimestampIssued(DomainEvent):
+    serial: str
+    hash_algorithm: str
+    message_imprint: str  # hex
+    gen_time: str

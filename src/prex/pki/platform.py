@@ -29,6 +29,7 @@ class PlatformKeys:
     ca_certificate: Certificate
     tsa_certificate: Certificate
     tsa_key: PrivateKey
+    created: bool = False  # made by this call (the caller records it in the audit trail)
 
     def chain_pem(self) -> str:
         return self.tsa_certificate.pem() + self.ca_certificate.pem()
@@ -47,12 +48,14 @@ def ensure_platform_keys(settings: Settings, clock: Clock) -> PlatformKeys:
     """Load the platform CA and TSA, creating them the first time."""
     directory = settings.resolved_key_dir
     with _lock:
-        if not (directory / "tsa.pem").exists():
+        created = not (directory / "tsa.pem").exists()
+        if created:
             _create(directory, settings, clock)
         return PlatformKeys(
             ca_certificate=parse_certificate((directory / "platform-ca.pem").read_bytes()),
             tsa_certificate=parse_certificate((directory / "tsa.pem").read_bytes()),
             tsa_key=PrivateKey.load((directory / "tsa.key").read_bytes()),
+            created=created,
         )
 
 

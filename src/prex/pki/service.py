@@ -45,7 +45,7 @@ from prex.pki.trust import (
     TrustList,
     parse_purposes,
 )
-from prex.pki.tsa import TimestampAuthority
+from prex.pki.tsa import BadTimestamp, TimestampAuthority, verify_token
 from prex.shared.errors import InvalidInput, InvalidTransition, NotFound
 from prex.shared.ids import new_id
 
@@ -365,8 +365,46 @@ class Pki:
 
     def platform_keys(self) -> PlatformKeys:
         if self._platform_keys is None:
-            self._platform_keys = ensure_platform_keys(self.services.settings, self.services.clock)
+            keys = ensure_platform_keys(self.services.settings, self.services.clock)
+            if keys.created:
+                with self.services.uow(SYSTEM) as uow:
+                    uow.record(
+                        ev.PlatformKeysCreated(
+                            "platform",
+                            "keys",
+                            uow.clock.now(),
+                            ca_fingerprint=keys.ca_certificate.fingerprint,
+                            tsa_fingerprint=keys.tsa_certificate.fingerprint,
+                            key_dir=str(self.services.settings.resolved_key_dir),
+                        )
+                    )
+                    uow.commit()
+            self._platform_keys = keys
         return self._platform_keys
+
+    def issue_timestamp(self, uow: SqlUnitOfWork, request_der: bytes) -> bytes:
+        """Answer an RFC 3161 request; a granted token is recorded in the audit trail (serial,
+        imprint, time, requester) so that the platform can account for every token it issued."""
+        authorize(uow.actor, Action.TIMESTAMP_ISSUE)
+        reply = self.timestamp_authority().respond(request_der)
+        try:
+            info = verify_token(reply, certificates=(self.platform_keys().tsa_certificate,))
+        except BadTimestamp:
+            return reply  # a rejection: nothing was issued
+        with uow:
+            uow.record(
+                ev.TimestampIssued(
+                    "timestamp",
+                    f"{info.serial:x}"[:26],
+                    uow.clock.now(),
+                    serial=f"{info.serial:x}",
+                    hash_algorithm=info.hash_algorithm,
+                    message_imprint=info.message_imprint.hex(),
+                    gen_time=info.gen_time.isoformat(),
+                )
+            )
+            uow.commit()
+        return reply
 
     def timestamp_authority(self) -> TimestampAuthority:
         return timestamp_authority(self.platform_keys(), self.services.clock)

@@ -287,14 +287,13 @@ async def verify_signature(
     responses={200: {"content": {"application/timestamp-reply": {}}}},
     dependencies=[Depends(require(Action.TIMESTAMP_ISSUE))],
 )
-async def timestamp(request: Request, services: ServicesDep) -> Response:
+async def timestamp(request: Request, services: ServicesDep, uow: UowDep) -> Response:
     """RFC 3161 over HTTP: a TimeStampReq in, a TimeStampResp out (a rejection, with its
     failure info, for a malformed or unsupported request)."""
     body = await request.body()
     if len(body) > 64 * 1024:
         raise InvalidInput("a timestamp request is at most 64 KiB", field="body")
-    authority = services.pki.timestamp_authority()
-    reply = await run_in_threadpool(authority.respond, body)
+    reply = await run_in_threadpool(services.pki.issue_timestamp, uow, body)
     return Response(reply, media_type="application/timestamp-reply")
 
 
