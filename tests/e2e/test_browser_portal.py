@@ -277,3 +277,46 @@ def test_an_operator_adds_a_ca_from_a_file_and_suspends_it_in_the_browser(
     page.set_input_files("#add-ca input[name=file]", str(pki_world.leaves["sm2-org"].cert))
     page.click("#add-ca button[type=submit]")
     assert "is not a CA certificate" in page.inner_text("#problem")
+
+
+def test_a_bidder_binds_an_sm2_certificate_and_signs_in_with_it_in_the_browser(
+    page: Page, base_url: str, services: Services, world: World, pki_world: Any, tmp_path: Path
+) -> None:
+    from tests.pki_helpers import member_of, openssl_sign, trust_world
+
+    trust_world(services, pki_world)
+    member_of(services, world, pki_world.uscc["sm2-org"], "smbidder")
+    issued = pki_world.leaves["sm2-org"]
+    pem = issued.cert.read_text() + "".join(p.read_text() for p in issued.chain)
+
+    def answer(form: str) -> None:
+        message = page.inner_text("#challenge-message").replace("\r", "")
+        # inner_text drops the final newline of the <pre>; the signed text ends with one
+        signature = openssl_sign(
+            issued.key, (message.rstrip("\n") + "\n").encode(), "sm2-sm3", tmp_path
+        )
+        page.fill(f"#{form} textarea[name=certificate]", pem)
+        page.fill(f"#{form} textarea[name=signature]", signature)
+        page.select_option(f"#{form} select[name=algorithm]", "sm2-sm3")
+        page.click(f"#{form} button[type=submit]")
+
+    page.goto(base_url + "/login")
+    page.fill("input[name=username]", "smbidder")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/workbench")
+    page.goto(base_url + "/certificates")
+    assert "本账号尚未绑定数字证书" in page.inner_text("#my-certificates")
+    page.click("#bind-start button")
+    answer("bind")
+    page.wait_for_url("**/certificates?done=cert_bound")
+    assert pki_world.uscc["sm2-org"] in page.inner_text("#my-certificates")
+    page.click("header form button")  # sign out
+    page.wait_for_url("**/?done=signed_out")
+
+    page.goto(base_url + "/login")
+    page.click("#certificate-login-link")
+    page.click("#certificate-login-start button")
+    answer("certificate-login")
+    page.wait_for_url("**/workbench")
+    assert "smbidder" in page.inner_text("header .user")

@@ -22,7 +22,7 @@ from prex.identity.orm import login_failures, organisations, users
 from prex.identity.policy import Action, Resource, authorize
 from prex.identity.service import Credential, issue_credential
 from prex.pki import events as ev
-from prex.pki.certs import Certificate, parse_certificate, parse_certificates, pem_or_base64
+from prex.pki.certs import Certificate, parse_certificates, pem_or_base64
 from prex.pki.holder import Holder, IdentityMismatch, require_organisation
 from prex.pki.keys import Scheme
 from prex.pki.orm import cert_challenges, user_certificates
@@ -125,10 +125,6 @@ def _consume(uow: SqlUnitOfWork, challenge_id: str) -> None:
         raise AuthenticationFailed("the challenge is unknown, used already or expired; ask again")
 
 
-def _decode_certificate(text: str) -> Certificate:
-    return parse_certificate(pem_or_base64(text, "certificate"))
-
-
 def _verify_proof(
     pki: Pki, proof: SignedChallenge, purpose: str, platform_code: str
 ) -> tuple[Certificate, ValidatedPath, Holder]:
@@ -136,8 +132,9 @@ def _verify_proof(
     fetch CRLs and ask OCSP responders, and stores what it fetched."""
     if proof.algorithm not in SCHEMES:
         raise InvalidInput(f"algorithm is one of {', '.join(SCHEMES)}", field="algorithm")
-    certificate = _decode_certificate(proof.certificate)
-    chain = [c for text in proof.chain for c in parse_certificates(pem_or_base64(text, "chain"))]
+    # The certificate field may carry the issuing CAs after the holder's certificate.
+    certificate, *chain = parse_certificates(pem_or_base64(proof.certificate, "certificate"))
+    chain += [c for text in proof.chain for c in parse_certificates(pem_or_base64(text, "chain"))]
     signature = pem_or_base64(proof.signature, "signature")
     nonce = _nonce_of(pki, proof.challenge_id, purpose)
     message = challenge_message(platform_code, proof.challenge_id, nonce, purpose).encode()

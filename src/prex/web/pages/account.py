@@ -88,10 +88,21 @@ def login(
         return _login_page(
             request, username=username[:64], next_url=next, problem=problem, status_code=exc.status
         )
+    return start_session(request, services, uow, credential, next)
+
+
+def start_session(
+    request: Request,
+    services: ServicesDep,
+    uow: UowDep,
+    credential: identity.Credential,
+    next_url: str | None,
+) -> Response:
+    """Set the session cookie of a fresh sign-in (password or certificate) and go on."""
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:  # signing in as someone else: the old session ends here
         identity.sign_out(services.uow(uow.actor), previous)
-    response = see_other(safe_next(next) or "/workbench")
+    response = see_other(safe_next(next_url) or "/workbench")
     response.set_cookie(
         SESSION_COOKIE,
         credential.secret,

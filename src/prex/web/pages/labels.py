@@ -66,6 +66,7 @@ PROBLEM = {
     "tender-not-editable": N_("The tender can no longer be edited"),
     "bad-certificate": N_("The certificate cannot be read"),
     "certificate-refused": N_("The certificate is not accepted"),
+    "certificate-identity-mismatch": N_("The certificate belongs to someone else"),
 }
 # Confirmations shown after a form succeeded (``?done=<key>`` on the page redirected to).
 DONE = {
@@ -81,6 +82,8 @@ DONE = {
     "signed_out": N_("You have signed out."),
     "ca_added": N_("The CA certificates have been added to the trust list."),
     "ca_status": N_("The CA's status has been changed."),
+    "cert_bound": N_("The certificate is bound to your account; you can sign in with it."),
+    "cert_unbound": N_("The certificate is no longer bound to your account."),
 }
 
 

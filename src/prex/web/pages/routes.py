@@ -20,7 +20,7 @@ from prex.tenders import service
 from prex.tenders.model import TenderStatus, TransactionType
 from prex.tenders.queries import TenderFilter, list_public_tenders
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
-from prex.web.pages import account, manage, trust, workbench
+from prex.web.pages import account, certificates, manage, trust, workbench
 from prex.web.pages.common import centre_rows
 from prex.web.pages.render import CHINA, render
 from prex.web.pages.tender_view import show_tender
@@ -106,3 +106,4 @@ router.include_router(account.router)
 router.include_router(workbench.router)
 router.include_router(manage.router)
 router.include_router(trust.router)
+router.include_router(certificates.router)
