@@ -360,12 +360,15 @@ def test_the_sm2_signature_inside_verifies_with_openssl_under_the_default_id(pki
 
 
 def test_openssl_cms_sign_with_an_sm2_key(pki: Pki) -> None:
+    """OpenSSL 3.0 cannot `cms -sign` with an SM2 key (it writes a SignerInfo without a
+    signature algorithm and fails on output), which is why SM2 interop is tested with
+    `openssl dgst` above. Should a newer OpenSSL manage it, its signature must verify here."""
     try:
         signature = openssl_sign(pki, "sm2")
     except subprocess.CalledProcessError as exc:
-        # OpenSSL 3.0 writes a SignerInfo without a signature algorithm and fails on output.
         assert b"illegal zero content" in exc.stderr
-        pytest.skip("this OpenSSL cannot `cms -sign` with an SM2 key")
+        assert openssl("version").stdout.startswith(b"OpenSSL 3.0")
+        return
     check = verify_detached(CONTENT, signature)
     assert check.scheme.family == "sm2"
 
