@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -192,11 +193,30 @@ class RevocationResult:
 class RevocationChecker:
     """CRL first (cached; fetched from the distribution point when stale), then OCSP."""
 
-    def __init__(self, store: CrlStore, fetch: Fetch) -> None:
+    def __init__(self, store: CrlStore, fetch: Fetch, *, retry_after: float = 60.0) -> None:
         self.store = store
-        self.fetch = fetch
+        self._fetch = fetch
+        self.retry_after = retry_after
         self._ocsp_cache: dict[tuple[str, str], tuple[datetime, RevocationResult]] = {}
+        self._unreachable: dict[str, tuple[float, str]] = {}  # url → (since, why)
         self._lock = threading.Lock()
+
+    def fetch(self, url: str, body: bytes | None, limit: int) -> bytes:
+        """Fetch, but do not wait again on a URL that just failed: while a CA's server is down,
+        every login would otherwise spend the whole timeout on it."""
+        with self._lock:
+            failed = self._unreachable.get(url)
+        if failed is not None and time.monotonic() - failed[0] < self.retry_after:
+            raise OSError(f"{failed[1]} (not retried for {self.retry_after:.0f} s)")
+        try:
+            data = self._fetch(url, body, limit)
+        except (OSError, httpx.HTTPError) as exc:
+            with self._lock:
+                self._unreachable[url] = (time.monotonic(), str(exc)[:200])
+            raise
+        with self._lock:
+            self._unreachable.pop(url, None)
+        return data
 
     def check(self, cert: Certificate, issuer: Certificate, now: datetime) -> RevocationResult:
         if cert.ocsp_no_check:

@@ -262,3 +262,21 @@ def test_look_alike_intermediates_cannot_make_the_search_explode(
         )
     assert refused.value.reason is Reason.TOO_LONG
     assert "candidate signatures" in refused.value.message
+
+
+def test_an_unreachable_distribution_point_is_not_waited_on_again_at_once(
+    pki_world: PkiWorld,
+) -> None:
+    attempts: list[str] = []
+
+    def down(url: str, body: bytes | None, limit: int) -> bytes:
+        attempts.append(url)
+        raise OSError("timed out")
+
+    v = PathValidator(trust_list(pki_world), RevocationChecker(MemoryCrlStore(), down))
+    for _ in range(3):
+        with pytest.raises(CertificateRefused) as refused:
+            check(pki_world, "ecdsa-org", v)
+        assert refused.value.reason is Reason.REVOCATION_UNKNOWN
+    assert attempts == [f"{pki_world.crl_base_url}/ecdsa.crl"]  # once, then remembered
+    assert "not retried" in refused.value.message
