@@ -177,3 +177,17 @@ def test_offline_crl_import_makes_revocation_checkable_without_the_network(
     assert result.exit_code == 0, result.output
     wrong = ca("import-crl", str(pki_world.crls["rsa"]))
     assert wrong.exit_code == 1 and "not on the trust list" in wrong.output
+
+
+def test_a_certificate_file_may_carry_its_issuing_cas(
+    services: Services, env: None, pki_world: PkiWorld, tmp_path: Path
+) -> None:
+    assert ca("add", str(pki_world.cas["ecdsa"].cert)).exit_code == 0  # the root only
+    issued = pki_world.leaves["ecdsa-p384"]
+    bundle = tmp_path / "with-chain.pem"
+    bundle.write_bytes(issued.cert.read_bytes() + b"".join(p.read_bytes() for p in issued.chain))
+    bare = runner.invoke(app, ["cert", "verify", str(issued.cert)])
+    assert bare.exit_code == 1 and "untrusted-issuer" in bare.output
+    result = runner.invoke(app, ["cert", "verify", str(bundle), "--json"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)["chain"]) == 3

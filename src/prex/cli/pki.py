@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from prex.cli.common import (
     console,
@@ -16,7 +15,7 @@ from prex.cli.common import (
     rejecting,
     services_from_env,
 )
-from prex.pki.certs import parse_certificate, parse_certificates
+from prex.pki.certs import parse_certificates
 from prex.pki.cms import BadSignature, sign_detached
 from prex.pki.keys import PrivateKey
 from prex.pki.path import CertificateRefused
@@ -62,7 +61,7 @@ def add(
         return
     for r in results:
         state = "added" if r.added else "already on the list"
-        console.print(f"{r.id}  {state}: {r.subject}", highlight=False)
+        console.print(f"{r.id}  {state}: {r.subject}", highlight=False, soft_wrap=True)
 
 
 @ca_app.command("list")
@@ -90,19 +89,25 @@ def list_(json_output: bool = typer.Option(False, "--json", help="machine-readab
     if json_output:
         emit_json(rows)
         return
-    table = Table("id", "CA", "key", "status", "purposes", "profile", "valid until")
-    for row in rows:
+    for entry, row in zip(trust.entries, rows, strict=True):
+        colour = {"active": "green", "suspended": "yellow"}.get(str(row["status"]), "red")
         kind = "root" if row["root"] else "intermediate"
-        table.add_row(
-            str(row["id"]),
-            f"{row['subject']}\n[dim]{kind} · {str(row['fingerprint'])[:16]}…[/dim]",
-            str(row["key"]),
-            str(row["status"]),
-            ", ".join(row["purposes"]),  # type: ignore[arg-type]
-            ", ".join(row["profile"]),  # type: ignore[arg-type]
-            f"{row['not_after']:%Y-%m-%d}",
+        console.print(
+            f"[bold]{row['id']}[/bold]  [{colour}]{row['status']}[/{colour}]  {row['key']}  "
+            f"{kind}  {entry.label or entry.certificate.common_name}",
+            highlight=False,
+            soft_wrap=True,
         )
-    console.print(table)
+        reason = f" · reason: {row['status_reason']}" if row["status_reason"] else ""
+        console.print(
+            f"    {row['subject']}\n    purposes {', '.join(p.value for p in entry.purposes)}"
+            f" · profile {', '.join(entry.profile)} · valid until "
+            f"{entry.certificate.not_after:%Y-%m-%d} · SHA-256 {str(row['fingerprint'])[:16]}…"
+            f"{reason}",
+            highlight=False,
+            soft_wrap=True,
+            style="dim",
+        )
     console.print(f"{len(rows)} CA certificate(s)")
 
 
@@ -110,7 +115,9 @@ def _change(ca_id: str, status: str, reason: str) -> None:
     with services_from_env() as services:
         entry = find_ca(services.pki.trust_list(), ca_id)
         set_ca_status(services.uow(console_actor()), entry.id, status, reason)
-    console.print(f"{entry.id} {status}: {entry.certificate.subject_text}", highlight=False)
+    console.print(
+        f"{entry.id} {status}: {entry.certificate.subject_text}", highlight=False, soft_wrap=True
+    )
 
 
 @ca_app.command("suspend")
@@ -155,6 +162,7 @@ def import_crl(file: Path = typer.Argument(..., help="a CRL, DER or PEM")) -> No
         f"CRL of {entry.certificate.subject_text}: {len(crl.revoked)} revoked, next update "
         f"{crl.next_update or '-'}; {state}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -173,15 +181,17 @@ def _parse_time(text: str | None) -> datetime | None:
 @cert_app.command("verify")
 @rejecting
 def verify(
-    cert: Path = typer.Argument(..., help="the certificate, PEM or DER"),
+    cert: Path = typer.Argument(
+        ..., help="the certificate, PEM or DER (its issuing CAs may follow)"
+    ),
     chain: list[Path] = typer.Option([], "--chain", help="intermediate certificates (repeat)"),
     at: str | None = typer.Option(None, "--at", help="validate at this ISO 8601 time"),
     purpose: Purpose = typer.Option(Purpose.SIGNING, "--purpose"),
     json_output: bool = typer.Option(False, "--json", help="machine-readable"),
 ) -> None:
     """Exit 0 when the certificate is trusted for the purpose, 1 with the reason otherwise."""
-    certificate = parse_certificate(_read(cert))
-    intermediates = [c for path in chain for c in parse_certificates(_read(path))]
+    certificate, *intermediates = parse_certificates(_read(cert))  # a file may carry its CAs
+    intermediates += [c for path in chain for c in parse_certificates(_read(path))]
     when = _parse_time(at)
     with services_from_env() as services:
         try:
@@ -204,10 +214,14 @@ def verify(
     if json_output:
         emit_json(result)
         return
-    console.print(f"trusted for {purpose.value}: {certificate.subject_text}", highlight=False)
-    console.print(f"holder: {holder.kind} {holder.display} ({holder.name})", highlight=False)
+    console.print(
+        f"trusted for {purpose.value}: {certificate.subject_text}", highlight=False, soft_wrap=True
+    )
+    console.print(
+        f"holder: {holder.kind} {holder.display} ({holder.name})", highlight=False, soft_wrap=True
+    )
     for depth, c in enumerate(path.chain):
-        console.print(f"{'  ' * depth}└ {c.subject_text}", highlight=False)
+        console.print(f"{'  ' * depth}└ {c.subject_text}", highlight=False, soft_wrap=True)
     console.print(f"revocation checked by: {', '.join(path.revocation) or 'n/a'}")
 
 
@@ -227,16 +241,18 @@ def sign(
 ) -> None:
     """Sign a document offline (nothing is sent anywhere)."""
     content = _read(file)
-    signer = parse_certificate(_read(cert))
+    signer, *intermediates = parse_certificates(_read(cert))  # a file may carry its CAs
     private = PrivateKey.load(_read(key))
     if private.public_key().spki_der != signer.public_key.spki_der:
         raise InvalidInput("the key does not belong to the certificate")
-    intermediates = [c for path in chain for c in parse_certificates(_read(path))]
+    intermediates += [c for path in chain for c in parse_certificates(_read(path))]
     signature = sign_detached(
         content, signer, private, chain=intermediates, signing_time=datetime.now(UTC)
     )
     out.write_bytes(signature)
-    console.print(f"signed {file.name} ({len(content)} bytes) → {out}", highlight=False)
+    console.print(
+        f"signed {file.name} ({len(content)} bytes) → {out}", highlight=False, soft_wrap=True
+    )
 
 
 @sig_app.command("verify")
@@ -269,6 +285,8 @@ def verify_signature(
             }
         )
         return
-    console.print(f"valid signature by {holder.name} ({holder.display})", highlight=False)
+    console.print(
+        f"valid signature by {holder.name} ({holder.display})", highlight=False, soft_wrap=True
+    )
     if verdict.check.signing_time:
         console.print(f"signing time claimed by the signer: {verdict.check.signing_time}")
