@@ -1,0 +1,146 @@
+"""``prex bid …``: the bidder's offline tools. Sealing reads the downloaded tender parameters,
+the bidder's certificate and key and the documents, and writes an envelope; it opens no
+database and contacts no server (the code it runs is ``prex.sealing`` and ``prex.envelope``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from prex.envelope import container
+from prex.envelope.parameters import TenderParameters
+from prex.sealing.client import BidForm, seal_bid
+from prex.shared.errors import DomainError, InvalidInput
+
+app = typer.Typer(
+    help="The bidder's offline tools: seal a bid, inspect an envelope.", no_args_is_help=True
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the {what} {path}: {exc.strerror}") from exc
+
+
+@app.command("seal")
+def seal(
+    files: list[Path] = typer.Argument(..., help="the bid documents"),
+    tender: str = typer.Option(..., "--tender", help="the tender's id"),
+    params: Path | None = typer.Option(
+        None, "--params", help="the downloaded tender parameters (default tender-ID.json)"
+    ),
+    section: str | None = typer.Option(None, "--section", help="the section (标段) id"),
+    cert: Path = typer.Option(..., "--cert", help="your signing certificate (CAs may follow)"),
+    key: Path = typer.Option(..., "--key", help="its private key"),
+    encryption_cert: Path | None = typer.Option(
+        None, "--encryption-cert", help="your encryption certificate, if the tender asks"
+    ),
+    price: str = typer.Option(..., "--price", help="the bid price in yuan, e.g. 12,345,678.90"),
+    duration: int = typer.Option(..., "--duration-days", help="the construction or supply period"),
+    manager: str = typer.Option(..., "--project-manager", help="项目经理"),
+    bond_kind: str = typer.Option(
+        "e_guarantee", "--bond", help="cash, bank_guarantee, e_guarantee or insurance"
+    ),
+    bond_reference: str = typer.Option("", "--bond-reference", help="guarantee or payment no."),
+    uscc: str | None = typer.Option(
+        None, "--uscc", help="your credit code, if the certificate does not name exactly one"
+    ),
+    out: Path = typer.Option(..., "--out", help="where to write the envelope"),
+    json_output: bool = typer.Option(False, "--json", help="machine-readable"),
+) -> None:
+    """Seal a bid offline for the tender's opening key, signed with your certificate."""
+    try:
+        parameters = TenderParameters.loads(
+            _read(params or Path(f"tender-{tender}.json"), "tender parameters")
+        )
+        if parameters.tender_id != tender:
+            raise InvalidInput(
+                f"the parameters are for tender {parameters.tender_id}, not {tender}"
+            )
+        form = BidForm.parse(price, duration, manager, bond_kind, bond_reference)
+        with console.status("sealing…") if not json_output else _Quiet():
+            sealed = seal_bid(
+                parameters,
+                section_id=section,
+                form=form,
+                documents=files,
+                certificate_pem=_read(cert, "certificate"),
+                key_pem=_read(key, "key"),
+                encryption_certificate_pem=(
+                    _read(encryption_cert, "encryption certificate") if encryption_cert else None
+                ),
+                bidder_uscc=uscc,
+                out=out,
+                now=datetime.now(UTC),
+            )
+    except DomainError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1) from exc
+    summary = {
+        "envelope": str(sealed.path),
+        "sha256": sealed.sha256,
+        "bytes": sealed.size,
+        "tender_id": sealed.header.tender_id,
+        "section_id": sealed.header.section_id,
+        "bidder_uscc": sealed.header.bidder_uscc,
+        "suite": sealed.header.suite,
+    }
+    if json_output:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"sealed {len(files)} document(s) → {sealed.path} ({sealed.size} bytes)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"SHA-256 {sealed.sha256}: the receipt will name this digest",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("inspect")
+def inspect(envelope: Path = typer.Argument(..., help="an envelope file")) -> None:
+    """Show an envelope's header and check its structure and signature (not its content,
+    which nobody can read before the opening)."""
+    try:
+        size = envelope.stat().st_size
+        with envelope.open("rb") as handle:
+            parsed = container.read(handle, size, max_bytes=size)
+            check = container.check(handle, parsed)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot read {envelope}: {exc.strerror}")
+        raise typer.Exit(code=1) from exc
+    except DomainError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1) from exc
+    header = parsed.header
+    console.print(
+        f"tender {header.tender_id} · section {header.section_id} · bidder "
+        f"{header.bidder_uscc} · {header.suite}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(f"signed by {check.signer.subject_text}", highlight=False, soft_wrap=True)
+    console.print(
+        f"{header.payload_length} sealed bytes; recipients: "
+        f"{', '.join(r.kind for r in header.recipients)}",
+        highlight=False,
+    )
+
+
+class _Quiet:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
