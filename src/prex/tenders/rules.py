@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
+from prex.envelope.container import SUITES
+from prex.envelope.parameters import KEY_MODES
 from prex.shared.calendar import DayUnit, HolidayCalendar
 from prex.shared.errors import InvalidInput, NotFound, RuleViolation
 
@@ -41,6 +43,32 @@ class Period:
 
 
 @dataclass(frozen=True)
+class SealingRules:
+    """How bids are sealed and opened under this pack (issue 4; SEALING.md)."""
+
+    suite: str  # P256-AES256GCM | SM2-SM4GCM
+    key_mode: str  # custodians | bidder_or_custodians | bidder_only
+    custodians: int  # n: opening custodians who each receive a share of the opening key
+    threshold: int  # k: shares needed to open
+    min_bidders: int  # fewer envelopes at the deadline: the tender fails
+    min_bidders_text: str
+    min_bidders_source: str
+    max_envelope_mb: int
+
+
+DEFAULT_SEALING = SealingRules(
+    "P256-AES256GCM",
+    "custodians",
+    5,
+    3,
+    3,
+    "投标人少于3个的，招标人应当依照本法重新招标",
+    "《招标投标法》第二十八条",
+    500,
+)
+
+
+@dataclass(frozen=True)
 class RulePack:
     """The rules for one transaction type and method."""
 
@@ -53,6 +81,7 @@ class RulePack:
     min_invitees: int = 0
     min_invitees_text: str = ""
     min_invitees_source: str = ""
+    sealing: SealingRules = DEFAULT_SEALING
 
     def period(self, rule: str) -> Period:
         return self.periods[rule]
@@ -133,6 +162,7 @@ def parse_rule_pack(
     except (TypeError, ValueError) as exc:
         raise fail(f"calendar dates must be YYYY-MM-DD: {exc}") from exc
     invited = data.get("invitees", {})
+    sealing = _parse_sealing(data.get("sealing"), fail)
     return RulePack(
         id=pack_id,
         name=str(data.get("name", pack_id)),
@@ -143,7 +173,37 @@ def parse_rule_pack(
         min_invitees=int(invited.get("minimum", 0)),
         min_invitees_text=str(invited.get("text", "")),
         min_invitees_source=str(invited.get("source", "")),
+        sealing=sealing,
     )
+
+
+def _parse_sealing(raw: Any, fail: Any) -> SealingRules:
+    if not isinstance(raw, dict):
+        raise fail("the [sealing] table is missing")
+    try:
+        rules = SealingRules(
+            suite=str(raw["suite"]),
+            key_mode=str(raw["key_mode"]),
+            custodians=int(raw["custodians"]),
+            threshold=int(raw["threshold"]),
+            min_bidders=int(raw["min_bidders"]),
+            min_bidders_text=str(raw["min_bidders_text"]),
+            min_bidders_source=str(raw["min_bidders_source"]),
+            max_envelope_mb=int(raw["max_envelope_mb"]),
+        )
+    except KeyError as exc:
+        raise fail(f"sealing.{exc.args[0]} is missing") from exc
+    except (TypeError, ValueError) as exc:
+        raise fail(f"sealing: {exc}") from exc
+    if rules.suite not in SUITES:
+        raise fail(f"sealing.suite is one of {', '.join(SUITES)}")
+    if rules.key_mode not in KEY_MODES:
+        raise fail(f"sealing.key_mode is one of {', '.join(KEY_MODES)}")
+    if not 1 <= rules.threshold <= rules.custodians <= 255:
+        raise fail("sealing needs 1 ≤ threshold ≤ custodians ≤ 255")
+    if rules.min_bidders < 1 or not 1 <= rules.max_envelope_mb <= 4096:
+        raise fail("sealing.min_bidders ≥ 1 and 1 ≤ sealing.max_envelope_mb ≤ 4096")
+    return rules
 
 
 class RulePackRegistry:
