@@ -80,3 +80,41 @@ def test_pki_verify_bench_quick() -> None:
         assert ours > 0 and base > 0, match.string
         assert math.isclose(ratio, ours / base, rel_tol=0.05, abs_tol=0.01), match.string
     assert "prex paths/s" in run.stdout  # the human table came first
+
+
+OPENING_RESULT = re.compile(
+    r"^RESULT (?P<name>\S+) ours=(?P<ours>[\d.]+)(?P<unit>MB/s|s) "
+    r"baseline=(?P<base>[\d.]+)(?P=unit) ratio=(?P<ratio>[\d.]+)$"
+)
+
+
+def test_opening_bench_quick() -> None:
+    run = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "opening.py"), "--quick"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    results = {}
+    for line in run.stdout.splitlines():
+        if line.startswith("RESULT "):
+            match = OPENING_RESULT.match(line)
+            assert match, f"malformed: {line!r}"
+            results[match["name"]] = match
+    assert set(results) == {"opening_throughput", "opening_total"}, run.stdout
+    assert results["opening_throughput"]["unit"] == "MB/s"
+    assert results["opening_total"]["unit"] == "s"
+    for match in results.values():
+        ours, base, ratio = float(match["ours"]), float(match["base"]), float(match["ratio"])
+        assert ours > 0 and base > 0, match.string
+        assert math.isclose(ratio, ours / base, rel_tol=0.05, abs_tol=0.01), match.string
+    # Both lines describe the same bytes: MB/s x seconds is the same total on either side.
+    rate, total = results["opening_throughput"], results["opening_total"]
+    ours_mb = float(rate["ours"]) * float(total["ours"])
+    base_mb = float(rate["base"]) * float(total["base"])
+    assert math.isclose(ours_mb, base_mb, rel_tol=0.03), (ours_mb, base_mb)
+    assert 7 < ours_mb < 10  # 8 envelopes of 1 MB each
+    assert "raw: SHA-256 + AES-256-GCM" in run.stdout  # the human table came first
+    assert "the aim of ≤ 2x" in run.stdout

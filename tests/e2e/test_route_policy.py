@@ -58,6 +58,7 @@ def test_every_route_refuses_exactly_the_roles_the_policy_refuses(
         "tender_id": tender["id"],
         "document_id": tender["documents"][0]["id"],
         "org_id": world.orgs["bidder"],
+        "centre_id": world.centre_id,
         "object_type": "tender",
         "object_id": tender["id"],
     }

@@ -1,10 +1,19 @@
 """Import every context's tables so that the metadata is complete (Alembic, create_all)."""
 
 from prex.audit import orm as audit_orm
+from prex.bidding import orm as bidding_orm
 from prex.db.base import metadata
 from prex.identity import orm as identity_orm
 from prex.notifications import orm as notifications_orm
 from prex.pki import orm as pki_orm
 from prex.tenders import orm as tenders_orm
 
-__all__ = ["audit_orm", "identity_orm", "metadata", "notifications_orm", "pki_orm", "tenders_orm"]
+__all__ = [
+    "audit_orm",
+    "bidding_orm",
+    "identity_orm",
+    "metadata",
+    "notifications_orm",
+    "pki_orm",
+    "tenders_orm",
+]

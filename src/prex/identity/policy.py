@@ -64,6 +64,7 @@ class Action(StrEnum):
     CERT_BIND = "cert.bind"  # bind one's own certificate to one's account
     SIGNATURE_VERIFY = "signature.verify"  # check a certificate or a signature
     TIMESTAMP_ISSUE = "timestamp.issue"  # obtain an RFC 3161 timestamp from the platform TSA
+    CUSTODIAN_MANAGE = "custodian.manage"  # register the centre's opening custodians
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.CERT_BIND: _SELF,
     Action.SIGNATURE_VERIFY: _EVERY_ROLE,
     Action.TIMESTAMP_ISSUE: _EVERY_ROLE,
+    Action.CUSTODIAN_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN})

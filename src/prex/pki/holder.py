@@ -119,6 +119,13 @@ def holder_of(certificate: Certificate, profile: tuple[str, ...]) -> Holder:
             f"the certificate of '{certificate.common_name}' carries no credit code or identity "
             f"number where its CA's profile ({', '.join(profile)}) says it should"
         )
+    codes = {code for _, code in found}
+    if len(found) == 2 and len(codes) == 1:
+        # An all-digit code can pass both check digits (a 1-in-31 chance for an identity number
+        # to look like a credit code). Organisation certificates name the organisation (O);
+        # personal ones do not.
+        kind = "organisation" if certificate.name_attributes(ATTRIBUTES["O"]) else "person"
+        found = {(kind, codes.pop())}
     if len(found) > 1:
         raise IdentityMismatch(
             f"the certificate of '{certificate.common_name}' carries {len(found)} different "

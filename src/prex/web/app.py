@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from prex import __version__
 from prex.bootstrap import Services
 from prex.web import errors
+from prex.web.api import bidding as bidding_api
 from prex.web.api import identity as identity_api
 from prex.web.api import pki as pki_api
 from prex.web.api import system as system_api
@@ -48,6 +49,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(identity_api.router)
     api.include_router(tenders_api.router)
     api.include_router(pki_api.router)
+    api.include_router(bidding_api.router)
     app.include_router(api)
     app.include_router(pages.router)
     static = resources.files("prex.web") / "static"

@@ -57,6 +57,7 @@ EXPECTED = {
     Action.CERT_BIND: "S   S   S    S    S    S    S",
     Action.SIGNATURE_VERIFY: "Y   Y   Y    Y    Y    Y    Y",
     Action.TIMESTAMP_ISSUE: "Y   Y   Y    Y    Y    Y    Y",
+    Action.CUSTODIAN_MANAGE: "Y   C   -    -    -    -    -",
 }
 
 ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me", address="127.0.0.1")

@@ -280,3 +280,30 @@ def test_an_unreachable_distribution_point_is_not_waited_on_again_at_once(
         assert refused.value.reason is Reason.REVOCATION_UNKNOWN
     assert attempts == [f"{pki_world.crl_base_url}/ecdsa.crl"]  # once, then remembered
     assert "not retried" in refused.value.message
+
+
+def test_a_code_that_passes_both_check_digits_is_read_by_whether_an_organisation_is_named() -> None:
+    from prex.pki.issue import issue_certificate
+    from prex.pki.keys import PrivateKey
+
+    code = "330106198503171394"  # a valid resident ID number that is also a valid credit code
+    from prex.identity.uscc import check_character
+    from prex.pki.holder import person_id_valid
+
+    assert person_id_valid(code) and check_character(code[:17]) == code[17]
+    key = PrivateKey.generate("ec-p256")
+    kinds = []
+    for subject in (
+        [("serialNumber", code), ("CN", "王五")],
+        [("O", "某公司"), ("serialNumber", code), ("CN", "某公司")],
+    ):
+        cert = issue_certificate(
+            subject=subject,
+            subject_key=key.public_key(),
+            issuer=None,
+            issuer_key=key,
+            not_before=datetime(2025, 1, 1, tzinfo=UTC),
+            not_after=datetime(2030, 1, 1, tzinfo=UTC),
+        )
+        kinds.append(holder_of(cert, PROFILE).kind)
+    assert kinds == ["person", "organisation"]

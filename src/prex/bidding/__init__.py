@@ -1,0 +1,1 @@
+"""Sealed bids on the server side: opening custodians, opening keys, envelopes and receipts."""

@@ -1,0 +1,22 @@
+"""Events of the bidding context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prex.shared.events import DomainEvent
+
+
+@dataclass(frozen=True)
+class CustodianRegistered(DomainEvent):
+    centre_id: str
+    user_id: str
+    fingerprint: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class CustodianRemoved(DomainEvent):
+    centre_id: str
+    user_id: str
+    fingerprint: str

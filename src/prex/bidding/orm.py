@@ -1,0 +1,32 @@
+"""Tables of the bidding context."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, LargeBinary, String, Table, Text
+
+from prex.db.base import metadata
+from prex.db.types import UTCDateTime
+
+# People who each hold one share of every opening key of their centre's tenders (开标密钥保管人).
+opening_custodians = Table(
+    "opening_custodians",
+    metadata,
+    Column("id", String(26), primary_key=True),
+    Column("centre_id", String(26), ForeignKey("centres.id"), nullable=False),
+    Column("user_id", String(26), ForeignKey("users.id"), nullable=False),
+    Column("fingerprint", String(64), nullable=False),  # of the encryption certificate
+    Column("certificate", LargeBinary, nullable=False),  # DER; shares are encrypted to it
+    Column("subject", Text, nullable=False),
+    Column("key_kind", String(16), nullable=False),
+    Column("not_after", UTCDateTime, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime, nullable=True),
+)
+Index("ix_opening_custodians_centre", opening_custodians.c.centre_id, opening_custodians.c.active)
+Index(
+    "uq_opening_custodians_certificate",
+    opening_custodians.c.centre_id,
+    opening_custodians.c.fingerprint,
+    unique=True,
+)

@@ -1,0 +1,225 @@
+"""Opening custodians: registered with an encryption certificate the trust list accepts, shares
+of an opening key encrypted to them open only with their keys, every change audited."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from prex.audit.orm import audit_log
+from prex.bidding.custodians import custodians_of, register_custodian, remove_custodian
+from prex.bootstrap import Services
+from prex.envelope import threshold
+from prex.identity import service as identity
+from prex.identity.policy import Actor, Role
+from prex.pki.certs import Certificate
+from prex.pki.issue import issue_certificate, issue_crl
+from prex.pki.keys import PrivateKey
+from prex.pki.path import CertificateRefused, Reason
+from prex.pki.service import add_cas
+from prex.shared.errors import PermissionDenied
+from tests.factories import ADMIN_ACTOR, PASSWORD, World, auth
+from tests.pki_helpers import OPERATOR
+
+START, END = datetime(2025, 1, 1, tzinfo=UTC), datetime(2031, 1, 1, tzinfo=UTC)
+
+
+class Ca:
+    """A small encryption CA made with prex's issuer, trusted and with its CRL imported."""
+
+    def __init__(self, services: Services) -> None:
+        self.key = PrivateKey.generate("ec-p256")
+        self.cert = issue_certificate(
+            subject=[("C", "CN"), ("O", "加密证书CA"), ("CN", "Custodian Test CA")],
+            subject_key=self.key.public_key(),
+            issuer=None,
+            issuer_key=self.key,
+            not_before=START,
+            not_after=END,
+            ca=True,
+        )
+        add_cas(
+            services.uow(OPERATOR),
+            self.cert.pem().encode(),
+            profile=["person:serialNumber", "uscc:serialNumber"],
+        )
+        crl = issue_crl(
+            issuer=self.cert,
+            issuer_key=self.key,
+            revoked=[],
+            this_update=START,
+            next_update=END,
+            number=1,
+        )
+        services.pki.import_crl(services.uow(OPERATOR), crl)
+
+    def person(
+        self, name: str, id_number: str, kind: str = "ec-p256", usage: set[str] | None = None
+    ) -> tuple[Certificate, PrivateKey]:
+        key = PrivateKey.generate(kind)
+        cert = issue_certificate(
+            subject=[("C", "CN"), ("serialNumber", id_number), ("CN", name)],
+            subject_key=key.public_key(),
+            issuer=self.cert,
+            issuer_key=self.key,
+            not_before=START,
+            not_after=END,
+            key_usage=usage or {"key_encipherment", "key_agreement"},
+            extended_key_usage={"email_protection"},
+        )
+        return cert, key
+
+
+IDS = [
+    "110101199003074514",
+    "110101199003078515",
+    "11010119900307651X",
+    "110101199003072834",
+    "110101199003079171",
+]
+
+
+def centre_operator(world: World) -> Actor:
+    return Actor(
+        user_id="op",
+        label="中心操作员",
+        roles=frozenset({Role.OPERATOR}),
+        centre_id=world.centre_id,
+        address="10.0.0.8",
+    )
+
+
+def staff(services: Services, world: World, count: int) -> list[str]:
+    return [
+        identity.create_user(
+            services.uow(ADMIN_ACTOR),
+            username=f"custodian{i}",
+            password=PASSWORD,
+            display_name=f"保管人{i}",
+            roles=["operator"],
+            org_id=world.orgs["operator"],
+            centre_id=world.centre_id,
+        )
+        for i in range(count)
+    ]
+
+
+def test_shares_of_an_opening_key_open_only_for_the_registered_custodians(
+    services: Services, world: World
+) -> None:
+    ca = Ca(services)
+    users = staff(services, world, 5)
+    keys = {}
+    for user_id, id_number in zip(users, IDS, strict=True):
+        cert, key = ca.person("保管人", id_number)
+        register_custodian(
+            services.uow(OPERATOR.__class__(**{**OPERATOR.__dict__, "centre_id": world.centre_id})),
+            services.pki,
+            centre_id=world.centre_id,
+            user_id=user_id,
+            certificate_data=cert.pem().encode(),
+        )
+        keys[cert.fingerprint] = key
+    with services.read_session() as session:
+        custodians = custodians_of(session, world.centre_id)
+    assert [c.user_id for c in custodians] == users
+
+    commitments, shares = threshold.split_new_key("p256", 3, 5)
+    sealed = [
+        threshold.encrypt_share(s, c.certificate, "T-1")
+        for s, c in zip(shares, custodians, strict=True)
+    ]
+    released = [
+        threshold.decrypt_share(blob, keys[c.certificate.fingerprint], "T-1")
+        for blob, c in zip(sealed[:3], custodians[:3], strict=True)
+    ]
+    scalar = threshold.combine(released, commitments, 3)
+    assert scalar > 0  # combine() checked it against the opening public key
+
+    remove_custodian(services.uow(ADMIN_ACTOR), custodians[0].id)
+    with services.read_session() as session:
+        assert len(custodians_of(session, world.centre_id)) == 4
+        actions = [r.action for r in session.execute(select(audit_log.c.action)).all()]
+    assert actions.count("CustodianRegistered") == 5 and "CustodianRemoved" in actions
+
+
+def test_a_certificate_not_made_for_encryption_is_refused(services: Services, world: World) -> None:
+    ca = Ca(services)
+    [user] = staff(services, world, 1)
+    signing_only, _ = ca.person("张三", IDS[0], usage={"digital_signature"})
+    with pytest.raises(CertificateRefused) as refused:
+        register_custodian(
+            services.uow(ADMIN_ACTOR),
+            services.pki,
+            centre_id=world.centre_id,
+            user_id=user,
+            certificate_data=signing_only.pem().encode(),
+        )
+    assert refused.value.reason is Reason.KEY_USAGE
+
+
+def test_only_the_centres_operators_manage_custodians_over_http(
+    client: TestClient, services: Services, world: World
+) -> None:
+    ca = Ca(services)
+    [user] = staff(services, world, 1)
+    cert, _ = ca.person("李四", IDS[1], kind="sm2")
+    body = {"user_id": user, "certificate": cert.pem()}
+    url = f"/api/v1/centres/{world.centre_id}/custodians"
+    assert client.post(url, json=body, headers=auth(services, "bidder")).status_code == 403
+    created = client.post(url, json=body, headers=auth(services, "operator"))
+    assert created.status_code == 201, created.text
+    again = client.post(url, json=body, headers=auth(services, "operator"))
+    assert again.status_code == 409
+    listed = client.get(url, headers=auth(services, "operator")).json()
+    assert [(c["username"], c["key"]) for c in listed] == [("custodian0", "sm2")]
+    other = client.get(
+        f"/api/v1/centres/{world.city_centre_id}/custodians", headers=auth(services, "operator")
+    )
+    assert other.status_code == 403
+    assert (
+        client.delete(
+            f"/api/v1/custodians/{listed[0]['id']}", headers=auth(services, "operator")
+        ).status_code
+        == 204
+    )
+    with pytest.raises(PermissionDenied):
+        register_custodian(
+            services.uow(Actor(user_id="b", label="b", roles=frozenset({Role.BIDDER}))),
+            services.pki,
+            centre_id=world.centre_id,
+            user_id=user,
+            certificate_data=cert.pem().encode(),
+        )
+
+
+def test_custodians_from_the_shell(
+    services: Services, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from prex.cli.main import app
+
+    monkeypatch.setenv("PREX_DATABASE_URL", services.settings.resolved_database_url)
+    monkeypatch.setenv("PREX_DATA_DIR", str(services.settings.data_dir))
+    runner = CliRunner()
+    ca = Ca(services)
+    staff(services, world, 1)
+    cert, _ = ca.person("赵六", IDS[2], kind="rsa-2048")
+    pem = tmp_path / "custodian.pem"
+    pem.write_text(cert.pem())
+    added = runner.invoke(
+        app, ["custodians", "add", str(pem), "--centre", "330000", "--user", "custodian0"]
+    )
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(app, ["custodians", "list", "--centre", "330000", "--json"])
+    assert [r["key"] for r in json.loads(listed.output)] == ["rsa-2048"]
+    nobody = runner.invoke(
+        app, ["custodians", "add", str(pem), "--centre", "330000", "--user", "nobody"]
+    )
+    assert nobody.exit_code == 1 and "no user 'nobody'" in nobody.output
