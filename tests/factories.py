@@ -12,6 +12,7 @@ from prex.bootstrap import Services
 from prex.identity import service as identity
 from prex.identity.policy import Actor, Role
 from prex.identity.uscc import make_uscc
+from tests.custodians import Custodians, seed_custodians
 
 PASSWORD = "correct-horse-battery"
 ADMIN_ACTOR = Actor(
@@ -40,6 +41,7 @@ class World:
     city_centre_id: str
     orgs: dict[str, str] = field(default_factory=dict)  # name → id
     users: dict[str, str] = field(default_factory=dict)  # username → id
+    custodians: Custodians | None = None  # the province's opening custodians, with their keys
 
     def uow(self, actor: Actor = ADMIN_ACTOR) -> Any:
         return self.services.uow(actor)
@@ -105,6 +107,7 @@ def make_world(services: Services) -> World:
         org_id=None,
         centre_id=province,
     )
+    world.custodians = seed_custodians(services, province, PASSWORD)
     return world
 
 

@@ -20,7 +20,7 @@ from prex.identity.divisions import division_name
 from prex.identity.orm import centres
 from prex.identity.policy import Actor, Role
 from prex.identity.uscc import make_uscc
-from prex.pki.demo import DemoPki, seed_demo_pki
+from prex.pki.demo import DemoPki, seed_demo_custodians, seed_demo_pki
 from prex.shared.clock import Clock, FixedClock
 from prex.tenders import service as tenders
 from prex.tenders.model import (
@@ -150,8 +150,7 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
             centre_id=seed.centre_ids["330100"],
             email=f"{username}@example.com",
         )
-    _seed_tenders(services, clock, seed, now)
-    clock.set(now)
+    # Certificates first: publishing a tender splits its opening key among custodians.
     seed.pki = seed_demo_pki(
         services,
         now=now,
@@ -161,6 +160,23 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
             for key in ("bidder1", "bidder2")
         },
     )
+    custodians = [
+        identity.create_user(
+            uow(SEED_ACTOR),
+            username=f"custodian{n}",
+            password=DEMO_PASSWORD,
+            display_name=f"开标密钥保管人{n}",
+            roles=[Role.SUPERVISOR.value],
+            org_id=None,
+            centre_id=province_id,
+        )
+        for n in range(1, 6)
+    ]
+    seed_demo_custodians(
+        services, seed.pki, now=now, admin=SEED_ACTOR, users=custodians, centre_id=province_id
+    )
+    _seed_tenders(services, clock, seed, now)
+    clock.set(now)
     return seed
 
 

@@ -108,8 +108,9 @@ def test_refusals_are_one_line(pki_world: PkiWorld, tmp_path: Path) -> None:
     late, _, _ = parameters(
         tmp_path, "P256-AES256GCM", deadline=datetime.now(UTC) - timedelta(minutes=1)
     )
-    result = runner.invoke(app, seal_args(pki_world, "rsa-org", late, tmp_path / "o.env", doc))
-    assert result.exit_code == 1 and "deadline" in result.output and "has passed" in result.output
+    result = runner.invoke(app, seal_args(pki_world, "rsa-org", late, tmp_path / "late.env", doc))
+    assert result.exit_code == 0  # the platform's clock decides; the tool only warns
+    assert "past the bid deadline" in result.output
     params, _, _ = parameters(tmp_path, "P256-AES256GCM", key_mode="bidder_or_custodians")
     result = runner.invoke(app, seal_args(pki_world, "rsa-org", params, tmp_path / "o.env", doc))
     assert result.exit_code == 1 and "encryption certificate" in result.output

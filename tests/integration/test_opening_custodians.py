@@ -89,7 +89,7 @@ def centre_operator(world: World) -> Actor:
         user_id="op",
         label="中心操作员",
         roles=frozenset({Role.OPERATOR}),
-        centre_id=world.centre_id,
+        centre_id=world.city_centre_id,
         address="10.0.0.8",
     )
 
@@ -98,12 +98,12 @@ def staff(services: Services, world: World, count: int) -> list[str]:
     return [
         identity.create_user(
             services.uow(ADMIN_ACTOR),
-            username=f"custodian{i}",
+            username=f"keeper{i}",
             password=PASSWORD,
             display_name=f"保管人{i}",
             roles=["operator"],
             org_id=world.orgs["operator"],
-            centre_id=world.centre_id,
+            centre_id=world.city_centre_id,
         )
         for i in range(count)
     ]
@@ -118,15 +118,23 @@ def test_shares_of_an_opening_key_open_only_for_the_registered_custodians(
     for user_id, id_number in zip(users, IDS, strict=True):
         cert, key = ca.person("保管人", id_number)
         register_custodian(
-            services.uow(OPERATOR.__class__(**{**OPERATOR.__dict__, "centre_id": world.centre_id})),
+            services.uow(
+                Actor(
+                    user_id="op",
+                    label="市中心操作员",
+                    roles=frozenset({Role.OPERATOR}),
+                    centre_id=world.city_centre_id,
+                    address="10.0.0.8",
+                )
+            ),
             services.pki,
-            centre_id=world.centre_id,
+            centre_id=world.city_centre_id,
             user_id=user_id,
             certificate_data=cert.pem().encode(),
         )
         keys[cert.fingerprint] = key
     with services.read_session() as session:
-        custodians = custodians_of(session, world.centre_id)
+        custodians = custodians_of(session, world.city_centre_id)
     assert [c.user_id for c in custodians] == users
 
     commitments, shares = threshold.split_new_key("p256", 3, 5)
@@ -143,9 +151,10 @@ def test_shares_of_an_opening_key_open_only_for_the_registered_custodians(
 
     remove_custodian(services.uow(ADMIN_ACTOR), custodians[0].id)
     with services.read_session() as session:
-        assert len(custodians_of(session, world.centre_id)) == 4
+        assert len(custodians_of(session, world.city_centre_id)) == 4
         actions = [r.action for r in session.execute(select(audit_log.c.action)).all()]
-    assert actions.count("CustodianRegistered") == 5 and "CustodianRemoved" in actions
+    assert actions.count("CustodianRegistered") == 5 + 5  # the world's five and ours
+    assert "CustodianRemoved" in actions
 
 
 def test_a_certificate_not_made_for_encryption_is_refused(services: Services, world: World) -> None:
@@ -156,7 +165,7 @@ def test_a_certificate_not_made_for_encryption_is_refused(services: Services, wo
         register_custodian(
             services.uow(ADMIN_ACTOR),
             services.pki,
-            centre_id=world.centre_id,
+            centre_id=world.city_centre_id,
             user_id=user,
             certificate_data=signing_only.pem().encode(),
         )
@@ -170,21 +179,24 @@ def test_only_the_centres_operators_manage_custodians_over_http(
     [user] = staff(services, world, 1)
     cert, _ = ca.person("李四", IDS[1], kind="sm2")
     body = {"user_id": user, "certificate": cert.pem()}
-    url = f"/api/v1/centres/{world.centre_id}/custodians"
+    url = f"/api/v1/centres/{world.city_centre_id}/custodians"
     assert client.post(url, json=body, headers=auth(services, "bidder")).status_code == 403
-    created = client.post(url, json=body, headers=auth(services, "operator"))
+    # the province's operator is not the city centre's
+    assert client.post(url, json=body, headers=auth(services, "operator")).status_code == 403
+    assert client.get(url, headers=auth(services, "operator")).status_code == 403
+    created = client.post(url, json=body, headers=auth(services, "admin"))
     assert created.status_code == 201, created.text
-    again = client.post(url, json=body, headers=auth(services, "operator"))
+    again = client.post(url, json=body, headers=auth(services, "admin"))
     assert again.status_code == 409
-    listed = client.get(url, headers=auth(services, "operator")).json()
-    assert [(c["username"], c["key"]) for c in listed] == [("custodian0", "sm2")]
-    other = client.get(
-        f"/api/v1/centres/{world.city_centre_id}/custodians", headers=auth(services, "operator")
+    listed = client.get(url, headers=auth(services, "admin")).json()
+    assert [(c["username"], c["key"]) for c in listed] == [("keeper0", "sm2")]
+    province = client.get(
+        f"/api/v1/centres/{world.centre_id}/custodians", headers=auth(services, "operator")
     )
-    assert other.status_code == 403
+    assert province.status_code == 200 and len(province.json()) == 5  # the world's own
     assert (
         client.delete(
-            f"/api/v1/custodians/{listed[0]['id']}", headers=auth(services, "operator")
+            f"/api/v1/custodians/{listed[0]['id']}", headers=auth(services, "admin")
         ).status_code
         == 204
     )
@@ -192,7 +204,7 @@ def test_only_the_centres_operators_manage_custodians_over_http(
         register_custodian(
             services.uow(Actor(user_id="b", label="b", roles=frozenset({Role.BIDDER}))),
             services.pki,
-            centre_id=world.centre_id,
+            centre_id=world.city_centre_id,
             user_id=user,
             certificate_data=cert.pem().encode(),
         )
@@ -214,12 +226,12 @@ def test_custodians_from_the_shell(
     pem = tmp_path / "custodian.pem"
     pem.write_text(cert.pem())
     added = runner.invoke(
-        app, ["custodians", "add", str(pem), "--centre", "330000", "--user", "custodian0"]
+        app, ["custodians", "add", str(pem), "--centre", "330100", "--user", "keeper0"]
     )
     assert added.exit_code == 0, added.output
-    listed = runner.invoke(app, ["custodians", "list", "--centre", "330000", "--json"])
+    listed = runner.invoke(app, ["custodians", "list", "--centre", "330100", "--json"])
     assert [r["key"] for r in json.loads(listed.output)] == ["rsa-2048"]
     nobody = runner.invoke(
-        app, ["custodians", "add", str(pem), "--centre", "330000", "--user", "nobody"]
+        app, ["custodians", "add", str(pem), "--centre", "330100", "--user", "nobody"]
     )
     assert nobody.exit_code == 1 and "no user 'nobody'" in nobody.output

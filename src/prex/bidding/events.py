@@ -20,3 +20,11 @@ class CustodianRemoved(DomainEvent):
     centre_id: str
     user_id: str
     fingerprint: str
+
+
+@dataclass(frozen=True)
+class OpeningKeyCreated(DomainEvent):
+    suite: str
+    public_key: str  # hex, uncompressed point
+    threshold: int
+    custodian_ids: list[str]

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, LargeBinary, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 
 from prex.db.base import metadata
 from prex.db.types import UTCDateTime
@@ -29,4 +40,28 @@ Index(
     opening_custodians.c.centre_id,
     opening_custodians.c.fingerprint,
     unique=True,
+)
+
+# A tender's opening key: only the public half and the Feldman commitments are kept; the
+# private half exists nowhere whole, only as shares each encrypted to one custodian.
+tender_opening_keys = Table(
+    "tender_opening_keys",
+    metadata,
+    Column("tender_id", String(26), ForeignKey("tenders.id"), primary_key=True),
+    Column("suite", String(32), nullable=False),
+    Column("key_mode", String(32), nullable=False),
+    Column("public_point", LargeBinary, nullable=False),
+    Column("commitments", JSON, nullable=False),
+    Column("threshold", Integer, nullable=False),
+    Column("custodians", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+opening_key_shares = Table(
+    "opening_key_shares",
+    metadata,
+    Column("tender_id", String(26), ForeignKey("tenders.id"), primary_key=True),
+    Column("share_index", Integer, primary_key=True),
+    Column("custodian_id", String(26), ForeignKey("opening_custodians.id"), nullable=False),
+    Column("sealed_share", LargeBinary, nullable=False),  # encrypted to the custodian
 )

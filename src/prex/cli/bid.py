@@ -84,6 +84,14 @@ def seal(
     except DomainError as exc:
         err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from exc
+    if datetime.now(UTC) > parameters.bid_deadline:
+        err.print(
+            f"[yellow]warning:[/yellow] this machine's clock is past the bid deadline "
+            f"{parameters.bid_deadline.isoformat()}; the platform's clock decides whether the "
+            "envelope is on time",
+            highlight=False,
+            soft_wrap=True,
+        )
     summary = {
         "envelope": str(sealed.path),
         "sha256": sealed.sha256,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from prex.bidding.custodians import register_custodian
 from prex.bootstrap import Services
 from prex.identity.policy import Actor
 from prex.pki import login
@@ -66,9 +67,19 @@ def _hierarchy(name: str, kind: str, now: datetime) -> tuple[DemoCa, PrivateKey]
 
 
 def _leaf(
-    ca: DemoCa, subject: list[tuple[str, str]], now: datetime, *, kind: str
+    ca: DemoCa,
+    subject: list[tuple[str, str]],
+    now: datetime,
+    *,
+    kind: str,
+    encryption: bool = False,
 ) -> tuple[Certificate, PrivateKey]:
     key = PrivateKey.generate(kind)
+    usage = (
+        {"key_encipherment", "key_agreement"}
+        if encryption
+        else {"digital_signature", "content_commitment"}
+    )
     cert = issue_certificate(
         subject=subject,
         subject_key=key.public_key(),
@@ -76,10 +87,52 @@ def _leaf(
         issuer_key=ca.key,
         not_before=now - timedelta(days=400),
         not_after=now + timedelta(days=700),
-        key_usage={"digital_signature", "content_commitment"},
+        key_usage=usage,
         extended_key_usage={"client_auth", "email_protection"},
     )
     return cert, key
+
+
+def resident_id(sequence: int) -> str:
+    """A made-up resident identity number (GB 11643) with a correct check character."""
+    first17 = f"33010619800101{sequence:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def seed_demo_custodians(
+    services: Services,
+    pki: DemoPki,
+    *,
+    now: datetime,
+    admin: Actor,
+    users: list[str],
+    centre_id: str,
+) -> list[str]:
+    """Opening custodians of the province, with SM2 encryption certificates from the GM demo
+    CA; their keys go to demo-pki/custodianN.key (for the demo's openings)."""
+    ca = next(c for c in pki.cas.values() if c.intermediate.public_key.kind == "sm2")
+    ids = []
+    for n, user_id in enumerate(users, start=1):
+        cert, key = _leaf(
+            ca,
+            [("C", "CN"), ("serialNumber", resident_id(n)), ("CN", f"开标密钥保管人{n}")],
+            now,
+            kind="sm2",
+            encryption=True,
+        )
+        _write(pki, f"custodian{n}", cert, key, [ca.intermediate])
+        ids.append(
+            register_custodian(
+                services.uow(admin),
+                services.pki,
+                centre_id=centre_id,
+                user_id=user_id,
+                certificate_data=(cert.pem() + ca.intermediate.pem()).encode(),
+            )
+        )
+    return ids
 
 
 def seed_demo_pki(

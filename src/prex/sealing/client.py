@@ -109,10 +109,6 @@ def seal_bid(
     uscc = bidder_uscc or uscc_in(signer)
     if uscc is None:
         raise InvalidInput("the certificate names no single credit code: pass --uscc", field="uscc")
-    if now > params.bid_deadline:
-        raise InvalidInput(
-            f"the bid deadline {params.bid_deadline.isoformat()} has passed", field="deadline"
-        )
     encryption: Certificate | None = None
     if params.wraps_to_bidder:
         if encryption_certificate_pem is None:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from prex.bidding.opening_keys import create_opening_key
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import organisations
 from prex.identity.policy import SYSTEM, Action, Resource, authorize, is_allowed
@@ -283,9 +284,21 @@ def check_amendment(uow: SqlUnitOfWork, tender_id: str) -> None:
 
 
 def publish_tender(uow: SqlUnitOfWork, packs: RulePackRegistry, tender_id: str) -> Tender:
+    """Publish the announcement and, in the same transaction, make the tender's opening key
+    (split among the centre's opening custodians): a published tender can always be bid for."""
     with uow:
         tender = _load_for(uow, tender_id, Action.TENDER_PUBLISH, lock=True)
-        tender.publish(uow.clock, packs.get(tender.rule_pack_id))
+        pack = packs.get(tender.rule_pack_id)
+        tender.publish(uow.clock, pack)
+        uow.record(
+            create_opening_key(
+                uow.session,
+                uow.clock,
+                tender_id=tender.id,
+                centre_id=tender.centre_id,
+                rules=pack.sealing,
+            )
+        )
         uow.commit()
     return tender
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from prex.bidding.custodians import custodians_of, register_custodian, remove_custodian
+from prex.bidding.opening_keys import bid_parameters
 from prex.identity.policy import Action, Resource, authorize
 from prex.pki.certs import pem_or_base64
+from prex.shared.clock import ensure_utc
+from prex.shared.errors import NotFound
+from prex.tenders.model import TenderStatus
+from prex.tenders.service import get_tender_for
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
 
 router = APIRouter(tags=["bidding"])
@@ -98,3 +104,25 @@ def add_custodian(
 )
 def delete_custodian(custodian_id: str, uow: UowDep) -> None:
     remove_custodian(uow, custodian_id)
+
+
+@router.get("/tenders/{tender_id}/bid-parameters", openapi_extra=acts(Action.PUBLIC_READ))
+def bid_parameters_of(tender_id: str, uow: UowDep, services: ServicesDep) -> dict[str, Any]:
+    """What a bidder downloads to seal a bid offline with `prex bid seal` (format
+    `prex-tender-parameters`, docs/envelope-format.md): the tender's sections, deadline, suite
+    and opening public key."""
+    tender = get_tender_for(uow, tender_id)
+    if tender.status is TenderStatus.DRAFT:
+        raise NotFound(f"tender {tender_id} is not published")
+    pack = services.rule_packs.get(tender.rule_pack_id)
+    with services.read_session() as session:
+        params = bid_parameters(
+            session,
+            tender_id=tender.id,
+            title=tender.title,
+            platform_code=services.settings.platform_code,
+            sections=[(s.id, s.name) for s in tender.sections],
+            bid_deadline=ensure_utc(tender.bid_deadline),
+            max_envelope_mb=pack.sealing.max_envelope_mb,
+        )
+    return params.to_json()

@@ -1,0 +1,120 @@
+"""The tender's opening key, made when the tender is published (SEALING.md).
+
+A fresh key pair on the suite's curve; its private scalar is split k-of-n with Shamir, each
+share encrypted at once to one custodian's encryption certificate, and only the public point, the
+Feldman commitments and the encrypted shares are stored. The scalar is dropped before the
+transaction commits: the server alone can never reconstruct it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from prex.bidding import events as ev
+from prex.bidding.custodians import Custodian, custodians_of
+from prex.bidding.orm import opening_key_shares, tender_opening_keys
+from prex.envelope import threshold
+from prex.envelope.container import SUITES
+from prex.envelope.parameters import Section, TenderParameters
+from prex.identity.orm import centres
+from prex.shared.clock import Clock
+from prex.shared.errors import NotFound, RuleViolation
+from prex.tenders.rules import SealingRules
+
+
+def custodians_for(session: Any, centre_id: str) -> list[Custodian]:
+    """The centre's custodians; a centre without any uses its parent's (a city centre may rely
+    on the provincial centre's custodians)."""
+    current: str | None = centre_id
+    while current is not None:
+        found = custodians_of(session, current)
+        if found:
+            return found
+        current = session.execute(
+            select(centres.c.parent_id).where(centres.c.id == current)
+        ).scalar()
+    return []
+
+
+def create_opening_key(
+    session: Any, clock: Clock, *, tender_id: str, centre_id: str, rules: SealingRules
+) -> ev.OpeningKeyCreated:
+    """Make, split and store the tender's opening key; returns the event to record."""
+    now = clock.now()
+    usable = [c for c in custodians_for(session, centre_id) if c.not_after > now]
+    if len(usable) < rules.custodians:
+        raise RuleViolation(
+            "sealing.custodians",
+            f"the opening key of this tender is split among {rules.custodians} opening "
+            f"custodians ({rules.threshold} needed to open); the centre has {len(usable)} with "
+            "a valid encryption certificate: register more with `prex custodians add`",
+            tender_id=tender_id,
+        )
+    chosen = usable[: rules.custodians]
+    curve = SUITES[rules.suite][0]
+    commitments, shares = threshold.split_new_key(curve, rules.threshold, rules.custodians)
+    session.execute(
+        insert(tender_opening_keys).values(
+            tender_id=tender_id,
+            suite=rules.suite,
+            key_mode=rules.key_mode,
+            public_point=commitments.public_point,
+            commitments=commitments.to_json(),
+            threshold=rules.threshold,
+            custodians=rules.custodians,
+            created_at=now,
+        )
+    )
+    session.execute(
+        insert(opening_key_shares),
+        [
+            {
+                "tender_id": tender_id,
+                "share_index": share.index,
+                "custodian_id": custodian.id,
+                "sealed_share": threshold.encrypt_share(share, custodian.certificate, tender_id),
+            }
+            for share, custodian in zip(shares, chosen, strict=True)
+        ],
+    )
+    del shares  # the only plaintext shares; nothing else refers to the scalar
+    return ev.OpeningKeyCreated(
+        "tender",
+        tender_id,
+        now,
+        suite=rules.suite,
+        public_key=commitments.public_point.hex(),
+        threshold=rules.threshold,
+        custodian_ids=[c.id for c in chosen],
+    )
+
+
+def bid_parameters(
+    session: Any,
+    *,
+    tender_id: str,
+    title: str,
+    platform_code: str,
+    sections: list[tuple[str, str]],
+    bid_deadline: Any,
+    max_envelope_mb: int,
+) -> TenderParameters:
+    """What a bidder downloads to seal offline."""
+    row = session.execute(
+        select(tender_opening_keys).where(tender_opening_keys.c.tender_id == tender_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"tender {tender_id} has no opening key (it is not published)")
+    return TenderParameters(
+        tender_id=tender_id,
+        title=title,
+        platform_code=platform_code,
+        sections=tuple(Section(i, n) for i, n in sections),
+        suite=row.suite,
+        opening_public_point=bytes(row.public_point),
+        key_mode=row.key_mode,
+        bid_deadline=bid_deadline,
+        max_envelope_bytes=max_envelope_mb * 1024 * 1024,
+    )
