@@ -347,21 +347,26 @@ def payload_pieces(handle: BinaryIO, parsed: Parsed) -> Iterator[bytes]:
 
 
 def check(handle: BinaryIO, parsed: Parsed) -> SignatureCheck:
-    """The payload digest and the CMS signature over the signed part. The signer's certificate
-    path and its holder are the caller's to check (prex.pki)."""
+    """The payload digest and the CMS signature over the signed part, without any key (what
+    the server checks on submission). The signer's certificate path and its holder are the
+    caller's to check (prex.pki)."""
     digest = hashlib.sha256()
     for piece in payload_pieces(handle, parsed):
         digest.update(piece)
     if digest.hexdigest() != parsed.header.payload_sha256:
         raise stream.StreamCorrupted("the sealed bid's bytes differ from what was signed")
+    return check_signature(parsed)
+
+
+def check_signature(parsed: Parsed) -> SignatureCheck:
+    """The CMS signature over the signed part (header and payload digest) alone."""
     return verify_detached(parsed.signed_part, parsed.signature)
 
 
 def content_key_with_opening_key(parsed: Parsed, private_scalar: int) -> bytes:
     recipient = next(r for r in parsed.header.recipients if r.kind == "opening")
-    return ecies.unwrap(
-        parsed.header.curve, private_scalar, recipient.blob, parsed.header.binding()
-    )
+    header = parsed.header
+    return ecies.unwrap(header.curve, private_scalar, recipient.blob, header.binding())
 
 
 def content_key_with_bidder_key(parsed: Parsed, key: PrivateKey) -> bytes:
@@ -374,14 +379,37 @@ def content_key_with_bidder_key(parsed: Parsed, key: PrivateKey) -> bytes:
 def open_payload(
     handle: BinaryIO, parsed: Parsed, content_key: bytes, folder: Path, *, max_total: int
 ) -> list[tuple[str, int]]:
-    """Decrypt and unpack the bid into ``folder``; any change to the bytes is detected."""
+    """Decrypt and unpack the bid into ``folder`` in one pass over the payload, checking its
+    SHA-256 against the signed header on the way; any change to the bytes is detected (and
+    nothing of a bid that fails is left in ``folder``)."""
     header = parsed.header
-    plain = stream.decrypt_chunks(
-        header.cipher,
-        content_key,
-        header.nonce_prefix,
-        header.binding(),
-        payload_pieces(handle, parsed),
-        header.chunk_size,
-    )
-    return pack.unpack(plain, folder, max_total=max_total)
+    digest = hashlib.sha256()
+    handle.seek(parsed.payload_offset)
+    try:
+        plain = stream.decrypt_file(
+            header.cipher,
+            content_key,
+            header.nonce_prefix,
+            header.binding(),
+            handle,  # type: ignore[arg-type]
+            header.payload_length,
+            header.chunk_size,
+            on_read=digest.update,
+        )
+        entries = pack.unpack(plain, folder, max_total=max_total)
+        if digest.hexdigest() != header.payload_sha256:
+            raise stream.StreamCorrupted("the sealed bid's bytes differ from what was signed")
+    except InvalidInput:
+        _empty(folder)
+        raise
+    return entries
+
+
+def _empty(folder: Path) -> None:
+    if not folder.exists():
+        return
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_dir():
+            path.rmdir()
+        else:
+            path.unlink()

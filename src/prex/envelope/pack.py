@@ -72,37 +72,42 @@ def pack(items: Iterable[Item]) -> Iterator[bytes]:
 
 
 class _Reader:
+    """Reads across the decrypted pieces without copying them (memoryview slices)."""
+
     def __init__(self, pieces: Iterable[bytes]) -> None:
         self._pieces = iter(pieces)
-        self._buffer = bytearray()
+        self._piece = b""
+        self._at = 0
+
+    def _advance(self) -> bool:
+        for piece in self._pieces:
+            if piece:
+                self._piece, self._at = piece, 0
+                return True
+        return False
 
     def take(self, size: int) -> bytes:
-        while len(self._buffer) < size:
-            try:
-                self._buffer += next(self._pieces)
-            except StopIteration:
-                raise BadPack("the bid's content ends in the middle of an entry") from None
-        out = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        return out
+        out = bytearray()
+        while len(out) < size:
+            if self._at >= len(self._piece) and not self._advance():
+                raise BadPack("the bid's content ends in the middle of an entry")
+            chunk = self._piece[self._at : self._at + size - len(out)]
+            out += chunk
+            self._at += len(chunk)
+        return bytes(out)
 
-    def stream(self, size: int) -> Iterator[bytes]:
+    def stream(self, size: int) -> Iterator[memoryview]:
         left = size
         while left:
-            if not self._buffer:
-                try:
-                    self._buffer += next(self._pieces)
-                except StopIteration:
-                    raise BadPack("the bid's content ends in the middle of a file") from None
-            piece = bytes(self._buffer[:left])
-            del self._buffer[: len(piece)]
-            left -= len(piece)
-            yield piece
+            if self._at >= len(self._piece) and not self._advance():
+                raise BadPack("the bid's content ends in the middle of a file")
+            end = min(len(self._piece), self._at + left)
+            yield memoryview(self._piece)[self._at : end]
+            left -= end - self._at
+            self._at = end
 
     def exhausted(self) -> bool:
-        if self._buffer:
-            return False
-        return all(not piece for piece in self._pieces)
+        return self._at >= len(self._piece) and not self._advance()
 
 
 def unpack(pieces: Iterable[bytes], folder: Path, *, max_total: int) -> list[tuple[str, int]]:

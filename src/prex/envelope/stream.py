@@ -12,8 +12,8 @@ chunk, else 0)`` and the envelope's associated data; it is stored as ``ciphertex
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Iterator
-from typing import Literal
+from collections.abc import Callable, Iterable, Iterator
+from typing import Literal, Protocol
 
 import gmssl_pyx
 from cryptography.exceptions import InvalidTag
@@ -28,6 +28,10 @@ PREFIX_BYTES = 7
 DEFAULT_CHUNK = 64 * 1024
 MAX_CHUNK = 16 * 1024 * 1024
 MAX_CHUNKS = 2**32 - 1
+
+
+class ReadsInto(Protocol):
+    def readinto(self, buffer: memoryview, /) -> int | None: ...
 
 
 class StreamCorrupted(InvalidInput):
@@ -54,7 +58,7 @@ class _Aead:
         ciphertext, tag = gmssl_pyx.sm4_gcm_encrypt(self.key, nonce, aad, data)
         return bytes(ciphertext) + bytes(tag)
 
-    def open(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
+    def open(self, nonce: bytes, data: bytes | memoryview, aad: bytes) -> bytes:
         try:
             if self._aes is not None:
                 return bytes(self._aes.decrypt(nonce, data, aad))
@@ -62,7 +66,7 @@ class _Aead:
                 raise StreamCorrupted("a chunk is shorter than its tag")
             return bytes(
                 gmssl_pyx.sm4_gcm_decrypt(
-                    self.key, nonce, aad, data[:-TAG_BYTES], data[-TAG_BYTES:]
+                    self.key, nonce, aad, bytes(data[:-TAG_BYTES]), bytes(data[-TAG_BYTES:])
                 )
             )
         except (InvalidTag, gmssl_pyx.GmsslInnerError, ValueError) as exc:
@@ -100,6 +104,41 @@ def encrypt_chunks(
     if not buffer and cipher == "sm4-gcm":
         raise InvalidInput("there is nothing to seal")  # GmSSL's SM4-GCM refuses empty input
     yield aead.seal(_nonce(prefix, index, True), bytes(buffer), aad)
+
+
+def decrypt_file(
+    cipher: Cipher,
+    key: bytes,
+    prefix: bytes,
+    aad: bytes,
+    handle: ReadsInto,
+    length: int,
+    chunk_size: int = DEFAULT_CHUNK,
+    *,
+    on_read: Callable[[memoryview], object] | None = None,
+) -> Iterator[bytes]:
+    """Like :func:`decrypt_chunks`, reading ``length`` sealed bytes straight from ``handle``
+    into one reused buffer (no copies); ``on_read`` sees every sealed byte (for a digest)."""
+    aead = _Aead(cipher, key)
+    step = chunk_size + TAG_BYTES
+    buffer = bytearray(step)
+    view = memoryview(buffer)
+    index = 0
+    left = length
+    if left < TAG_BYTES:
+        raise StreamCorrupted("the sealed bid is cut short")
+    while left:
+        size = min(step, left)
+        got = handle.readinto(view[:size])
+        if got != size:
+            raise StreamCorrupted("the sealed bid is cut short")
+        if on_read is not None:
+            on_read(view[:size])
+        left -= size
+        if size < TAG_BYTES:
+            raise StreamCorrupted("the sealed bid is cut short")
+        yield aead.open(_nonce(prefix, index, left == 0), view[:size], aad)
+        index += 1
 
 
 def decrypt_chunks(
