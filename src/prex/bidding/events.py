@@ -28,3 +28,21 @@ class OpeningKeyCreated(DomainEvent):
     public_key: str  # hex, uncompressed point
     threshold: int
     custodian_ids: list[str]
+
+
+@dataclass(frozen=True)
+class BidReceived(DomainEvent):
+    tender_id: str
+    section_id: str
+    bidder_org_id: str
+    envelope_sha256: str
+    envelope_bytes: int
+    replaces: str | None
+
+
+@dataclass(frozen=True)
+class BidWithdrawn(DomainEvent):
+    tender_id: str
+    section_id: str
+    bidder_org_id: str
+    envelope_sha256: str

@@ -65,3 +65,26 @@ opening_key_shares = Table(
     Column("custodian_id", String(26), ForeignKey("opening_custodians.id"), nullable=False),
     Column("sealed_share", LargeBinary, nullable=False),  # encrypted to the custodian
 )
+
+# Envelopes received. Only the envelope (ciphertext) is kept, in the blob store under its
+# SHA-256; the receipt given to the bidder is kept verbatim.
+bids = Table(
+    "bids",
+    metadata,
+    Column("id", String(26), primary_key=True),
+    Column("tender_id", String(26), ForeignKey("tenders.id"), nullable=False),
+    Column("section_id", String(26), nullable=False),
+    Column("bidder_org_id", String(26), ForeignKey("organisations.id"), nullable=False),
+    Column("submitted_by", String(26), ForeignKey("users.id"), nullable=False),
+    Column("envelope_sha256", String(64), nullable=False),
+    Column("envelope_bytes", Integer, nullable=False),
+    Column("signer_fingerprint", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # live | replaced | withdrawn
+    Column("idempotency_key", String(100), nullable=False),
+    Column("receipt", JSON, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("address", String(64), nullable=True),
+    Column("ended_at", UTCDateTime, nullable=True),
+)
+Index("ix_bids_tender", bids.c.tender_id, bids.c.status)
+Index("uq_bids_idempotency", bids.c.bidder_org_id, bids.c.idempotency_key, unique=True)

@@ -65,6 +65,7 @@ class Action(StrEnum):
     SIGNATURE_VERIFY = "signature.verify"  # check a certificate or a signature
     TIMESTAMP_ISSUE = "timestamp.issue"  # obtain an RFC 3161 timestamp from the platform TSA
     CUSTODIAN_MANAGE = "custodian.manage"  # register the centre's opening custodians
+    BID_SUBMIT = "bid.submit"  # submit, replace or withdraw one's own sealed bid
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.SIGNATURE_VERIFY: _EVERY_ROLE,
     Action.TIMESTAMP_ISSUE: _EVERY_ROLE,
     Action.CUSTODIAN_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    Action.BID_SUBMIT: {Role.BIDDER: Scope.ANY},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN})

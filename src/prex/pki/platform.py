@@ -29,6 +29,8 @@ class PlatformKeys:
     ca_certificate: Certificate
     tsa_certificate: Certificate
     tsa_key: PrivateKey
+    signing_certificate: Certificate  # signs receipts and published acts
+    signing_key: PrivateKey
     created: bool = False  # made by this call (the caller records it in the audit trail)
 
     def chain_pem(self) -> str:
@@ -51,10 +53,14 @@ def ensure_platform_keys(settings: Settings, clock: Clock) -> PlatformKeys:
         created = not (directory / "tsa.pem").exists()
         if created:
             _create(directory, settings, clock)
+        if not (directory / "signing.pem").exists():
+            _create_signing(directory, settings, clock)
         return PlatformKeys(
             ca_certificate=parse_certificate((directory / "platform-ca.pem").read_bytes()),
             tsa_certificate=parse_certificate((directory / "tsa.pem").read_bytes()),
             tsa_key=PrivateKey.load((directory / "tsa.key").read_bytes()),
+            signing_certificate=parse_certificate((directory / "signing.pem").read_bytes()),
+            signing_key=PrivateKey.load((directory / "signing.key").read_bytes()),
             created=created,
         )
 
@@ -96,6 +102,26 @@ def _create(directory: Path, settings: Settings, clock: Clock) -> None:
     _write_private(directory / "tsa.key", tsa_key.pkcs8_pem())
     (directory / "platform-ca.pem").write_text(ca.pem())
     (directory / "tsa.pem").write_text(tsa.pem())
+
+
+def _create_signing(directory: Path, settings: Settings, clock: Clock) -> None:
+    """The platform's signing certificate (receipts, published records), from its CA."""
+    now = clock.now().replace(microsecond=0)
+    ca = parse_certificate((directory / "platform-ca.pem").read_bytes())
+    ca_key = PrivateKey.load((directory / "platform-ca.key").read_bytes())
+    key = PrivateKey.generate(KEY_KIND)
+    certificate = issue_certificate(
+        subject=_subject(settings, "平台签名"),
+        subject_key=key.public_key(),
+        issuer=ca,
+        issuer_key=ca_key,
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=365 * 10),
+        key_usage={"digital_signature", "content_commitment"},
+        extended_key_usage={"email_protection"},
+    )
+    _write_private(directory / "signing.key", key.pkcs8_pem())
+    (directory / "signing.pem").write_text(certificate.pem())
 
 
 def _subject(settings: Settings, role: str) -> list[tuple[str, str]]:

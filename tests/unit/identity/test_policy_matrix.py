@@ -58,6 +58,7 @@ EXPECTED = {
     Action.SIGNATURE_VERIFY: "Y   Y   Y    Y    Y    Y    Y",
     Action.TIMESTAMP_ISSUE: "Y   Y   Y    Y    Y    Y    Y",
     Action.CUSTODIAN_MANAGE: "Y   C   -    -    -    -    -",
+    Action.BID_SUBMIT: "-   -   -    -    Y    -    -",
 }
 
 ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me", address="127.0.0.1")

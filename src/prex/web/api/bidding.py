@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from prex.bidding.custodians import custodians_of, register_custodian, remove_custodian
 from prex.bidding.opening_keys import bid_parameters
+from prex.bidding.submissions import bids_of, receive_envelope, withdraw_bid
 from prex.identity.policy import Action, Resource, authorize
 from prex.pki.certs import pem_or_base64
 from prex.shared.clock import ensure_utc
-from prex.shared.errors import NotFound
+from prex.shared.errors import InvalidInput, NotFound
 from prex.tenders.model import TenderStatus
 from prex.tenders.service import get_tender_for
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
 
 router = APIRouter(tags=["bidding"])
+_BINARY = {"type": "string", "format": "binary"}
+#: The hard cap on an upload before the tender's own limit (rule pack) is known.
+MAX_UPLOAD_MB = 4096
 
 
 class CustodianCreate(BaseModel):
@@ -126,3 +134,78 @@ def bid_parameters_of(tender_id: str, uow: UowDep, services: ServicesDep) -> dic
             max_envelope_mb=pack.sealing.max_envelope_mb,
         )
     return params.to_json()
+
+
+def _spool_dir(services: ServicesDep) -> Path:
+    folder = services.settings.data_dir / "incoming"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@router.post(
+    "/tenders/{tender_id}/bids",
+    status_code=201,
+    openapi_extra={
+        **acts(Action.BID_SUBMIT),
+        "requestBody": {"content": {"application/octet-stream": {"schema": _BINARY}}},
+    },
+    dependencies=[Depends(require(Action.BID_SUBMIT))],
+)
+async def submit_bid(
+    tender_id: str,
+    request: Request,
+    response: Response,
+    uow: UowDep,
+    services: ServicesDep,
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key")],
+) -> dict[str, Any]:
+    """Upload a sealed envelope (the raw file as the body). The answer is the receipt; a retry
+    with the same Idempotency-Key returns the same receipt (200)."""
+    fd, name = tempfile.mkstemp(dir=_spool_dir(services), suffix=".env")
+    path = Path(name)
+    limit = MAX_UPLOAD_MB * 1024 * 1024
+    try:
+        with os.fdopen(fd, "wb") as spool:
+            size = 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise InvalidInput(f"an envelope is at most {MAX_UPLOAD_MB} MiB", field="body")
+                spool.write(chunk)
+        received = await run_in_threadpool(
+            receive_envelope,
+            uow,
+            services,
+            tender_id=tender_id,
+            idempotency_key=idempotency_key,
+            upload=path,
+        )
+    finally:
+        path.unlink(missing_ok=True)
+    if received.replayed:
+        response.status_code = 200
+    return received.receipt
+
+
+@router.get(
+    "/tenders/{tender_id}/bids/mine",
+    openapi_extra=acts(Action.BID_SUBMIT),
+    dependencies=[Depends(require(Action.BID_SUBMIT))],
+)
+def my_bids(tender_id: str, actor: ActorDep, services: ServicesDep) -> list[dict[str, Any]]:
+    """Your organisation's envelopes for this tender, with their receipts."""
+    if actor.org_id is None:
+        return []
+    with services.read_session() as session:
+        return bids_of(session, tender_id, actor.org_id)
+
+
+@router.delete(
+    "/bids/{bid_id}",
+    status_code=204,
+    openapi_extra=acts(Action.BID_SUBMIT),
+    dependencies=[Depends(require(Action.BID_SUBMIT))],
+)
+def withdraw(bid_id: str, uow: UowDep, services: ServicesDep) -> None:
+    """Withdraw your bid before the deadline."""
+    withdraw_bid(uow, services, bid_id)

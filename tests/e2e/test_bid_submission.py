@@ -1,0 +1,186 @@
+"""Submitting sealed bids over HTTP: receipts that verify (RFC 3161 token, platform signature),
+idempotent retries, replace and withdraw until the deadline, late envelopes refused with the
+deadline quoted, every bad envelope with its own problem, and no plaintext on the server."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from prex.bidding.submissions import receipt_core
+from prex.bootstrap import Services
+from prex.envelope.parameters import TenderParameters
+from prex.pki.cms import verify_detached
+from prex.pki.tsa import verify_token
+from prex.sealing.client import BidForm, seal_bid
+from prex.shared.clock import FixedClock
+from tests.factories import World, auth, published_tender
+from tests.pki_helpers import member_of, trust_world
+from tests.pki_openssl import PkiWorld
+
+MARKER = "只有开标时才能看到的标记-52c1"
+
+
+class Bidding:
+    def __init__(
+        self, client: TestClient, services: Services, world: World, pki: PkiWorld, tmp: Path
+    ) -> None:
+        self.client, self.services, self.pki, self.tmp = client, services, pki, tmp
+        self.tender = published_tender(client, world, auth(services, "agency"))
+        trust_world(services, pki)
+        member_of(services, world, pki.uscc["ecdsa-org"], "sealer")
+        member_of(services, world, pki.uscc["sm2-org"], "gmsealer")
+        self.params = TenderParameters.from_json(
+            client.get(f"/api/v1/tenders/{self.tender['id']}/bid-parameters").json()
+        )
+        self.count = 0
+
+    def seal(
+        self,
+        leaf: str = "ecdsa-org",
+        price: str = "9876543.21",
+        params: TenderParameters | None = None,
+    ) -> Path:
+        self.count += 1
+        issued = self.pki.leaves[leaf]
+        doc = self.tmp / f"doc{self.count}.txt"
+        doc.write_text(MARKER)
+        out = self.tmp / f"bid{self.count}.env"
+        chain = b"".join(p.read_bytes() for p in issued.chain)
+        seal_bid(
+            params or self.params,
+            section_id=None,
+            documents=[doc],
+            form=BidForm.parse(price, 300, "王工", "e_guarantee", "EG-1"),
+            certificate_pem=issued.cert.read_bytes() + chain,
+            key_pem=issued.key.read_bytes(),
+            out=out,
+            now=datetime.now(UTC),
+            bidder_uscc=self.pki.uscc.get(leaf),
+        )
+        return out
+
+    def submit(self, envelope: Path | bytes, key: str, user: str = "sealer") -> Any:
+        body = envelope if isinstance(envelope, bytes) else envelope.read_bytes()
+        return self.client.post(
+            f"/api/v1/tenders/{self.tender['id']}/bids",
+            content=body,
+            headers={
+                **auth(self.services, user),
+                "Idempotency-Key": key,
+                "Content-Type": "application/octet-stream",
+            },
+        )
+
+
+@pytest.fixture
+def bidding(
+    client: TestClient, services: Services, world: World, pki_world: PkiWorld, tmp_path: Path
+) -> Bidding:
+    return Bidding(client, services, world, pki_world, tmp_path)
+
+
+def test_a_receipt_proves_the_submission(bidding: Bidding) -> None:
+    envelope = bidding.seal()
+    response = bidding.submit(envelope, "first-upload-0001")
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert receipt["envelope_sha256"] == hashlib.sha256(envelope.read_bytes()).hexdigest()
+    core = receipt_core(receipt)
+    token = verify_token(
+        base64.b64decode(receipt["timestamp_token"]), digest=hashlib.sha256(core).digest()
+    )
+    assert token.tsa_certificate.common_name.endswith("时间戳服务")
+    signed = verify_detached(core, base64.b64decode(receipt["platform_signature"]))
+    assert signed.signer.common_name.endswith("平台签名")
+
+    again = bidding.submit(envelope, "first-upload-0001")
+    assert again.status_code == 200 and again.json() == receipt  # a retry: the same receipt
+    other = bidding.submit(bidding.seal(price="1.00"), "first-upload-0001")
+    assert other.status_code == 409
+
+
+def test_replace_withdraw_and_the_deadline(bidding: Bidding, clock: FixedClock) -> None:
+    first = bidding.submit(bidding.seal(), "upload-a-000001").json()
+    second = bidding.submit(bidding.seal(price="9000000"), "upload-b-000001").json()
+    mine = bidding.client.get(
+        f"/api/v1/tenders/{bidding.tender['id']}/bids/mine",
+        headers=auth(bidding.services, "sealer"),
+    ).json()
+    assert {b["id"]: b["status"] for b in mine} == {
+        first["bid_id"]: "replaced",
+        second["bid_id"]: "live",
+    }
+    others = bidding.client.get(
+        f"/api/v1/tenders/{bidding.tender['id']}/bids/mine",
+        headers=auth(bidding.services, "gmsealer"),
+    ).json()
+    assert others == []  # nobody sees another bidder's envelopes
+    assert (
+        bidding.client.delete(
+            f"/api/v1/bids/{second['bid_id']}", headers=auth(bidding.services, "gmsealer")
+        ).status_code
+        == 404
+    )
+    withdrawn = bidding.client.delete(
+        f"/api/v1/bids/{second['bid_id']}", headers=auth(bidding.services, "sealer")
+    )
+    assert withdrawn.status_code == 204
+    assert (
+        bidding.client.delete(
+            f"/api/v1/bids/{second['bid_id']}", headers=auth(bidding.services, "sealer")
+        ).status_code
+        == 409
+    )
+
+    envelope = bidding.seal()
+    clock.set(datetime.fromisoformat(bidding.tender["bid_deadline"]) + timedelta(seconds=1))
+    late = bidding.submit(envelope, "upload-late-0001")
+    assert late.status_code == 422
+    problem = late.json()
+    assert problem["rule"] == "bid.deadline" and "拒收" in problem["detail"]
+
+
+def test_every_bad_envelope_has_its_own_problem(bidding: Bidding, pki_world: PkiWorld) -> None:
+    good = bidding.seal().read_bytes()
+    cases = {
+        "truncated": (good[:-10], "envelope-malformed"),
+        "garbage": (b"not an envelope at all", "envelope-malformed"),
+        "flipped": (good[:200] + bytes([good[200] ^ 1]) + good[201:], None),
+        "untrusted": (bidding.seal("untrusted-org").read_bytes(), "certificate-refused"),
+        "revoked": (bidding.seal("rsa-revoked").read_bytes(), "certificate-refused"),
+        "someone else's": (bidding.seal("sm2-org").read_bytes(), "certificate-identity-mismatch"),
+    }
+    other = json.loads(json.dumps(bidding.params.to_json()))
+    other["tender_id"] = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    cases["another tender"] = (
+        bidding.seal(params=TenderParameters.from_json(other)).read_bytes(),
+        "envelope-refused",
+    )
+    seen = set()
+    for n, (name, (body, slug)) in enumerate(cases.items()):
+        response = bidding.submit(body, f"bad-envelope-{n:04d}")
+        assert response.status_code == 422, (name, response.text)
+        kind = response.json()["type"].removeprefix("/problems/")
+        assert slug is None or kind == slug, (name, response.json())
+        seen.add(kind)
+    assert len(seen) >= 5
+    mine = bidding.client.get(
+        f"/api/v1/tenders/{bidding.tender['id']}/bids/mine",
+        headers=auth(bidding.services, "sealer"),
+    ).json()
+    assert mine == []
+
+
+def test_the_server_never_holds_the_plaintext(bidding: Bidding) -> None:
+    assert bidding.submit(bidding.seal(), "secret-test-0001").status_code == 201
+    settings = bidding.services.settings
+    stored = b"".join(p.read_bytes() for p in settings.data_dir.rglob("*") if p.is_file())
+    assert MARKER.encode() not in stored and b"9876543.21" not in stored
