@@ -184,3 +184,56 @@ def test_the_server_never_holds_the_plaintext(bidding: Bidding) -> None:
     settings = bidding.services.settings
     stored = b"".join(p.read_bytes() for p in settings.data_dir.rglob("*") if p.is_file())
     assert MARKER.encode() not in stored and b"9876543.21" not in stored
+
+
+def test_openssl_verifies_a_receipt(bidding: Bidding, tmp_path: Path) -> None:
+    import subprocess
+
+    receipt = bidding.submit(bidding.seal(), "openssl-check-01").json()
+    core = receipt_core(receipt)
+    (tmp_path / "core.json").write_bytes(core)
+    (tmp_path / "token.der").write_bytes(base64.b64decode(receipt["timestamp_token"]))
+    (tmp_path / "sig.der").write_bytes(base64.b64decode(receipt["platform_signature"]))
+    keys = bidding.services.pki.platform_keys()
+    (tmp_path / "ca.pem").write_text(keys.ca_certificate.pem())
+    (tmp_path / "tsa.pem").write_text(keys.tsa_certificate.pem())
+
+    def openssl(*args: str) -> None:
+        run = subprocess.run(["openssl", *args], cwd=tmp_path, capture_output=True, text=True)
+        assert run.returncode == 0, run.stdout + run.stderr
+
+    # the token carries the fixed test clock's time: verify at that time
+    openssl(
+        "ts",
+        "-verify",
+        "-token_in",
+        "-in",
+        "token.der",
+        "-digest",
+        hashlib.sha256(core).hexdigest(),
+        "-CAfile",
+        "ca.pem",
+        "-untrusted",
+        "tsa.pem",
+        "-attime",
+        "1772413200",
+    )
+    openssl(
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        "sig.der",
+        "-content",
+        "core.json",
+        "-CAfile",
+        "ca.pem",
+        "-purpose",
+        "any",
+        "-attime",
+        "1772413200",
+        "-out",
+        "/dev/null",
+    )
