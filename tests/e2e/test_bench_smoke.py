@@ -9,15 +9,18 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-RESULT = re.compile(
-    r"^RESULT (?P<name>\S+) ours=(?P<ours>[\d.]+)(?P<unit>ms|req/s) "
+
+RESULT_LINE = re.compile(
+    r"^RESULT (?P<name>\S+) ours=(?P<ours>[\d.]+)(?P<unit>ms|req/s|paths/s|MB/s|s) "
     r"baseline=(?P<base>[\d.]+)(?P=unit) ratio=(?P<ratio>[\d.]+)$"
 )
 
 
-def test_portal_bench_quick_sqlite() -> None:
+def run_quick(*args: str) -> tuple[str, dict[str, re.Match[str]]]:
+    """Run ``bench/<args>`` in its smoke form; its stdout and RESULT lines by name, each
+    checked for shape and for ratio = ours / baseline."""
     run = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "bench" / "portal.py"), "--quick", "--no-postgres"],
+        [sys.executable, str(REPO_ROOT / "bench" / args[0]), *args[1:]],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -27,19 +30,24 @@ def test_portal_bench_quick_sqlite() -> None:
     results = {}
     for line in run.stdout.splitlines():
         if line.startswith("RESULT "):
-            match = RESULT.match(line)
+            match = RESULT_LINE.match(line)
             assert match, f"malformed: {line!r}"
             results[match["name"]] = match
+    for match in results.values():
+        ours, base, ratio = float(match["ours"]), float(match["base"]), float(match["ratio"])
+        assert ours > 0 and base > 0, match.string
+        assert math.isclose(ratio, ours / base, rel_tol=0.05, abs_tol=0.01), match.string
+    return run.stdout, results
+
+
+def test_portal_bench_quick_sqlite() -> None:
+    stdout, results = run_quick("portal.py", "--quick", "--no-postgres")
     assert set(results) == {
         "portal_sqlite_median",
         "portal_sqlite_p99",
         "portal_sqlite_throughput",
         "portal_sqlite_serial_median",
-    }, run.stdout
-    for match in results.values():
-        ours, base, ratio = float(match["ours"]), float(match["base"]), float(match["ratio"])
-        assert ours > 0 and base > 0, match.string
-        assert math.isclose(ratio, ours / base, rel_tol=0.05, abs_tol=0.01), match.string
+    }, stdout
     # 50 clients cannot all wait less than one request's service time, nor forever.
     assert 0.5 < float(results["portal_sqlite_p99"]["ours"]) < 30_000
     assert float(results["portal_sqlite_p99"]["ours"]) >= float(
@@ -49,72 +57,27 @@ def test_portal_bench_quick_sqlite() -> None:
     assert float(results["portal_sqlite_serial_median"]["ratio"]) >= 1
     assert float(results["portal_sqlite_serial_median"]["ours"]) < 1_000
     assert "postgresql" not in "".join(results)
-    assert "errors" in run.stdout  # the human table came first
-
-
-PKI_RESULT = re.compile(
-    r"^RESULT (?P<name>\S+) ours=(?P<ours>[\d.]+)paths/s "
-    r"baseline=(?P<base>[\d.]+)paths/s ratio=(?P<ratio>[\d.]+)$"
-)
+    assert "errors" in stdout  # the human table came first
 
 
 def test_pki_verify_bench_quick() -> None:
-    run = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "bench" / "pki_verify.py"), "--quick"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    results = {}
-    for line in run.stdout.splitlines():
-        if line.startswith("RESULT "):
-            match = PKI_RESULT.match(line)
-            assert match, f"malformed: {line!r}"
-            results[match["name"]] = match
+    stdout, results = run_quick("pki_verify.py", "--quick")
     names = ("pki_verify_rsa", "pki_verify_p256", "pki_verify_sm2_emptyid_ca")
-    assert set(results) == {*names, *(f"{n}_uncached" for n in names)}, run.stdout
-    for match in results.values():
-        ours, base, ratio = float(match["ours"]), float(match["base"]), float(match["ratio"])
-        assert ours > 0 and base > 0, match.string
-        assert math.isclose(ratio, ours / base, rel_tol=0.05, abs_tol=0.01), match.string
-    assert "prex paths/s" in run.stdout  # the human table came first
-
-
-OPENING_RESULT = re.compile(
-    r"^RESULT (?P<name>\S+) ours=(?P<ours>[\d.]+)(?P<unit>MB/s|s) "
-    r"baseline=(?P<base>[\d.]+)(?P=unit) ratio=(?P<ratio>[\d.]+)$"
-)
+    assert set(results) == {*names, *(f"{n}_uncached" for n in names)}, stdout
+    assert all(m["unit"] == "paths/s" for m in results.values())
+    assert "prex paths/s" in stdout  # the human table came first
 
 
 def test_opening_bench_quick() -> None:
-    run = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "bench" / "opening.py"), "--quick"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    results = {}
-    for line in run.stdout.splitlines():
-        if line.startswith("RESULT "):
-            match = OPENING_RESULT.match(line)
-            assert match, f"malformed: {line!r}"
-            results[match["name"]] = match
-    assert set(results) == {"opening_throughput", "opening_total"}, run.stdout
+    stdout, results = run_quick("opening.py", "--quick")
+    assert set(results) == {"opening_throughput", "opening_total"}, stdout
     assert results["opening_throughput"]["unit"] == "MB/s"
     assert results["opening_total"]["unit"] == "s"
-    for match in results.values():
-        ours, base, ratio = float(match["ours"]), float(match["base"]), float(match["ratio"])
-        assert ours > 0 and base > 0, match.string
-        assert math.isclose(ratio, ours / base, rel_tol=0.05, abs_tol=0.01), match.string
     # Both lines describe the same bytes: MB/s x seconds is the same total on either side.
     rate, total = results["opening_throughput"], results["opening_total"]
     ours_mb = float(rate["ours"]) * float(total["ours"])
     base_mb = float(rate["base"]) * float(total["base"])
     assert math.isclose(ours_mb, base_mb, rel_tol=0.03), (ours_mb, base_mb)
     assert 7 < ours_mb < 10  # 8 envelopes of 1 MB each
-    assert "raw: SHA-256 + AES-256-GCM" in run.stdout  # the human table came first
-    assert "the aim of ≤ 2x" in run.stdout
+    assert "raw: SHA-256 + AES-256-GCM" in stdout  # the human table came first
+    assert "the aim of ≤ 2x" in stdout
