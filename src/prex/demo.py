@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from prex.bidding.opening_keys import bid_parameters
+from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
 from prex.identity import service as identity
 from prex.identity.divisions import division_name
@@ -21,6 +23,7 @@ from prex.identity.orm import centres
 from prex.identity.policy import Actor, Role
 from prex.identity.uscc import make_uscc
 from prex.pki.demo import DemoPki, seed_demo_custodians, seed_demo_pki
+from prex.sealing.client import BidForm, seal_bid
 from prex.shared.clock import Clock, FixedClock
 from prex.tenders import service as tenders
 from prex.tenders.model import (
@@ -157,7 +160,7 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
         operator=_actor(services, "operator", clock),
         bidders={
             key: (_actor(services, key, clock), _uscc_of(seed, key), _org_name(key))
-            for key in ("bidder1", "bidder2")
+            for key in ("bidder1", "bidder2", "bidder3")
         },
     )
     custodians = [
@@ -272,6 +275,44 @@ def _new_tender(
     return tender.id
 
 
+def _bids(
+    services: Services, seed: DemoSeed, clock: Clock, tender_id: str, prices: list[str]
+) -> None:
+    """bidder1–3 seal (offline, with their own certificates) and submit a bid each for the
+    first section, as the real client and endpoint do."""
+    assert seed.pki is not None
+    folder = services.settings.data_dir / "demo-bids"
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, price in enumerate(prices, start=1):
+        bidder = f"bidder{n}"
+        actor = _actor(services, bidder, clock)
+        tender = tenders.get_tender_for(services.uow(actor), tender_id)
+        params = bid_parameters(services, tender)
+        document = folder / f"{bidder}-投标文件.txt"
+        document.write_text(f"{_org_name(bidder)} 投标文件（演示）\n", encoding="utf-8")
+        envelope = folder / f"{tender_id}-{bidder}.env"
+        seal_bid(
+            params,
+            section_id=params.sections[0].id,
+            form=BidForm.parse(price, 365, f"{bidder} 项目经理", "e_guarantee", f"EG-{n:04d}"),
+            documents=[document],
+            certificate_pem=seed.pki.files[bidder].read_bytes(),
+            key_pem=(seed.pki.directory / f"{bidder}.key").read_bytes(),
+            out=envelope,
+            now=clock.now(),
+            bidder_uscc=_uscc_of(seed, bidder),
+        )
+        receive_envelope(
+            services.uow(actor),
+            services,
+            tender_id=tender_id,
+            idempotency_key=f"demo-{tender_id}-{bidder}",
+            upload=envelope,
+        )
+        envelope.unlink()
+        document.unlink()
+
+
 def _sections(*pairs: tuple[str, str]) -> list[dict[str, Any]]:
     return [
         {
@@ -296,7 +337,7 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
             tenders.advance_tender(services.uow(system), tender_id, status, note)
 
     def reach_deadline() -> None:
-        tenders.run_due_transitions(services.uow, clock)
+        tenders.run_due_transitions(services.uow, clock, services.rule_packs)
 
     # A completed engineering tender (about four months ago).
     clock.set(now - timedelta(days=110))
@@ -312,6 +353,7 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         ttype=TransactionType.ENGINEERING,
         sections=_sections(("施工标段", "18600000.00")),
     )
+    _bids(services, seed, clock, done, ["18250000.00", "18388000.00", "18412600.00"])
     # A failed one and an awarded one from the same weeks.
     failed = _new_tender(
         services,
@@ -325,6 +367,7 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         ttype=TransactionType.PROCUREMENT,
         sections=_sections(("一包 交互式显示设备", "2350000.00")),
     )
+    _bids(services, seed, clock, failed, ["2298000.00", "2310000.00"])  # one short
     clock.advance(timedelta(days=10))
     awarded = _new_tender(
         services,
@@ -338,20 +381,21 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         ttype=TransactionType.PROCUREMENT,
         sections=_sections(("一包 CT 设备", "8800000.00"), ("二包 DR 设备", "1650000.00")),
     )
+    _bids(services, seed, clock, awarded, ["8650000.00", "8702000.00", "8733500.00"])
     clock.advance(timedelta(days=26))
     reach_deadline()
     walk(
         done,
-        (TenderStatus.EVALUATION, "开标完成，5家投标人", 0),
+        (TenderStatus.EVALUATION, "开标完成，3家投标人", 0),
         (TenderStatus.PUBLICITY, "第一中标候选人：浙江之江建设工程有限公司", 2),
         (TenderStatus.AWARDED, "中标人：浙江之江建设工程有限公司", 4),
         (TenderStatus.COMPLETE, "合同已签订", 12),
     )
     clock.set(now - timedelta(days=74))
-    walk(failed, (TenderStatus.FAILED, "递交投标文件的投标人少于3个，依法流标", 0))
+    # `failed` had two bidders: the deadline commitment failed it (流标) by the rule pack.
     walk(
         awarded,
-        (TenderStatus.EVALUATION, "开标完成，4家投标人", 0),
+        (TenderStatus.EVALUATION, "开标完成，3家投标人", 0),
         (TenderStatus.PUBLICITY, "第一中标候选人：宁波甬信医疗设备有限公司", 3),
         (TenderStatus.AWARDED, "中标人：宁波甬信医疗设备有限公司", 4),
     )
@@ -370,6 +414,7 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         ttype=TransactionType.ENGINEERING,
         sections=_sections(("一标段", "9600000.00"), ("二标段", "7200000.00")),
     )
+    _bids(services, seed, clock, publicity, ["9410000.00", "9450000.00", "9502000.00"])
     clock.advance(timedelta(days=2))
     evaluation = _new_tender(
         services,
@@ -383,18 +428,19 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         ttype=TransactionType.PROCUREMENT,
         sections=_sections(("一包 系统集成", "3200000.00")),
     )
+    _bids(services, seed, clock, evaluation, ["3120000.00", "3150000.00", "3166000.00"])
     clock.set(now - timedelta(days=12))
     reach_deadline()
     walk(
         publicity,
-        (TenderStatus.EVALUATION, "开标完成，6家投标人", 0),
+        (TenderStatus.EVALUATION, "开标完成，3家投标人", 0),
         (TenderStatus.PUBLICITY, "第一中标候选人：杭州钱塘路桥建设有限公司", 3),
     )
-    walk(evaluation, (TenderStatus.EVALUATION, "开标完成，5家投标人，专家评审中", 1))
+    walk(evaluation, (TenderStatus.EVALUATION, "开标完成，3家投标人，专家评审中", 1))
 
     # Awaiting opening: its deadline passed yesterday.
     clock.set(now - timedelta(days=26))
-    _new_tender(
+    opening = _new_tender(
         services,
         clock,
         agency,
@@ -406,6 +452,7 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         ttype=TransactionType.ENGINEERING,
         sections=_sections(("监理标段", "1280000.00")),
     )
+    _bids(services, seed, clock, opening, ["1236000.00", "1248000.00", "1251500.00"])
     clock.set(now - timedelta(hours=20))
     reach_deadline()
 
@@ -520,7 +567,7 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
     # A sandbox (training) tender on the accelerated clock: its 20-day period passes in about
     # 20 real minutes while the demo runs, and the worker moves it to opening.
     clock.set(now)
-    _new_tender(
+    sandbox = _new_tender(
         services,
         clock,
         agency,
@@ -534,3 +581,4 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         sandbox=True,
         sections=_sections(("培训标段", "1000000.00")),
     )
+    _bids(services, seed, clock, sandbox, ["968000.00", "975000.00", "981000.00"])

@@ -28,7 +28,7 @@ class PassResult:
 
 
 def run_once(services: Services) -> PassResult:
-    transitions = run_due_transitions(services.uow, services.clock)
+    transitions = run_due_transitions(services.uow, services.clock, services.rule_packs)
     notified = dispatch_notifications(services.uow(SYSTEM))
     emails = send_pending_email(services.writer_session, services.mailer, services.clock)
     crls = refresh_due_crls(services)

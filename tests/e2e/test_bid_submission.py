@@ -237,3 +237,66 @@ def test_openssl_verifies_a_receipt(bidding: Bidding, tmp_path: Path) -> None:
         "-out",
         "/dev/null",
     )
+
+
+def test_the_deadline_commits_the_live_envelopes(
+    bidding: Bidding, world: World, clock: FixedClock
+) -> None:
+    from sqlalchemy import select
+
+    from prex.audit.orm import audit_log
+    from prex.envelope.container import canonical
+    from prex.worker import run_once
+
+    member_of(bidding.services, world, bidding.pki.uscc["rsa-org"], "rsasealer")
+    replaced = bidding.submit(bidding.seal(), "commit-a-00001").json()
+    live = [
+        bidding.submit(bidding.seal(), "commit-b-00001").json(),
+        bidding.submit(bidding.seal("sm2-org"), "commit-c-00001", user="gmsealer").json(),
+        bidding.submit(bidding.seal("rsa-org"), "commit-d-00001", user="rsasealer").json(),
+    ]
+    tender_id = bidding.tender["id"]
+    assert bidding.client.get(f"/api/v1/tenders/{tender_id}/bid-commitment").status_code == 404
+    clock.set(datetime.fromisoformat(bidding.tender["bid_deadline"]))
+    assert run_once(bidding.services).transitions == 1
+    tender = bidding.client.get(f"/api/v1/tenders/{tender_id}").json()
+    assert tender["status"] == "opening"
+    published = bidding.client.get(f"/api/v1/tenders/{tender_id}/bid-commitment").json()
+    entries = sorted(
+        (
+            {
+                "section_id": r["section_id"],
+                "bidder_uscc": r["bidder_uscc"],
+                "envelope_sha256": r["envelope_sha256"],
+            }
+            for r in live
+        ),
+        key=lambda e: (e["section_id"], e["bidder_uscc"], e["envelope_sha256"]),
+    )
+    assert published["sha256"] == hashlib.sha256(canonical(entries)).hexdigest()
+    digests = {e["envelope_sha256"] for e in published["envelopes"]}
+    assert replaced["envelope_sha256"] not in digests and len(digests) == 3
+    with bidding.services.read_session() as session:
+        payloads = (
+            session.execute(
+                select(audit_log.c.payload).where(audit_log.c.action == "BidsCommitted")
+            )
+            .scalars()
+            .all()
+        )
+    assert [p["event"]["sha256"] for p in payloads] == [published["sha256"]]
+
+
+def test_too_few_bidders_fail_the_tender_at_the_deadline(
+    bidding: Bidding, clock: FixedClock
+) -> None:
+    from prex.worker import run_once
+
+    bidding.submit(bidding.seal(), "few-a-000001")
+    bidding.submit(bidding.seal("sm2-org"), "few-b-000001", user="gmsealer")
+    clock.set(datetime.fromisoformat(bidding.tender["bid_deadline"]))
+    run_once(bidding.services)
+    tender = bidding.client.get(f"/api/v1/tenders/{bidding.tender['id']}").json()
+    assert tender["status"] == "failed"
+    announcement = tender["announcements"][-1]
+    assert "流标" in announcement["title"] and "《招标投标法》第二十八条" in announcement["body"]

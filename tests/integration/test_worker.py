@@ -28,7 +28,7 @@ def test_two_workers_at_once_apply_each_due_transition_once(
 
     def work(svc: Services) -> None:
         barrier.wait()
-        applied.append(run_due_transitions(svc.uow, svc.clock))
+        applied.append(run_due_transitions(svc.uow, svc.clock, svc.rule_packs))
 
     threads = [threading.Thread(target=work, args=(s,)) for s in (services, second)]
     for t in threads:

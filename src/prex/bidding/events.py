@@ -46,3 +46,12 @@ class BidWithdrawn(DomainEvent):
     section_id: str
     bidder_org_id: str
     envelope_sha256: str
+
+
+@dataclass(frozen=True)
+class BidsCommitted(DomainEvent):
+    """At the deadline: the envelopes that will be opened, and the hash that fixes them."""
+
+    sha256: str
+    entries: list[dict[str, str]]
+    bidders_by_section: dict[str, int]

@@ -8,7 +8,7 @@ transaction commits: the server alone can never reconstruct it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
@@ -19,9 +19,13 @@ from prex.envelope import threshold
 from prex.envelope.container import SUITES
 from prex.envelope.parameters import Section, TenderParameters
 from prex.identity.orm import centres
-from prex.shared.clock import Clock
+from prex.shared.clock import Clock, ensure_utc
 from prex.shared.errors import NotFound, RuleViolation
 from prex.tenders.rules import SealingRules
+
+if TYPE_CHECKING:
+    from prex.bootstrap import Services
+    from prex.tenders.model import Tender
 
 
 def custodians_for(session: Any, centre_id: str) -> list[Custodian]:
@@ -91,30 +95,23 @@ def create_opening_key(
     )
 
 
-def bid_parameters(
-    session: Any,
-    *,
-    tender_id: str,
-    title: str,
-    platform_code: str,
-    sections: list[tuple[str, str]],
-    bid_deadline: Any,
-    max_envelope_mb: int,
-) -> TenderParameters:
-    """What a bidder downloads to seal offline."""
-    row = session.execute(
-        select(tender_opening_keys).where(tender_opening_keys.c.tender_id == tender_id)
-    ).first()
+def bid_parameters(services: Services, tender: Tender) -> TenderParameters:
+    """What a bidder downloads to seal offline (`prex bid seal`)."""
+    pack = services.rule_packs.get(tender.rule_pack_id)
+    with services.read_session() as session:
+        row = session.execute(
+            select(tender_opening_keys).where(tender_opening_keys.c.tender_id == tender.id)
+        ).first()
     if row is None:
-        raise NotFound(f"tender {tender_id} has no opening key (it is not published)")
+        raise NotFound(f"tender {tender.id} has no opening key (it is not published)")
     return TenderParameters(
-        tender_id=tender_id,
-        title=title,
-        platform_code=platform_code,
-        sections=tuple(Section(i, n) for i, n in sections),
+        tender_id=tender.id,
+        title=tender.title,
+        platform_code=services.settings.platform_code,
+        sections=tuple(Section(s.id, s.name) for s in tender.sections),
         suite=row.suite,
         opening_public_point=bytes(row.public_point),
         key_mode=row.key_mode,
-        bid_deadline=bid_deadline,
-        max_envelope_bytes=max_envelope_mb * 1024 * 1024,
+        bid_deadline=ensure_utc(tender.bid_deadline),
+        max_envelope_bytes=pack.sealing.max_envelope_mb * 1024 * 1024,
     )

@@ -88,3 +88,14 @@ bids = Table(
 )
 Index("ix_bids_tender", bids.c.tender_id, bids.c.status)
 Index("uq_bids_idempotency", bids.c.bidder_org_id, bids.c.idempotency_key, unique=True)
+
+# The commitment made at the deadline: every live envelope, hashed and written to the audit chain.
+bid_commitments = Table(
+    "bid_commitments",
+    metadata,
+    Column("tender_id", String(26), ForeignKey("tenders.id"), primary_key=True),
+    Column("entries", JSON, nullable=False),  # [{section_id, bidder_uscc, envelope_sha256}]
+    Column("sha256", String(64), nullable=False),
+    Column("bidders_by_section", JSON, nullable=False),
+    Column("committed_at", UTCDateTime, nullable=False),
+)

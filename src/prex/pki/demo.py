@@ -183,7 +183,11 @@ def seed_demo_pki(
             services.pki.import_crl(services.uow(operator), crl)
     _write(pki, "revoked", revoked_cert, None, [rsa_ca.intermediate])
 
-    plans = [("bidder1", rsa_ca, "rsa-2048", "serialNumber"), ("bidder2", sm2_ca, "sm2", "OU")]
+    plans = [
+        ("bidder1", rsa_ca, "rsa-2048", "serialNumber"),
+        ("bidder2", sm2_ca, "sm2", "OU"),
+        ("bidder3", rsa_ca, "ec-p256", "serialNumber"),
+    ]
     for key_name, ca, kind, attribute in plans:
         actor, uscc, name = bidders[key_name]
         cert, key = _leaf(
@@ -228,7 +232,9 @@ def _bind(services: Services, actor: Actor, cert: Certificate, key: PrivateKey) 
             challenge_id=challenge.id,
             certificate=cert.pem(),
             signature=base64.b64encode(signature).decode(),
-            algorithm="sm2-sm3" if key.kind == "sm2" else "rsa-pkcs1-sha256",
+            algorithm={"sm2": "sm2-sm3", "ec-p256": "ecdsa-sha256"}.get(
+                key.kind, "rsa-pkcs1-sha256"
+            ),
         ),
         platform_code=settings.platform_code,
         secret=settings.secret_key,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from prex.bidding.commitment import commit_bids
 from prex.bidding.opening_keys import create_opening_key
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import organisations
@@ -398,7 +399,9 @@ def get_tender_for(uow: SqlUnitOfWork, tender_id: str) -> Tender:
     return tender
 
 
-def run_due_transitions(uow_factory: Any, clock: Any, *, limit: int = 100) -> int:
+def run_due_transitions(
+    uow_factory: Any, clock: Any, packs: RulePackRegistry, *, limit: int = 100
+) -> int:
     """Apply every due timed transition once. Safe to run in several workers at once: each
     tender is re-read under a row lock (the database write lock on SQLite) and its transition
     is idempotent, so a second worker finds nothing left to do."""
@@ -422,6 +425,18 @@ def run_due_transitions(uow_factory: Any, clock: Any, *, limit: int = 100) -> in
             except NotFound:
                 continue
             if tender.reach_deadline(uow.clock):
+                # The envelopes that will be opened are fixed in the same transaction.
+                rules = packs.get(tender.rule_pack_id).sealing
+                committed, failure = commit_bids(
+                    uow.session,
+                    tender_id=tender.id,
+                    section_ids=[s.id for s in tender.sections],
+                    rules=rules,
+                    at=uow.clock.now(),
+                )
+                uow.record(committed)
+                if failure is not None:
+                    tender.advance(uow.clock, TenderStatus.FAILED, failure)
                 uow.commit()
                 applied += 1
     return applied

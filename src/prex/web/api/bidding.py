@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from prex.bidding.commitment import commitment_of
 from prex.bidding.custodians import custodians_of, register_custodian, remove_custodian
 from prex.bidding.opening_keys import bid_parameters
 from prex.bidding.submissions import bids_of, receive_envelope, withdraw_bid
 from prex.identity.policy import Action, Resource, authorize
 from prex.pki.certs import pem_or_base64
-from prex.shared.clock import ensure_utc
 from prex.shared.errors import InvalidInput, NotFound
 from prex.tenders.model import TenderStatus
 from prex.tenders.service import get_tender_for
@@ -122,17 +122,7 @@ def bid_parameters_of(tender_id: str, uow: UowDep, services: ServicesDep) -> dic
     tender = get_tender_for(uow, tender_id)
     if tender.status is TenderStatus.DRAFT:
         raise NotFound(f"tender {tender_id} is not published")
-    pack = services.rule_packs.get(tender.rule_pack_id)
-    with services.read_session() as session:
-        params = bid_parameters(
-            session,
-            tender_id=tender.id,
-            title=tender.title,
-            platform_code=services.settings.platform_code,
-            sections=[(s.id, s.name) for s in tender.sections],
-            bid_deadline=ensure_utc(tender.bid_deadline),
-            max_envelope_mb=pack.sealing.max_envelope_mb,
-        )
+    params = bid_parameters(services, tender)
     return params.to_json()
 
 
@@ -209,3 +199,24 @@ def my_bids(tender_id: str, actor: ActorDep, services: ServicesDep) -> list[dict
 def withdraw(bid_id: str, uow: UowDep, services: ServicesDep) -> None:
     """Withdraw your bid before the deadline."""
     withdraw_bid(uow, services, bid_id)
+
+
+@router.get("/tenders/{tender_id}/bid-commitment", openapi_extra=acts(Action.PUBLIC_READ))
+def bid_commitment(tender_id: str, uow: UowDep, services: ServicesDep) -> dict[str, Any]:
+    """The commitment made at the bid deadline: the SHA-256 over every envelope that will be
+    opened, the envelopes' digests by section, and how many bidders each section has."""
+    tender = get_tender_for(uow, tender_id)
+    with services.read_session() as session:
+        found = commitment_of(session, tender.id)
+    if found is None:
+        raise NotFound(f"tender {tender_id} has not reached its bid deadline")
+    return {
+        "tender_id": tender.id,
+        "sha256": found["sha256"],
+        "committed_at": found["committed_at"].isoformat(),
+        "bidders_by_section": found["bidders_by_section"],
+        "envelopes": [
+            {"section_id": e["section_id"], "envelope_sha256": e["envelope_sha256"]}
+            for e in found["entries"]
+        ],
+    }
