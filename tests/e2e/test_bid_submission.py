@@ -30,10 +30,16 @@ MARKER = "只有开标时才能看到的标记-52c1"
 
 class Bidding:
     def __init__(
-        self, client: TestClient, services: Services, world: World, pki: PkiWorld, tmp: Path
+        self,
+        client: TestClient,
+        services: Services,
+        world: World,
+        pki: PkiWorld,
+        tmp: Path,
+        **tender: Any,
     ) -> None:
         self.client, self.services, self.pki, self.tmp = client, services, pki, tmp
-        self.tender = published_tender(client, world, auth(services, "agency"))
+        self.tender = published_tender(client, world, auth(services, "agency"), **tender)
         trust_world(services, pki)
         member_of(services, world, pki.uscc["ecdsa-org"], "sealer")
         member_of(services, world, pki.uscc["sm2-org"], "gmsealer")
@@ -300,3 +306,14 @@ def test_too_few_bidders_fail_the_tender_at_the_deadline(
     assert tender["status"] == "failed"
     announcement = tender["announcements"][-1]
     assert "流标" in announcement["title"] and "《招标投标法》第二十八条" in announcement["body"]
+
+
+def test_only_invited_bidders_may_bid_in_an_invited_tender(
+    client: TestClient, services: Services, world: World, pki_world: PkiWorld, tmp_path: Path
+) -> None:
+    invitees = [world.orgs[b] for b in ("bidder", "bidder2", "bidder3")]
+    invited = Bidding(
+        client, services, world, pki_world, tmp_path, method="invited", invitee_org_ids=invitees
+    )
+    refused = invited.submit(invited.seal(), "uninvited-0001")
+    assert refused.status_code == 403 and "邀请招标" in refused.json()["detail"]

@@ -32,7 +32,7 @@ from prex.pki.trust import Purpose
 from prex.shared.clock import ensure_utc
 from prex.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from prex.shared.ids import new_id
-from prex.tenders.model import TenderStatus
+from prex.tenders.model import Method, TenderStatus
 from prex.tenders.service import get_tender_for
 
 if TYPE_CHECKING:
@@ -88,6 +88,8 @@ def receive_envelope(
         return Received(earlier, True)
 
     tender = get_tender_for(services.uow(actor), tender_id)
+    if tender.method is Method.INVITED and actor.org_id not in tender.invitee_org_ids:
+        raise PermissionDenied("only the invited bidders may bid in an invited tender (邀请招标)")
     pack = services.rule_packs.get(tender.rule_pack_id)
     limit = pack.sealing.max_envelope_mb * 1024 * 1024
     now = tender.clock(services.clock).now()
