@@ -8,11 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from prex.envelope import container, ecies, pack, stream, threshold
+from prex.envelope.parameters import TenderParameters
 from prex.pki.certs import parse_certificates
 from prex.pki.cms import BadSignature
 from prex.pki.keys import PrivateKey
+from prex.shared.errors import InvalidInput
 from tests.pki_openssl import PkiWorld
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -151,3 +155,40 @@ def test_a_wrapped_key_does_not_open_under_another_tender(
     blob = parsed.header.recipients[0].blob
     with pytest.raises(ecies.DecryptionFailed):
         ecies.unwrap("sm2", scalar, blob, other)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_hostile_envelopes_and_parameters_fail_cleanly(
+    pki_world: PkiWorld, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    global _GOOD
+    if _GOOD is None:
+        result, _, _ = sealed(
+            pki_world, tmp_path_factory.mktemp("fuzz"), "P256-AES256GCM", "ecdsa-org"
+        )
+        _GOOD = result.path.read_bytes()
+    good = _GOOD
+    at = data.draw(st.integers(0, len(good) - 1))
+    candidate = data.draw(
+        st.one_of(
+            st.binary(max_size=300),
+            st.just(good[:at]),
+            st.just(
+                good[:at] + bytes([good[at] ^ data.draw(st.integers(1, 255))]) + good[at + 1 :]
+            ),
+        )
+    )
+    handle = io.BytesIO(candidate)
+    try:
+        parsed = container.read(handle, len(candidate), max_bytes=10**8)
+        container.check(handle, parsed)
+    except InvalidInput:
+        pass
+    with pytest.raises(InvalidInput):
+        TenderParameters.loads(data.draw(st.binary(max_size=200)))
+
+
+_GOOD: bytes | None = None
