@@ -81,3 +81,13 @@ def test_opening_bench_quick() -> None:
     assert 7 < ours_mb < 10  # 8 envelopes of 1 MB each
     assert "raw: SHA-256 + AES-256-GCM" in stdout  # the human table came first
     assert "the aim of ≤ 2x" in stdout
+
+
+def test_deadline_rush_bench_quick() -> None:
+    stdout, results = run_quick("deadline_rush.py", "--quick")
+    assert set(results) == {"deadline_rush_throughput", "deadline_rush_p99"}, stdout
+    assert results["deadline_rush_throughput"]["unit"] == "MB/s"
+    assert results["deadline_rush_p99"]["unit"] == "ms"
+    assert "sqlite: lost uploads: 0;" in stdout  # every envelope got its receipt and its row
+    assert "LOST" not in stdout
+    assert "where one upload goes" in stdout  # the stage timing came first
