@@ -309,7 +309,7 @@ def _bids(
             idempotency_key=f"demo-{tender_id}-{bidder}",
             upload=envelope,
         )
-        envelope.unlink()
+        envelope.unlink(missing_ok=True)  # kept: moved into the blob store
         document.unlink()
 
 

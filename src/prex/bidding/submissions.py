@@ -62,10 +62,18 @@ def _chunks(path: Path) -> Iterator[bytes]:
 
 
 def receive_envelope(
-    uow: SqlUnitOfWork, services: Services, *, tender_id: str, idempotency_key: str, upload: Path
+    uow: SqlUnitOfWork,
+    services: Services,
+    *,
+    tender_id: str,
+    idempotency_key: str,
+    upload: Path,
+    digest: tuple[str, int] | None = None,
 ) -> Received:
-    """Check and keep the envelope uploaded to ``upload`` (a temporary file) for the actor's
-    organisation; returns the receipt."""
+    """Check and keep the envelope uploaded to ``upload`` (a temporary file, ideally from
+    ``services.blobs.spool_path()``, which is then moved into the blob store, not copied) for
+    the actor's organisation; returns the receipt. ``digest`` is (SHA-256, size) when the
+    caller computed them while receiving the bytes."""
     actor = uow.actor
     authorize(actor, Action.BID_SUBMIT, Resource("tender", tender_id))
     if not _KEY.fullmatch(idempotency_key):
@@ -75,12 +83,12 @@ def receive_envelope(
         )
     if actor.org_id is None:
         raise PermissionDenied("only a member of a bidding organisation may submit a bid")
-    digest = hashlib.sha256()
-    size = 0
-    for piece in _chunks(upload):
-        digest.update(piece)
-        size += len(piece)
-    envelope_sha256 = digest.hexdigest()
+    if digest is None:
+        hasher = hashlib.sha256()
+        for piece in _chunks(upload):
+            hasher.update(piece)
+        digest = (hasher.hexdigest(), upload.stat().st_size)
+    envelope_sha256, size = digest
     earlier = _by_key(services, actor.org_id, idempotency_key)
     if earlier is not None:
         if earlier["envelope_sha256"] != envelope_sha256:
@@ -127,7 +135,7 @@ def receive_envelope(
     require_organisation(holder, org.uscc, org.name)
     if header.bidder_uscc != org.uscc:
         raise EnvelopeRefused(f"this envelope names bidder {header.bidder_uscc}, not {org.uscc}")
-    services.blobs.put(_chunks(upload), max_bytes=limit)  # content-addressed by the same SHA-256
+    services.blobs.adopt(upload, envelope_sha256, size)  # content-addressed by the same SHA-256
 
     # The receipt is made before the write transaction opens (signing and the timestamp need
     # no lock); its time is the moment of acceptance and is checked against the deadline.

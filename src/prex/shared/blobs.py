@@ -93,6 +93,35 @@ class FileBlobStore:
             tmp_path.unlink(missing_ok=True)
             raise
 
+    def spool_path(self) -> Path:
+        """A fresh temporary file beside the blobs, for an upload to be checked before it is
+        kept (then :meth:`adopt` moves it in without copying)."""
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self._tmp, suffix=".spool")
+        os.close(fd)
+        return Path(name)
+
+    def adopt(self, path: Path, sha256: str, size: int) -> BlobRef:
+        """Keep the file at ``path`` (whose digest the caller computed while writing it) as the
+        blob ``sha256``: a rename on the same file system, a copy otherwise."""
+        final = self._path(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+        if final.exists():
+            path.unlink()
+            return BlobRef(sha256, size)
+        try:
+            os.replace(path, final)
+        except OSError:  # another file system: copy, checking the digest on the way
+            with path.open("rb") as handle:
+                ref = self.put(iter(lambda: handle.read(CHUNK), b""), max_bytes=size)
+            path.unlink()
+            if ref.sha256 != sha256:
+                raise InvalidInput("the file changed while it was being kept") from None
+            return ref
+        return BlobRef(sha256, size)
+
     def open(self, sha256: str) -> BinaryIO:
         path = self._path(sha256)
         if not path.exists():

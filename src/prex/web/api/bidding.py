@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import hashlib
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -126,12 +124,6 @@ def bid_parameters_of(tender_id: str, uow: UowDep, services: ServicesDep) -> dic
     return params.to_json()
 
 
-def _spool_dir(services: ServicesDep) -> Path:
-    folder = services.settings.data_dir / "incoming"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 @router.post(
     "/tenders/{tender_id}/bids",
     status_code=201,
@@ -151,16 +143,17 @@ async def submit_bid(
 ) -> dict[str, Any]:
     """Upload a sealed envelope (the raw file as the body). The answer is the receipt; a retry
     with the same Idempotency-Key returns the same receipt (200)."""
-    fd, name = tempfile.mkstemp(dir=_spool_dir(services), suffix=".env")
-    path = Path(name)
+    path = services.blobs.spool_path()
     limit = MAX_UPLOAD_MB * 1024 * 1024
+    digest = hashlib.sha256()
+    size = 0
     try:
-        with os.fdopen(fd, "wb") as spool:
-            size = 0
+        with path.open("wb") as spool:
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
                     raise InvalidInput(f"an envelope is at most {MAX_UPLOAD_MB} MiB", field="body")
+                digest.update(chunk)
                 spool.write(chunk)
         received = await run_in_threadpool(
             receive_envelope,
@@ -169,9 +162,10 @@ async def submit_bid(
             tender_id=tender_id,
             idempotency_key=idempotency_key,
             upload=path,
+            digest=(digest.hexdigest(), size),
         )
     finally:
-        path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # kept envelopes were moved into the blob store
     if received.replayed:
         response.status_code = 200
     return received.receipt
