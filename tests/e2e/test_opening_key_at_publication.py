@@ -123,3 +123,58 @@ def test_publishing_is_refused_without_enough_custodians(
         client.get(f"/api/v1/tenders/{tender['id']}", headers=headers).json()["status"] == "draft"
     )
     assert client.get(f"/api/v1/tenders/{tender['id']}/bid-parameters").status_code == 404
+
+
+def test_the_parameters_are_signed_by_the_platform(
+    client: TestClient, services: Services, world: World, pki_world: PkiWorld, tmp_path: Path
+) -> None:
+    from prex.envelope.parameters import check_platform_signature
+    from prex.shared.errors import InvalidInput
+
+    tender = published_tender(client, world, auth(services, "agency"))
+    body = client.get(f"/api/v1/tenders/{tender['id']}/bid-parameters").json()
+    ca = services.pki.platform_keys().ca_certificate
+    signer = check_platform_signature(body, ca)
+    assert signer.common_name.endswith("平台签名")
+    forged = {**body, "opening_public_key": "04" + "11" * 64}
+    try:
+        check_platform_signature(forged, ca)
+    except InvalidInput as refused:
+        assert "does not match" in refused.message or "not signed" in refused.message
+    else:
+        raise AssertionError("forged parameters passed the platform signature check")
+
+    trust_world(services, pki_world)
+    issued = pki_world.leaves["ecdsa-org"]
+    (tmp_path / "ca.pem").write_text(ca.pem())
+    doc = tmp_path / "doc.txt"
+    doc.write_text("x")
+    for name, data in (("good.json", body), ("forged.json", forged)):
+        (tmp_path / name).write_text(json.dumps(data))
+        result = CliRunner().invoke(
+            app,
+            [
+                "bid",
+                "seal",
+                str(doc),
+                "--tender",
+                tender["id"],
+                "--params",
+                str(tmp_path / name),
+                "--cert",
+                str(issued.cert),
+                "--key",
+                str(issued.key),
+                "--price",
+                "100",
+                "--duration-days",
+                "30",
+                "--project-manager",
+                "张工",
+                "--out",
+                str(tmp_path / f"{name}.env"),
+                "--platform-ca",
+                str(tmp_path / "ca.pem"),
+            ],
+        )
+        assert result.exit_code == (0 if name == "good.json" else 1), result.output

@@ -8,6 +8,7 @@ transaction commits: the server alone can never reconstruct it.
 
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
@@ -16,9 +17,10 @@ from prex.bidding import events as ev
 from prex.bidding.custodians import Custodian, custodians_of
 from prex.bidding.orm import opening_key_shares, tender_opening_keys
 from prex.envelope import threshold
-from prex.envelope.container import SUITES
-from prex.envelope.parameters import Section, TenderParameters
+from prex.envelope.container import SUITES, canonical
+from prex.envelope.parameters import SIGNATURE_FIELD, Section, TenderParameters
 from prex.identity.orm import centres
+from prex.pki.cms import sign_detached
 from prex.shared.clock import Clock, ensure_utc
 from prex.shared.errors import NotFound, RuleViolation
 from prex.tenders.rules import SealingRules
@@ -115,3 +117,17 @@ def bid_parameters(services: Services, tender: Tender) -> TenderParameters:
         bid_deadline=ensure_utc(tender.bid_deadline),
         max_envelope_bytes=pack.sealing.max_envelope_mb * 1024 * 1024,
     )
+
+
+def sign_parameters(services: Services, params: TenderParameters) -> dict[str, Any]:
+    """The parameters with the platform's signature, as the bidder downloads them."""
+    body = params.to_json()
+    keys = services.pki.platform_keys()
+    signature = sign_detached(
+        canonical(body),
+        keys.signing_certificate,
+        keys.signing_key,
+        chain=[keys.ca_certificate],
+        signing_time=services.clock.now(),
+    )
+    return {**body, SIGNATURE_FIELD: base64.b64encode(signature).decode()}

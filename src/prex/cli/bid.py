@@ -12,7 +12,8 @@ import typer
 from rich.console import Console
 
 from prex.envelope import container
-from prex.envelope.parameters import TenderParameters
+from prex.envelope.parameters import TenderParameters, check_platform_signature
+from prex.pki.certs import parse_certificate
 from prex.sealing.client import BidForm, seal_bid
 from prex.shared.errors import DomainError, InvalidInput
 
@@ -54,13 +55,26 @@ def seal(
         None, "--uscc", help="your credit code, if the certificate does not name exactly one"
     ),
     out: Path = typer.Option(..., "--out", help="where to write the envelope"),
+    platform_ca: Path | None = typer.Option(
+        None, "--platform-ca", help="the platform's CA certificate, to check the parameters"
+    ),
     json_output: bool = typer.Option(False, "--json", help="machine-readable"),
 ) -> None:
     """Seal a bid offline for the tender's opening key, signed with your certificate."""
     try:
-        parameters = TenderParameters.loads(
-            _read(params or Path(f"tender-{tender}.json"), "tender parameters")
-        )
+        raw = _read(params or Path(f"tender-{tender}.json"), "tender parameters")
+        parameters = TenderParameters.loads(raw)
+        if platform_ca is not None:
+            check_platform_signature(
+                json.loads(raw), parse_certificate(_read(platform_ca, "platform CA certificate"))
+            )
+        elif not json_output:
+            err.print(
+                "note: the tender parameters' platform signature was not checked "
+                "(pass --platform-ca with the platform's CA certificate)",
+                highlight=False,
+                soft_wrap=True,
+            )
         if parameters.tender_id != tender:
             raise InvalidInput(
                 f"the parameters are for tender {parameters.tender_id}, not {tender}"

@@ -4,12 +4,15 @@ nothing else from the server."""
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from prex.envelope.container import SUITES
+from prex.envelope.container import SUITES, canonical
+from prex.pki.certs import Certificate
+from prex.pki.cms import verify_detached
 from prex.shared.errors import InvalidInput
 
 FORMAT = "prex-tender-parameters"
@@ -19,8 +22,32 @@ VERSION = 1
 KEY_MODES = ("custodians", "bidder_or_custodians", "bidder_only")
 
 
+SIGNATURE_FIELD = "platform_signature"
+
+
 class BadParameters(InvalidInput):
     slug = "tender-parameters-malformed"
+
+
+def check_platform_signature(data: dict[str, Any], platform_ca: Certificate) -> Certificate:
+    """Refuse parameters not signed by a certificate that ``platform_ca`` (the bidder's pinned
+    copy of the platform CA) issued; returns the signer. Offline: no revocation check."""
+    text = data.get(SIGNATURE_FIELD)
+    if not isinstance(text, str):
+        raise BadParameters("the tender parameters carry no platform signature")
+    try:
+        signature = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise BadParameters("the platform signature is not base64") from None
+    body = {k: v for k, v in data.items() if k != SIGNATURE_FIELD}
+    check = verify_detached(canonical(body), signature)
+    signer = check.signer
+    issued = signer.issuer_der == platform_ca.subject_der and platform_ca.public_key.verify(
+        signer.signature_scheme, signer.signature, signer.tbs
+    )
+    if not issued:
+        raise BadParameters("the tender parameters are not signed by the platform you trust")
+    return signer
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from prex.bidding.commitment import commitment_of
 from prex.bidding.custodians import custodians_of, register_custodian, remove_custodian
-from prex.bidding.opening_keys import bid_parameters
+from prex.bidding.opening_keys import bid_parameters, sign_parameters
 from prex.bidding.submissions import bids_of, receive_envelope, withdraw_bid
 from prex.identity.policy import Action, Resource, authorize
 from prex.pki.certs import pem_or_base64
@@ -116,12 +116,12 @@ def delete_custodian(custodian_id: str, uow: UowDep) -> None:
 def bid_parameters_of(tender_id: str, uow: UowDep, services: ServicesDep) -> dict[str, Any]:
     """What a bidder downloads to seal a bid offline with `prex bid seal` (format
     `prex-tender-parameters`, docs/envelope-format.md): the tender's sections, deadline, suite
-    and opening public key."""
+    and opening public key, signed by the platform (`platform_signature`: detached CMS over the
+    canonical JSON of the other fields) so that a bidder can check them offline."""
     tender = get_tender_for(uow, tender_id)
     if tender.status is TenderStatus.DRAFT:
         raise NotFound(f"tender {tender_id} is not published")
-    params = bid_parameters(services, tender)
-    return params.to_json()
+    return sign_parameters(services, bid_parameters(services, tender))
 
 
 @router.post(
