@@ -40,15 +40,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import http.client
 import json
 import math
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -61,6 +57,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
+from portal import Server  # the same launcher as the portal benchmark
 
 if TYPE_CHECKING:
     from prex.bootstrap import Services
@@ -105,65 +102,9 @@ def server_app() -> FastAPI:
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``server_app`` under uvicorn (one process, uvicorn's defaults as ``prex serve`` has them),
-    in a subprocess in its own process group, configured through ``PREX_*`` variables."""
-
-    def __init__(self, data_dir: Path, url: str) -> None:
-        self.port = _free_port()
-        env = dict(os.environ, PREX_DATA_DIR=str(data_dir), PREX_DATABASE_URL=url)
-        env.pop("PREX_ENVIRONMENT", None)
-        command = [
-            sys.executable, "-m", "uvicorn", "deadline_rush:server_app", "--factory",
-            "--app-dir", str(BENCH_DIR), "--host", HOST, "--port", str(self.port),
-            "--no-access-log", "--log-level", "warning",
-        ]  # fmt: skip
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            command,
-            cwd=data_dir,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited:\n{self.output()}")
-            try:
-                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
-                conn.request("GET", "/api/v1/health")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    break
-                conn.close()
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the server did not answer within 60 s:\n{self.output()}")
-            time.sleep(0.2)
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-4000:]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
-        self.log.close()
+def start_server(data_dir: Path, url: str) -> Server:
+    """``server_app`` under uvicorn, one process, through the portal benchmark's launcher."""
+    return Server(data_dir, url, 1, factory="deadline_rush:server_app", app_dir=BENCH_DIR)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -869,7 +810,7 @@ def bench_backend(backend: str, url: str, data_dir: Path, args: argparse.Namespa
         world = setup_world(services, args.bidders)
         outcome.setup_seconds = time.perf_counter() - started
         say(f"[{backend}] set up in {outcome.setup_seconds:.1f} s", flush=True)
-        server = Server(data_dir, url)
+        server = start_server(data_dir, url)
         spool = data_dir / "sealing"
         # Warm-up (not counted): one upload to each side, so that round 1 does not pay for the
         # server's first request (imports, the trust list and platform keys loaded, pools).
