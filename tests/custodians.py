@@ -4,6 +4,7 @@ published tender gets a real opening key split 3-of-5 — and tests can open it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -12,6 +13,7 @@ from prex.bootstrap import Services
 from prex.identity import service as identity
 from prex.identity.policy import Actor, Role
 from prex.pki.certs import Certificate
+from prex.pki.demo import resident_id
 from prex.pki.issue import issue_certificate, issue_crl
 from prex.pki.keys import PrivateKey
 from prex.pki.service import add_cas
@@ -29,41 +31,70 @@ class Custodians:
     keys: dict[str, PrivateKey] = field(default_factory=dict)  # custodian id → private key
 
 
-def _person_id(sequence: int) -> str:
-    first17 = f"33010619800101{sequence:03d}"
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return (
-        first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
-    )
+class EncryptionCa:
+    """A small CA made with prex's issuer, put on the trust list with its CRL imported, that
+    issues personal encryption certificates."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        name: str,
+        purposes: Sequence[str] = (),
+        profile: Sequence[str] = ("person:serialNumber",),
+        label: str = "",
+    ) -> None:
+        self.key = PrivateKey.generate("ec-p256")
+        self.cert = issue_certificate(
+            subject=[("C", "CN"), ("O", "prex tests"), ("CN", name)],
+            subject_key=self.key.public_key(),
+            issuer=None,
+            issuer_key=self.key,
+            not_before=START,
+            not_after=END,
+            ca=True,
+        )
+        add_cas(
+            services.uow(SEED),
+            self.cert.pem().encode(),
+            purposes=purposes,
+            profile=profile,
+            label=label,
+        )
+        crl = issue_crl(
+            issuer=self.cert,
+            issuer_key=self.key,
+            revoked=[],
+            this_update=START,
+            next_update=END,
+            number=1,
+        )
+        services.pki.import_crl(services.uow(SEED), crl)
+
+    def person(
+        self, name: str, id_number: str, kind: str = "ec-p256", usage: set[str] | None = None
+    ) -> tuple[Certificate, PrivateKey]:
+        key = PrivateKey.generate(kind)
+        cert = issue_certificate(
+            subject=[("C", "CN"), ("serialNumber", id_number), ("CN", name)],
+            subject_key=key.public_key(),
+            issuer=self.cert,
+            issuer_key=self.key,
+            not_before=START,
+            not_after=END,
+            key_usage=usage or {"key_encipherment", "key_agreement"},
+            extended_key_usage={"email_protection"},
+        )
+        return cert, key
 
 
 def seed_custodians(
     services: Services, centre_id: str, password: str, count: int = 5
 ) -> Custodians:
-    ca_key = PrivateKey.generate("ec-p256")
-    ca = issue_certificate(
-        subject=[("C", "CN"), ("O", "prex tests"), ("CN", "Custodian Encryption CA")],
-        subject_key=ca_key.public_key(),
-        issuer=None,
-        issuer_key=ca_key,
-        not_before=START,
-        not_after=END,
-        ca=True,
+    ca = EncryptionCa(
+        services, name="Custodian Encryption CA", purposes=["encryption"], label=CA_LABEL
     )
-    add_cas(
-        services.uow(SEED),
-        ca.pem().encode(),
-        purposes=["encryption"],
-        profile=["person:serialNumber"],
-        label=CA_LABEL,
-    )
-    services.pki.import_crl(
-        services.uow(SEED),
-        issue_crl(
-            issuer=ca, issuer_key=ca_key, revoked=[], this_update=START, next_update=END, number=1
-        ),
-    )
-    result = Custodians(ca, ca_key)
+    result = Custodians(ca.cert, ca.key)
     for n in range(1, count + 1):
         user_id = identity.create_user(
             services.uow(SEED),
@@ -74,17 +105,7 @@ def seed_custodians(
             org_id=None,
             centre_id=centre_id,
         )
-        key = PrivateKey.generate("ec-p256")
-        cert = issue_certificate(
-            subject=[("C", "CN"), ("serialNumber", _person_id(n)), ("CN", f"保管人{n}")],
-            subject_key=key.public_key(),
-            issuer=ca,
-            issuer_key=ca_key,
-            not_before=START,
-            not_after=END,
-            key_usage={"key_agreement", "key_encipherment"},
-            extended_key_usage={"email_protection"},
-        )
+        cert, key = ca.person(f"保管人{n}", resident_id(n))
         custodian_id = register_custodian(
             services.uow(SEED),
             services.pki,

@@ -17,62 +17,18 @@ from prex.bootstrap import Services
 from prex.envelope import threshold
 from prex.identity import service as identity
 from prex.identity.policy import Actor, Role
-from prex.pki.certs import Certificate
-from prex.pki.issue import issue_certificate, issue_crl
-from prex.pki.keys import PrivateKey
 from prex.pki.path import CertificateRefused, Reason
-from prex.pki.service import add_cas
 from prex.shared.errors import PermissionDenied
+from tests.custodians import EncryptionCa
 from tests.factories import ADMIN_ACTOR, PASSWORD, World, auth
-from tests.pki_helpers import OPERATOR
 
 START, END = datetime(2025, 1, 1, tzinfo=UTC), datetime(2031, 1, 1, tzinfo=UTC)
 
 
-class Ca:
-    """A small encryption CA made with prex's issuer, trusted and with its CRL imported."""
-
-    def __init__(self, services: Services) -> None:
-        self.key = PrivateKey.generate("ec-p256")
-        self.cert = issue_certificate(
-            subject=[("C", "CN"), ("O", "加密证书CA"), ("CN", "Custodian Test CA")],
-            subject_key=self.key.public_key(),
-            issuer=None,
-            issuer_key=self.key,
-            not_before=START,
-            not_after=END,
-            ca=True,
-        )
-        add_cas(
-            services.uow(OPERATOR),
-            self.cert.pem().encode(),
-            profile=["person:serialNumber", "uscc:serialNumber"],
-        )
-        crl = issue_crl(
-            issuer=self.cert,
-            issuer_key=self.key,
-            revoked=[],
-            this_update=START,
-            next_update=END,
-            number=1,
-        )
-        services.pki.import_crl(services.uow(OPERATOR), crl)
-
-    def person(
-        self, name: str, id_number: str, kind: str = "ec-p256", usage: set[str] | None = None
-    ) -> tuple[Certificate, PrivateKey]:
-        key = PrivateKey.generate(kind)
-        cert = issue_certificate(
-            subject=[("C", "CN"), ("serialNumber", id_number), ("CN", name)],
-            subject_key=key.public_key(),
-            issuer=self.cert,
-            issuer_key=self.key,
-            not_before=START,
-            not_after=END,
-            key_usage=usage or {"key_encipherment", "key_agreement"},
-            extended_key_usage={"email_protection"},
-        )
-        return cert, key
+def Ca(services: Services) -> EncryptionCa:  # noqa: N802 - reads like the class it makes
+    return EncryptionCa(
+        services, name="Custodian Test CA", profile=["person:serialNumber", "uscc:serialNumber"]
+    )
 
 
 IDS = [
