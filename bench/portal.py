@@ -648,8 +648,9 @@ class Server:
         workers: int,
         factory: str | None = None,
         app_dir: Path | None = None,
+        port: int | None = None,
     ) -> None:
-        self.port = _free_port()
+        self.port = port or _free_port()  # a given port: a restart where clients expect it
         env = dict(os.environ, PREX_DATA_DIR=str(data_dir), PREX_DATABASE_URL=url)
         env.pop("PREX_ENVIRONMENT", None)
         address = ["--host", HOST, "--port", str(self.port), "--workers", str(workers)]

@@ -6,10 +6,12 @@ and outbox consumers move their cursor in the same transaction as their output.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from dataclasses import dataclass
 
+from prex.bidding.uploads import sweep_uploads
 from prex.bootstrap import Services
 from prex.identity.policy import SYSTEM
 from prex.notifications.service import dispatch_notifications, send_pending_email
@@ -25,6 +27,7 @@ class PassResult:
     notifications: int
     emails: int
     crls: int = 0
+    uploads: int = 0  # expired resumable uploads and stale spool files removed
 
 
 def run_once(services: Services) -> PassResult:
@@ -32,7 +35,8 @@ def run_once(services: Services) -> PassResult:
     notified = dispatch_notifications(services.uow(SYSTEM))
     emails = send_pending_email(services.writer_session, services.mailer, services.clock)
     crls = refresh_due_crls(services)
-    return PassResult(transitions, notified, emails, crls)
+    swept = sweep_uploads(services)
+    return PassResult(transitions, notified, emails, crls, swept)
 
 
 def run_forever(services: Services, stop: threading.Event, interval: float | None = None) -> None:
@@ -40,13 +44,15 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
     while not stop.is_set():
         try:
             result = run_once(services)
-            if result.transitions or result.notifications or result.emails or result.crls:
+            if any(dataclasses.astuple(result)):
                 log.info(
-                    "worker pass: %d transitions, %d notifications, %d e-mails, %d CRLs renewed",
+                    "worker pass: %d transitions, %d notifications, %d e-mails, %d CRLs renewed, "
+                    "%d stale uploads removed",
                     result.transitions,
                     result.notifications,
                     result.emails,
                     result.crls,
+                    result.uploads,
                 )
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("worker pass failed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from prex.shared.events import DomainEvent
 
@@ -55,3 +56,32 @@ class BidsCommitted(DomainEvent):
     sha256: str
     entries: list[dict[str, str]]
     bidders_by_section: dict[str, int]
+
+
+@dataclass(frozen=True)
+class BondRecorded(DomainEvent):
+    """A bidder recorded how it provided its bid bond for a section (投标保证金)."""
+
+    tender_id: str
+    section_id: str
+    bidder_org_id: str
+    bond: dict[str, Any]  # kind, amount and the kind's own fields, as stored
+
+
+@dataclass(frozen=True)
+class BondChanged(DomainEvent):
+    """A bidder changed its bond record; ``previous`` is what it said before."""
+
+    tender_id: str
+    section_id: str
+    bidder_org_id: str
+    bond: dict[str, Any]
+    previous: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BondRemoved(DomainEvent):
+    tender_id: str
+    section_id: str
+    bidder_org_id: str
+    previous: dict[str, Any]

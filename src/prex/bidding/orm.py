@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -16,7 +18,7 @@ from sqlalchemy import (
 )
 
 from prex.db.base import metadata
-from prex.db.types import UTCDateTime
+from prex.db.types import UTCDateTime, Yuan
 
 # People who each hold one share of every opening key of their centre's tenders (开标密钥保管人).
 opening_custodians = Table(
@@ -77,7 +79,7 @@ bids = Table(
     Column("bidder_org_id", String(26), ForeignKey("organisations.id"), nullable=False),
     Column("submitted_by", String(26), ForeignKey("users.id"), nullable=False),
     Column("envelope_sha256", String(64), nullable=False),
-    Column("envelope_bytes", Integer, nullable=False),
+    Column("envelope_bytes", BigInteger, nullable=False),  # up to the 4096 MiB cap
     Column("signer_fingerprint", String(64), nullable=False),
     Column("status", String(16), nullable=False),  # live | replaced | withdrawn
     Column("idempotency_key", String(100), nullable=False),
@@ -99,3 +101,61 @@ bid_commitments = Table(
     Column("bidders_by_section", JSON, nullable=False),
     Column("committed_at", UTCDateTime, nullable=False),
 )
+
+# Resumable uploads of envelopes (docs/decisions/0008-resumable-uploads.md). The bytes received
+# so far are in the spool area (``<upload id>.upload`` beside the blob store's temporary files),
+# never in the blob store and never a bid: a row is transport state only. ``received`` is the
+# committed offset: every byte below it is on disk (fsynced) and will not change; bytes beyond
+# it in the spool file are discarded by the next append. Whether the upload became a bid is
+# not stored here: the bid with the upload's key (in ``bids``) is the only record of that.
+bid_uploads = Table(
+    "bid_uploads",
+    metadata,
+    Column("id", String(26), primary_key=True),
+    Column("tender_id", String(26), ForeignKey("tenders.id"), nullable=False),
+    Column("org_id", String(26), ForeignKey("organisations.id"), nullable=False),  # the owner
+    Column("created_by", String(26), ForeignKey("users.id"), nullable=False),
+    Column("idempotency_key", String(100), nullable=False),
+    Column("length", BigInteger, nullable=False),  # declared total, bytes
+    Column("sha256", String(64), nullable=False),  # declared digest of the whole envelope
+    Column("received", BigInteger, nullable=False),  # the committed offset
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),  # extended by every append
+)
+Index("uq_bid_uploads_key", bid_uploads.c.org_id, bid_uploads.c.idempotency_key, unique=True)
+Index("ix_bid_uploads_expires", bid_uploads.c.expires_at)
+
+# How each bidder provided its bid bond (投标保证金) for a section: one record per tender, section
+# and bidder, changed in place (every change is in the audit chain). Confidential before the
+# opening: the tender's centre operators see them all, a bidder only its own. The payer account
+# is stored normalised (digits only; names NFKC, spaces collapsed) so that the collusion screen
+# can find one account paying for two bidders.
+bid_bonds = Table(
+    "bid_bonds",
+    metadata,
+    Column("id", String(26), primary_key=True),
+    Column("tender_id", String(26), ForeignKey("tenders.id"), nullable=False),
+    Column("section_id", String(26), nullable=False),
+    Column("bidder_org_id", String(26), ForeignKey("organisations.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # cash | bank_guarantee | e_guarantee | insurance
+    Column("amount", Yuan, nullable=False),  # fen
+    Column("payer_account_name", Text, nullable=True),  # cash only
+    Column("payer_account_number", String(40), nullable=True),  # cash only, digits
+    Column("payer_bank", Text, nullable=True),  # cash only
+    Column("guarantor", Text, nullable=True),  # guarantees and insurance
+    Column("guarantee_number", String(100), nullable=True),
+    Column("valid_from", Date, nullable=True),
+    Column("valid_until", Date, nullable=True),
+    Column("recorded_by", String(26), ForeignKey("users.id"), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+Index(
+    "uq_bid_bonds_bidder",
+    bid_bonds.c.tender_id,
+    bid_bonds.c.section_id,
+    bid_bonds.c.bidder_org_id,
+    unique=True,
+)
+Index("ix_bid_bonds_payer_account", bid_bonds.c.payer_account_number)

@@ -1,6 +1,8 @@
-"""``prex bid …``: the bidder's offline tools. Sealing reads the downloaded tender parameters,
-the bidder's certificate and key and the documents, and writes an envelope; it opens no
-database and contacts no server (the code it runs is ``prex.sealing`` and ``prex.envelope``)."""
+"""``prex bid …``: the bidder's tools. Sealing reads the downloaded tender parameters, the
+bidder's certificate and key and the documents, and writes an envelope; it opens no database
+and contacts no server (the code it runs is ``prex.sealing`` and ``prex.envelope``).
+Submitting sends an envelope to a platform over HTTP with a bearer token, resumably
+(``prex.sealing.submit``)."""
 
 from __future__ import annotations
 
@@ -10,15 +12,25 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from prex.envelope import container
 from prex.envelope.parameters import TenderParameters, check_platform_signature
 from prex.pki.certs import parse_certificate
 from prex.sealing.client import BidForm, seal_bid
+from prex.sealing.submit import DEFAULT_CHUNK, SubmitError, submit_envelope
 from prex.shared.errors import DomainError, InvalidInput
 
 app = typer.Typer(
-    help="The bidder's offline tools: seal a bid, inspect an envelope.", no_args_is_help=True
+    help="The bidder's tools: seal a bid offline, inspect an envelope, submit it.",
+    no_args_is_help=True,
 )
 console = Console()
 err = Console(stderr=True)
@@ -157,6 +169,101 @@ def inspect(envelope: Path = typer.Argument(..., help="an envelope file")) -> No
         f"{header.payload_length} sealed bytes; recipients: "
         f"{', '.join(r.kind for r in header.recipients)}",
         highlight=False,
+    )
+
+
+@app.command("submit")
+def submit(
+    envelope: Path = typer.Argument(..., help="the sealed envelope (from `prex bid seal`)"),
+    tender: str = typer.Option(..., "--tender", help="the tender's id"),
+    server: str = typer.Option(
+        "http://127.0.0.1:8000", "--server", envvar="PREX_SERVER", help="the platform's address"
+    ),
+    token: str = typer.Option(
+        ...,
+        "--token",
+        envvar="PREX_TOKEN",
+        help="a bearer token of a user of the bidding organisation (POST /api/v1/session); "
+        "prefer the PREX_TOKEN variable, which other users cannot see",
+    ),
+    key: str | None = typer.Option(
+        None,
+        "--key",
+        help="the Idempotency-Key (default: derived from the envelope's SHA-256, so that "
+        "running the command again resumes the same upload)",
+    ),
+    chunk_mb: int = typer.Option(
+        DEFAULT_CHUNK // (1024 * 1024), "--chunk-mb", min=1, max=1024, help="MiB per request"
+    ),
+    retry_for: float = typer.Option(
+        60.0, "--retry-for", min=0, help="seconds to keep retrying an unreachable platform"
+    ),
+    receipt_out: Path | None = typer.Option(
+        None, "--receipt", help="where to keep the receipt (default ENVELOPE.receipt.json)"
+    ),
+    json_output: bool = typer.Option(False, "--json", help="machine-readable"),
+) -> None:
+    """Submit a sealed envelope, resumably: an interrupted upload (a dropped connection, a
+    restarted platform, this command stopped) continues where the platform left off when the
+    command runs again, and ends with the one receipt."""
+    if not envelope.is_file():
+        err.print(f"[red]error:[/red] cannot read the envelope {envelope}", highlight=False)
+        raise typer.Exit(code=1)
+    with Progress(
+        TextColumn("[bold]uploading[/bold] {task.description}"),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=json_output or not err.is_terminal,  # a log file wants no bar
+        transient=True,
+    ) as bar:
+        task = bar.add_task(envelope.name, total=envelope.stat().st_size)
+        try:
+            done = submit_envelope(
+                server,
+                token,
+                tender,
+                envelope,
+                key=key,
+                chunk_bytes=chunk_mb * 1024 * 1024,
+                retry_for=retry_for,
+                progress=lambda at, total: bar.update(task, completed=at, total=total),
+            )
+        except SubmitError as exc:
+            where = f" ({exc.slug})" if exc.slug else ""
+            err.print(f"[red]error:[/red] {exc.message}{where}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=1) from exc
+    out = receipt_out or envelope.with_name(envelope.name + ".receipt.json")
+    out.write_text(json.dumps(done.receipt, ensure_ascii=False, indent=2) + "\n")
+    summary = {
+        "receipt": done.receipt,
+        "receipt_file": str(out),
+        "upload_id": done.upload_id,
+        "idempotency_key": done.key,
+        "envelope_sha256": done.sha256,
+        "bytes": done.size,
+        "resumed_from": done.resumed_from,
+        "sent": done.sent,
+        "replayed": done.replayed,
+    }
+    if json_output:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    receipt = done.receipt
+    if done.resumed_from:
+        console.print(f"resumed at byte {done.resumed_from:,} of {done.size:,}", highlight=False)
+    console.print(
+        f"{'already received' if done.replayed else 'received'}: bid {receipt['bid_id']} at "
+        f"{receipt['received_at']} (platform time)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"SHA-256 {receipt['envelope_sha256']}; receipt kept in {out}",
+        highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -93,6 +93,13 @@ class FileBlobStore:
             tmp_path.unlink(missing_ok=True)
             raise
 
+    @property
+    def spool_dir(self) -> Path:
+        """The folder of uploads not yet kept (on the blobs' file system, so that :meth:`adopt`
+        is a rename); resumable uploads name their files here themselves."""
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        return self._tmp
+
     def spool_path(self) -> Path:
         """A fresh temporary file beside the blobs, for an upload to be checked before it is
         kept (then :meth:`adopt` moves it in without copying)."""
@@ -130,6 +137,11 @@ class FileBlobStore:
 
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).exists()
+
+    def local_path(self, sha256: str) -> Path:
+        """Where the blob lies on this disk (it may not exist): for readers that need a real
+        file (seek, readinto, size), such as the opening."""
+        return self._path(sha256)
 
     def iter_bytes(self, sha256: str) -> Iterator[bytes]:
         with self.open(sha256) as handle:
