@@ -1,12 +1,13 @@
 """Opening many sealed bids: 500 envelopes of 5 MB, against the raw cost of their bytes.
 
 Measures the opening as the server does it, envelope after envelope, read from the page cache:
-
-    container.read (structure) → container.check_signature (CMS over the header, which holds
-    the payload's SHA-256) → content_key_with_opening_key (ECIES unwrap with the opening key,
-    combined once a round from 3 of 5 custodian shares by threshold.combine)
-    → open_payload (one pass: the payload's SHA-256 checked while it is decrypted and unpacked
-    into a fresh folder) → that folder deleted
+the opening key combined once a round from 3 of 5 custodian shares (``threshold.combine``), then
+for each envelope the server's own ``prex.opening.decrypt.open_envelope``: container.read
+(structure) → content_key_with_opening_key (ECIES unwrap) → scan_payload (one pass: the payload
+decrypted and the archive walked in memory — bid form and fingerprint kept, each document
+hashed, nothing written — while every sealed byte feeds both the payload's SHA-256, checked
+against the signed header, and the whole file's SHA-256, checked against the receipt) →
+check_signature (CMS over the header) → the bid form checked against tender, section, bidder.
 
 against, in the same run and over the same files, the raw cost of the bytes: each envelope file
 read whole, one SHA-256 over all its bytes, and AES-256-GCM decryption (``cryptography``'s
@@ -52,23 +53,26 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from prex.envelope import container, pack, stream, threshold
+from prex.envelope.container import canonical
+from prex.opening.decrypt import Opened, open_envelope
 from prex.pki.certs import Certificate, load_certificate
 from prex.pki.issue import issue_certificate
 from prex.pki.keys import PrivateKey
+from prex.sealing.client import BidForm
 
 SUITE = "P256-AES256GCM"
 MB = 1_000_000
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 TENDER, SECTION = "T-2026-BENCH", "S1"
-FORM = b'{"bond": "BG-2026-0001", "duration_days": 540, "manager": "\xe5\xbc\xa0\xe4\xb8\x89"}'
 FINGERPRINT = b'{"mac_sha256": [], "tool": "prex-bench"}'
-STAGES = ("read", "check", "unwrap", "open", "delete")
+STAGES = ("open",)
 AIM = 2.0
 
 
@@ -77,6 +81,7 @@ class Envelope:
     path: Path
     size: int
     uscc: str
+    sha256: str  # of the whole file, as a receipt names it
     parsed: container.Parsed | None = None
     content_key: bytes = b""  # for the baseline only: unwrapped at setup
 
@@ -165,14 +170,18 @@ def _uscc(index: int) -> str:
     return f"91330100MA{index:07d}X"
 
 
-def seal_one(index: int) -> tuple[int, str, int]:
-    """Seal envelope ``index`` (in a worker); its file name and size."""
+def seal_one(index: int) -> tuple[int, str, int, str]:
+    """Seal envelope ``index`` (in a worker); its file name, size and SHA-256."""
     w = _WORKER
     folder: Path = w["folder"]
     document = folder / f"doc-{index:05d}.bin"
     document.write_bytes(os.urandom(w["size"]))
     try:
-        form = FORM[:-1] + f', "price": "{9_000_000 + index * 137}.00"}}'.encode()
+        form = canonical(
+            BidForm(Decimal(9_000_000 + index * 137), 540, "张三", "e_guarantee", "EG-1").to_json(
+                TENDER, SECTION, _uscc(index)
+            )
+        )
         sealed = container.seal(
             out=folder / f"bid-{index:05d}.env",
             suite=SUITE,
@@ -192,7 +201,7 @@ def seal_one(index: int) -> tuple[int, str, int]:
         )
     finally:
         document.unlink(missing_ok=True)
-    return index, sealed.path.name, sealed.size
+    return index, sealed.path.name, sealed.size, sealed.sha256
 
 
 def envelope_size(document_size: int) -> int:
@@ -236,8 +245,8 @@ def seal_all(folder: Path, count: int, document_size: int, workers: int) -> Run:
     ) as pool:
         futures = [pool.submit(seal_one, i) for i in range(count)]
         for future in as_completed(futures):
-            index, name, size = future.result()
-            envelopes[index] = Envelope(folder / name, size, _uscc(index))
+            index, name, size, sha256 = future.result()
+            envelopes[index] = Envelope(folder / name, size, _uscc(index), sha256)
             done += 1
             if done % step == 0 or done == count:
                 elapsed = time.perf_counter() - started
@@ -280,29 +289,28 @@ def open_all(run: Run, shares: Sequence[threshold.Share], stages: dict[str, floa
     t = clock()
     scalar = threshold.combine(shares, run.commitments, 3)
     stages["combine"] = stages.get("combine", 0.0) + clock() - t
-    for i, env in enumerate(run.envelopes):
+
+    def key_for(parsed: container.Parsed) -> bytes:
+        return container.content_key_with_opening_key(parsed, scalar)
+
+    for env in run.envelopes:
         t0 = clock()
-        with env.path.open("rb") as handle:
-            parsed = container.read(handle, env.size, max_bytes=env.size)
-            t1 = clock()
-            signature = container.check_signature(parsed)
-            t2 = clock()
-            key = container.content_key_with_opening_key(parsed, scalar)
-            t3 = clock()
-            folder = run.scratch / f"{i:05d}"
-            folder.mkdir()
-            entries = container.open_payload(handle, parsed, key, folder, max_total=env.size)
-        t4 = clock()
-        shutil.rmtree(folder)
-        t5 = clock()
+        result = open_envelope(
+            env.path,
+            expected_sha256=env.sha256,
+            tender_id=TENDER,
+            section_id=SECTION,
+            bidder_uscc=env.uscc,
+            content_key_for=key_for,
+            max_bytes=env.size,
+        )
+        stages["open"] = stages.get("open", 0.0) + clock() - t0
         if (
-            parsed.header.bidder_uscc != env.uscc
-            or signature.signer.fingerprint != run.signer
-            or entries[-1][1] != run.document_size
+            not isinstance(result, Opened)
+            or result.signature.signer.fingerprint != run.signer
+            or result.scanned.documents[-1].size != run.document_size
         ):
-            raise AssertionError(f"{env.path.name} did not open as sealed")
-        for name, value in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
-            stages[name] = stages.get(name, 0.0) + value
+            raise AssertionError(f"{env.path.name} did not open as sealed: {result}")
 
 
 def raw_all(run: Run, *, write: bool = False) -> int:
@@ -415,11 +423,7 @@ def report(run: Run, rounds: int, setup: float) -> float:
     per_stage = {s: statistics.median(v) for s, v in run.stages.items()}
     labels = {
         "combine": "threshold.combine (once)",
-        "read": "container.read (structure)",
-        "check": "container.check_signature (CMS)",
-        "unwrap": "content_key_with_opening_key",
-        "open": "open_payload (decrypt + unpack)",
-        "delete": "delete the opened folder",
+        "open": "open_envelope (each envelope)",
     }
     for stage in ("combine", *STAGES):
         value = per_stage[stage]

@@ -7,6 +7,7 @@ forward step by step, so that tenders sit in every status with believable dates.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,12 +18,16 @@ from sqlalchemy import func, select
 from prex.bidding.opening_keys import bid_parameters
 from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
+from prex.envelope.release import release_share
+from prex.envelope.threshold import Commitments
 from prex.identity import service as identity
 from prex.identity.divisions import division_name
 from prex.identity.orm import centres
 from prex.identity.policy import Actor, Role
 from prex.identity.uscc import make_uscc
+from prex.opening import service as opening
 from prex.pki.demo import DemoPki, seed_demo_custodians, seed_demo_pki
+from prex.pki.keys import PrivateKey
 from prex.sealing.client import BidForm, seal_bid
 from prex.shared.clock import Clock, FixedClock
 from prex.tenders import service as tenders
@@ -313,6 +318,42 @@ def _bids(
         document.unlink()
 
 
+def _open(
+    services: Services,
+    seed: DemoSeed,
+    clock: Clock,
+    tender_id: str,
+    *,
+    shares: int = 3,
+    finish: bool = True,
+) -> None:
+    """A real opening: custodians release their shares (as `prex opening release` does, with
+    their demo keys), bidders check in, the agency opens, a bidder confirms, the record is
+    signed and published (which moves the tender to evaluation)."""
+    assert seed.pki is not None, "the demo PKI is seeded before the tenders"
+    escrow = services.pki.platform_keys().escrow_certificate
+    for n in range(1, shares + 1):
+        custodian = _actor(services, f"custodian{n}", clock)
+        mine = opening.my_share(services, custodian, tender_id)
+        index, blob = release_share(
+            tender_id=tender_id,
+            sealed_share=base64.b64decode(mine["sealed_share"]),
+            custodian_key=PrivateKey.load((seed.pki.directory / f"custodian{n}.key").read_bytes()),
+            commitments=Commitments.from_json(mine["commitments"]),
+            escrow=escrow,
+        )
+        opening.release_share(services.uow(custodian), services, tender_id, index, blob)
+    if not finish:
+        return
+    for bidder in ("bidder1", "bidder2"):
+        opening.check_in(services.uow(_actor(services, bidder, clock)), services, tender_id)
+    agency = _actor(services, "agency", clock)
+    opening.open_bids(services.uow(agency), services, tender_id)
+    bidder1 = _actor(services, "bidder1", clock)
+    opening.make_statement(services.uow(bidder1), services, tender_id, "confirmation", "")
+    opening.publish_record(services.uow(agency), services, tender_id)
+
+
 def _sections(*pairs: tuple[str, str]) -> list[dict[str, Any]]:
     return [
         {
@@ -384,18 +425,18 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
     _bids(services, seed, clock, awarded, ["8650000.00", "8702000.00", "8733500.00"])
     clock.advance(timedelta(days=26))
     reach_deadline()
+    _open(services, seed, clock, done)
     walk(
         done,
-        (TenderStatus.EVALUATION, "开标完成，3家投标人", 0),
         (TenderStatus.PUBLICITY, "第一中标候选人：浙江之江建设工程有限公司", 2),
         (TenderStatus.AWARDED, "中标人：浙江之江建设工程有限公司", 4),
         (TenderStatus.COMPLETE, "合同已签订", 12),
     )
     clock.set(now - timedelta(days=74))
     # `failed` had two bidders: the deadline commitment failed it (流标) by the rule pack.
+    _open(services, seed, clock, awarded)
     walk(
         awarded,
-        (TenderStatus.EVALUATION, "开标完成，3家投标人", 0),
         (TenderStatus.PUBLICITY, "第一中标候选人：宁波甬信医疗设备有限公司", 3),
         (TenderStatus.AWARDED, "中标人：宁波甬信医疗设备有限公司", 4),
     )
@@ -431,16 +472,16 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
     _bids(services, seed, clock, evaluation, ["3120000.00", "3150000.00", "3166000.00"])
     clock.set(now - timedelta(days=12))
     reach_deadline()
+    _open(services, seed, clock, publicity)
+    _open(services, seed, clock, evaluation)
     walk(
         publicity,
-        (TenderStatus.EVALUATION, "开标完成，3家投标人", 0),
         (TenderStatus.PUBLICITY, "第一中标候选人：杭州钱塘路桥建设有限公司", 3),
     )
-    walk(evaluation, (TenderStatus.EVALUATION, "开标完成，3家投标人，专家评审中", 1))
 
     # Awaiting opening: its deadline passed yesterday.
     clock.set(now - timedelta(days=26))
-    opening = _new_tender(
+    awaiting = _new_tender(
         services,
         clock,
         agency,
@@ -452,9 +493,12 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         ttype=TransactionType.ENGINEERING,
         sections=_sections(("监理标段", "1280000.00")),
     )
-    _bids(services, seed, clock, opening, ["1236000.00", "1248000.00", "1251500.00"])
+    _bids(services, seed, clock, awaiting, ["1236000.00", "1248000.00", "1251500.00"])
     clock.set(now - timedelta(hours=20))
     reach_deadline()
+    # Two of the three shares needed are in: the third custodian can finish it from the
+    # command line (`prex opening release`) and the agency open it in the hall.
+    _open(services, seed, clock, awaiting, shares=2, finish=False)
 
     # Open for bids, with Q&A, a clarification and an invited tender.
     clock.set(now - timedelta(days=9))

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
@@ -21,6 +21,10 @@ from prex.identity.policy import Actor as PolicyActor
 from prex.web.app import create_app
 from tests.factories import World, auth, published_tender
 
+# WebSocket route → the GET route whose state it pushes (and whose policy it follows).
+WEBSOCKET_TWINS = {
+    "/api/v1/tenders/{tender_id}/opening/live": "/api/v1/tenders/{tender_id}/opening"
+}
 # Routes FastAPI itself adds for the API documentation (public by nature).
 FRAMEWORK_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/oauth2-redirect"}
 
@@ -30,6 +34,11 @@ def app_routes(services: Services) -> list[Any]:
     routes = []
     for context in iter_route_contexts(create_app(services).routes):
         if isinstance(context.original_route, Mount) or context.path in FRAMEWORK_ROUTES:
+            continue
+        if isinstance(context.original_route, APIWebSocketRoute):
+            # Live views only (the opening hall): each pushes what its GET twin returns to the
+            # same actor, through the same service, and accepts no action.
+            assert context.path in WEBSOCKET_TWINS, f"unexpected WebSocket {context.path}"
             continue
         assert isinstance(context.original_route, APIRoute), f"unexpected route {context!r}"
         routes.append(context)

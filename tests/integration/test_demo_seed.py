@@ -80,3 +80,28 @@ def test_the_demo_recognises_two_cas_and_binds_the_bidders_certificates(
         raise AssertionError("the demo's revoked certificate validated")
     assert (seed.pki.directory / "README.txt").exists()
     assert chain_of(services).ok
+
+
+def test_the_demo_opens_its_past_tenders_and_leaves_one_opening_half_way(
+    services: Services,
+) -> None:
+    from prex.opening.orm import openings, share_releases
+
+    seed_demo(services, now=T0)
+    with services.read_session() as session:
+        states = dict(session.execute(select(openings.c.tender_id, openings.c.status)).all())
+        in_progress = [t for t, s in states.items() if s == "decrypting"]
+        closed = [t for t, s in states.items() if s == "closed"]
+        released = session.execute(
+            select(share_releases.c.share_index).where(share_releases.c.tender_id.in_(in_progress))
+        ).scalars()
+        assert sorted(released) == [1, 2] and len(in_progress) == 1
+        # complete, awarded, publicity and evaluation went through a real, recorded opening
+        assert len(closed) == 4
+        records = session.execute(
+            select(openings.c.record).where(openings.c.status == "closed")
+        ).scalars()
+        assert all(
+            len(r["bids"]) == 3 and all(b["outcome"] == "opened" for b in r["bids"])
+            for r in records
+        )

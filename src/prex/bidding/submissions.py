@@ -210,9 +210,10 @@ def receive_envelope(
 
 
 def _check_open(status: TenderStatus, deadline: datetime, now: datetime) -> None:
-    if status is not TenderStatus.PUBLISHED:
+    past = now >= deadline and status not in (TenderStatus.DRAFT, TenderStatus.CANCELLED)
+    if status is not TenderStatus.PUBLISHED and not past:
         raise Conflict(f"the tender is {status.value}: it does not accept bids")
-    if now >= deadline:
+    if past:
         raise RuleViolation(
             "bid.deadline",
             f"投标截止时间为 {deadline.isoformat()}，在截止时间后送达的投标文件，招标人应当拒收"

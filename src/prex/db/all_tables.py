@@ -5,6 +5,7 @@ from prex.bidding import orm as bidding_orm
 from prex.db.base import metadata
 from prex.identity import orm as identity_orm
 from prex.notifications import orm as notifications_orm
+from prex.opening import orm as opening_orm
 from prex.pki import orm as pki_orm
 from prex.tenders import orm as tenders_orm
 
@@ -14,6 +15,7 @@ __all__ = [
     "identity_orm",
     "metadata",
     "notifications_orm",
+    "opening_orm",
     "pki_orm",
     "tenders_orm",
 ]

@@ -22,7 +22,7 @@ import hashlib
 import json
 import secrets
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -346,16 +346,77 @@ def payload_pieces(handle: BinaryIO, parsed: Parsed) -> Iterator[bytes]:
         yield piece
 
 
-def check(handle: BinaryIO, parsed: Parsed) -> SignatureCheck:
+def check(handle: BinaryIO, parsed: Parsed, *, payload_sha256: str | None = None) -> SignatureCheck:
     """The payload digest and the CMS signature over the signed part, without any key (what
-    the server checks on submission). The signer's certificate path and its holder are the
-    caller's to check (prex.pki)."""
-    digest = hashlib.sha256()
-    for piece in payload_pieces(handle, parsed):
-        digest.update(piece)
-    if digest.hexdigest() != parsed.header.payload_sha256:
+    the server checks on submission). ``payload_sha256`` is the payload's digest when the
+    caller computed it while receiving the bytes (:class:`Digester`); otherwise the payload is
+    read again. The signer's certificate path and its holder are the caller's to check
+    (prex.pki)."""
+    if payload_sha256 is None:
+        digest = hashlib.sha256()
+        for piece in payload_pieces(handle, parsed):
+            digest.update(piece)
+        payload_sha256 = digest.hexdigest()
+    if payload_sha256 != parsed.header.payload_sha256:
         raise stream.StreamCorrupted("the sealed bid's bytes differ from what was signed")
     return check_signature(parsed)
+
+
+class Digester:
+    """SHA-256 of a whole envelope and of its payload, fed the bytes as they arrive (an upload
+    being spooled), so that the server never reads a received envelope again to check it.
+
+    It follows the layout just far enough to know where the payload starts and ends (magic,
+    header length, header, payload length); anything it cannot follow leaves
+    :attr:`payload_sha256` None and the full check reads the file as usual (and refuses it)."""
+
+    def __init__(self) -> None:
+        self.whole = hashlib.sha256()
+        self._payload = hashlib.sha256()
+        self._head = bytearray()  # bytes before the payload, until its start is known
+        self._start: int | None = None  # offset of the payload
+        self._end: int | None = None
+        self._seen = 0
+        self._lost = False
+
+    def update(self, data: bytes | memoryview) -> None:
+        self.whole.update(data)
+        offset, self._seen = self._seen, self._seen + len(data)
+        if self._lost:
+            return
+        if self._start is None:
+            self._head += data
+            if not self._locate():
+                return
+            data, offset = bytes(self._head), 0
+            self._head = bytearray()
+        assert self._start is not None and self._end is not None
+        low, high = max(self._start, offset), min(self._end, offset + len(data))
+        if low < high:
+            self._payload.update(memoryview(data)[low - offset : high - offset])
+
+    def _locate(self) -> bool:
+        head = self._head
+        fixed = len(MAGIC) + 4
+        if len(head) < fixed:
+            return False
+        (header_length,) = struct.unpack(">I", head[len(MAGIC) : fixed])
+        if head[: len(MAGIC)] != MAGIC or header_length > MAX_HEADER:
+            self._lost, self._head = True, bytearray()
+            return False
+        start = fixed + header_length + 8
+        if len(head) < start:
+            return False
+        (payload_length,) = struct.unpack(">Q", head[start - 8 : start])
+        self._start, self._end = start, start + payload_length
+        return True
+
+    @property
+    def payload_sha256(self) -> str | None:
+        """The payload's digest, once every payload byte was seen; else None."""
+        if self._lost or self._end is None or self._seen < self._end:
+            return None
+        return self._payload.hexdigest()
 
 
 def check_signature(parsed: Parsed) -> SignatureCheck:
@@ -376,33 +437,96 @@ def content_key_with_bidder_key(parsed: Parsed, key: PrivateKey) -> bytes:
     return ecies.unwrap_with_key(key, recipient.blob, parsed.header.binding())
 
 
+def _plaintext(
+    handle: BinaryIO,
+    parsed: Parsed,
+    content_key: bytes,
+    on_read: Callable[[memoryview], object] | None,
+) -> Iterator[bytes]:
+    """The decrypted archive pieces, read in one pass; every sealed byte goes to ``on_read``
+    (a digest the caller checks at the end)."""
+    header = parsed.header
+    handle.seek(parsed.payload_offset)
+    return stream.decrypt_file(
+        header.cipher,
+        content_key,
+        header.nonce_prefix,
+        header.binding(),
+        handle,  # type: ignore[arg-type]
+        header.payload_length,
+        header.chunk_size,
+        on_read=on_read,
+    )
+
+
+def _check_digest(parsed: Parsed, digest: Any) -> None:
+    if digest.hexdigest() != parsed.header.payload_sha256:
+        raise stream.StreamCorrupted("the sealed bid's bytes differ from what was signed")
+
+
 def open_payload(
     handle: BinaryIO, parsed: Parsed, content_key: bytes, folder: Path, *, max_total: int
 ) -> list[tuple[str, int]]:
     """Decrypt and unpack the bid into ``folder`` in one pass over the payload, checking its
     SHA-256 against the signed header on the way; any change to the bytes is detected (and
     nothing of a bid that fails is left in ``folder``)."""
-    header = parsed.header
     digest = hashlib.sha256()
-    handle.seek(parsed.payload_offset)
     try:
-        plain = stream.decrypt_file(
-            header.cipher,
-            content_key,
-            header.nonce_prefix,
-            header.binding(),
-            handle,  # type: ignore[arg-type]
-            header.payload_length,
-            header.chunk_size,
-            on_read=digest.update,
+        entries = pack.unpack(
+            _plaintext(handle, parsed, content_key, digest.update), folder, max_total=max_total
         )
-        entries = pack.unpack(plain, folder, max_total=max_total)
-        if digest.hexdigest() != header.payload_sha256:
-            raise stream.StreamCorrupted("the sealed bid's bytes differ from what was signed")
+        _check_digest(parsed, digest)
     except InvalidInput:
         _empty(folder)
         raise
     return entries
+
+
+def scan_payload(
+    handle: BinaryIO,
+    parsed: Parsed,
+    content_key: bytes,
+    *,
+    max_total: int,
+    on_read: Callable[[memoryview], object] | None = None,
+) -> pack.Scanned:
+    """Decrypt the bid in one pass without writing anything: the bid form, the fingerprint and
+    each document's size (what the opening reads out and records).
+
+    With ``on_read`` the caller takes every sealed byte (for the SHA-256 of the whole file,
+    which the opening compares with the receipt) and the payload's own digest is not computed
+    again: a file identical to the one received passed :func:`check` on submission. Without it,
+    the payload's SHA-256 is checked against the signed header here."""
+    digest = hashlib.sha256()
+    scanned = pack.scan(
+        _plaintext(handle, parsed, content_key, on_read or digest.update), max_total=max_total
+    )
+    if on_read is None:
+        _check_digest(parsed, digest)
+    return scanned
+
+
+def extract_document(
+    handle: BinaryIO, parsed: Parsed, content_key: bytes, name: str, *, max_total: int
+) -> Iterator[memoryview]:
+    """The bytes of one entry of the bid (an evaluator reading a document after the opening),
+    decrypted as they are read: every chunk is authenticated before its bytes are given, and
+    the whole payload is read and its digest checked before the iterator ends."""
+    digest = hashlib.sha256()
+    yield from pack.extract(
+        _plaintext(handle, parsed, content_key, digest.update), name, max_total=max_total
+    )
+    _check_digest(parsed, digest)
+
+
+def check_content_key(handle: BinaryIO, parsed: Parsed, content_key: bytes) -> bool:
+    """Whether ``content_key`` opens the envelope (its first chunk authenticates): what the
+    server checks when a bidder hands in its own content key."""
+    try:
+        next(_plaintext(handle, parsed, content_key, None))
+    except InvalidInput:
+        return False
+    return True
 
 
 def _empty(folder: Path) -> None:

@@ -31,6 +31,10 @@ class PlatformKeys:
     tsa_key: PrivateKey
     signing_certificate: Certificate  # signs receipts and published acts
     signing_key: PrivateKey
+    # Holds released opening-key shares and content keys between their release and the opening
+    # (decision 0009): custodians encrypt what they release to this certificate.
+    escrow_certificate: Certificate
+    escrow_key: PrivateKey
     created: bool = False  # made by this call (the caller records it in the audit trail)
 
     def chain_pem(self) -> str:
@@ -55,12 +59,16 @@ def ensure_platform_keys(settings: Settings, clock: Clock) -> PlatformKeys:
             _create(directory, settings, clock)
         if not (directory / "signing.pem").exists():
             _create_signing(directory, settings, clock)
+        if not (directory / "opening-escrow.pem").exists():
+            _create_escrow(directory, settings, clock)
         return PlatformKeys(
             ca_certificate=parse_certificate((directory / "platform-ca.pem").read_bytes()),
             tsa_certificate=parse_certificate((directory / "tsa.pem").read_bytes()),
             tsa_key=PrivateKey.load((directory / "tsa.key").read_bytes()),
             signing_certificate=parse_certificate((directory / "signing.pem").read_bytes()),
             signing_key=PrivateKey.load((directory / "signing.key").read_bytes()),
+            escrow_certificate=parse_certificate((directory / "opening-escrow.pem").read_bytes()),
+            escrow_key=PrivateKey.load((directory / "opening-escrow.key").read_bytes()),
             created=created,
         )
 
@@ -106,22 +114,53 @@ def _create(directory: Path, settings: Settings, clock: Clock) -> None:
 
 def _create_signing(directory: Path, settings: Settings, clock: Clock) -> None:
     """The platform's signing certificate (receipts, published records), from its CA."""
+    _create_leaf(
+        directory,
+        "signing",
+        _subject(settings, "平台签名"),
+        clock,
+        key_usage={"digital_signature", "content_commitment"},
+        extended_key_usage={"email_protection"},
+    )
+
+
+def _create_escrow(directory: Path, settings: Settings, clock: Clock) -> None:
+    """The opening escrow certificate (key agreement only), from the platform CA."""
+    _create_leaf(
+        directory,
+        "opening-escrow",
+        _subject(settings, "开标托管"),
+        clock,
+        key_usage={"key_agreement"},
+        extended_key_usage=set(),
+    )
+
+
+def _create_leaf(
+    directory: Path,
+    name: str,
+    subject: list[tuple[str, str]],
+    clock: Clock,
+    *,
+    key_usage: set[str],
+    extended_key_usage: set[str],
+) -> None:
     now = clock.now().replace(microsecond=0)
     ca = parse_certificate((directory / "platform-ca.pem").read_bytes())
     ca_key = PrivateKey.load((directory / "platform-ca.key").read_bytes())
     key = PrivateKey.generate(KEY_KIND)
     certificate = issue_certificate(
-        subject=_subject(settings, "平台签名"),
+        subject=subject,
         subject_key=key.public_key(),
         issuer=ca,
         issuer_key=ca_key,
         not_before=now - timedelta(days=1),
         not_after=now + timedelta(days=365 * 10),
-        key_usage={"digital_signature", "content_commitment"},
-        extended_key_usage={"email_protection"},
+        key_usage=key_usage,
+        extended_key_usage=extended_key_usage,
     )
-    _write_private(directory / "signing.key", key.pkcs8_pem())
-    (directory / "signing.pem").write_text(certificate.pem())
+    _write_private(directory / f"{name}.key", key.pkcs8_pem())
+    (directory / f"{name}.pem").write_text(certificate.pem())
 
 
 def _subject(settings: Settings, role: str) -> list[tuple[str, str]]:

@@ -54,6 +54,8 @@ class SealingRules:
     min_bidders_text: str
     min_bidders_source: str
     max_envelope_mb: int
+    # After the deadline: how long custodians (or bidders) have to hand in what opens the bids.
+    decryption_window_minutes: int = 60
 
 
 DEFAULT_SEALING = SealingRules(
@@ -190,6 +192,7 @@ def _parse_sealing(raw: Any, fail: Any) -> SealingRules:
             min_bidders_text=str(raw["min_bidders_text"]),
             min_bidders_source=str(raw["min_bidders_source"]),
             max_envelope_mb=int(raw["max_envelope_mb"]),
+            decryption_window_minutes=int(raw.get("decryption_window_minutes", 60)),
         )
     except KeyError as exc:
         raise fail(f"sealing.{exc.args[0]} is missing") from exc
@@ -203,6 +206,8 @@ def _parse_sealing(raw: Any, fail: Any) -> SealingRules:
         raise fail("sealing needs 1 ≤ threshold ≤ custodians ≤ 255")
     if rules.min_bidders < 1 or not 1 <= rules.max_envelope_mb <= 4096:
         raise fail("sealing.min_bidders ≥ 1 and 1 ≤ sealing.max_envelope_mb ≤ 4096")
+    if not 1 <= rules.decryption_window_minutes <= 24 * 60:
+        raise fail("sealing.decryption_window_minutes is 1 to 1440")
     return rules
 
 

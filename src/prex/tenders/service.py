@@ -384,9 +384,16 @@ def advance_tender(uow: SqlUnitOfWork, tender_id: str, target: TenderStatus, not
     """A later life-cycle step, taken by the system on behalf of the opening and evaluation
     contexts (and by the demo seed); not exposed over HTTP."""
     with uow:
-        tender = _load(uow, tender_id, lock=True)
-        tender.advance(uow.clock, target, note)
+        tender = advance_within(uow, tender_id, target, note)
         uow.commit()
+    return tender
+
+
+def advance_within(uow: SqlUnitOfWork, tender_id: str, target: TenderStatus, note: str) -> Tender:
+    """:func:`advance_tender` inside the caller's open unit of work (which commits), so that
+    another context's change and the tender's step are one transaction."""
+    tender = _load(uow, tender_id, lock=True)
+    tender.advance(uow.clock, target, note)
     return tender
 
 

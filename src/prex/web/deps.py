@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 
 from prex.bootstrap import Services
 from prex.db.uow import SqlUnitOfWork
@@ -24,11 +25,11 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def client_address(request: Request) -> str | None:
+def client_address(request: HTTPConnection) -> str | None:
     return request.client.host if request.client else None
 
 
-def _secret_from(request: Request) -> str | None:
+def _secret_from(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
@@ -58,6 +59,19 @@ def get_actor(request: Request, services: ServicesDep) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def connection_actor(connection: HTTPConnection, services: Services) -> Actor:
+    """The actor of a WebSocket (session cookie or bearer token), or the anonymous public."""
+    address = client_address(connection)
+    secret = _secret_from(connection)
+    if secret:
+        with services.read_session() as session:
+            try:
+                return actor_for_secret(session, secret, services.clock.now(), address)
+            except AuthenticationFailed:
+                pass
+    return Actor(address=address)
 
 
 def get_uow(services: ServicesDep, actor: ActorDep) -> SqlUnitOfWork:

@@ -192,3 +192,41 @@ def test_hostile_envelopes_and_parameters_fail_cleanly(
 
 
 _GOOD: bytes | None = None
+
+
+_ENVELOPE: list[bytes] = []
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cuts=st.lists(st.integers(min_value=1, max_value=70_000), max_size=12))
+def test_the_digester_follows_an_upload_in_any_pieces(
+    pki_world: PkiWorld, tmp_path_factory: pytest.TempPathFactory, cuts: list[int]
+) -> None:
+    """Fed the envelope in arbitrary pieces, the digester gives the file's and the payload's
+    SHA-256 exactly as reading the whole file does."""
+    import hashlib
+
+    if not _ENVELOPE:  # sealed once for all examples
+        folder = tmp_path_factory.mktemp("digest")
+        result, _, _ = sealed(pki_world, folder, "P256-AES256GCM", "ecdsa-org")
+        _ENVELOPE.append(result.path.read_bytes())
+    data = _ENVELOPE[0]
+    digester = container.Digester()
+    at = 0
+    for cut in [*cuts, len(data)]:
+        digester.update(data[at : at + cut])
+        at += cut
+        if at >= len(data):
+            break
+    digester.update(data[at:])
+    parsed = container.read(io.BytesIO(data), len(data), max_bytes=10**8)
+    assert digester.whole.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert digester.payload_sha256 == parsed.header.payload_sha256
+    truncated = container.Digester()
+    truncated.update(data[: parsed.payload_offset + 10])
+    assert truncated.payload_sha256 is None
+    garbage = container.Digester()
+    garbage.update(b"not an envelope at all" * 10)
+    assert garbage.payload_sha256 is None

@@ -1,0 +1,203 @@
+"""`prex opening release` and `prex opening decrypt` against a real server: custodians release
+their shares from their own machines (keys never leave them), a bidder decrypts its own bid where
+the tender allows it, and every refusal is one line with a non-zero exit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from typer.testing import CliRunner
+
+from prex.bidding.orm import tender_opening_keys
+from prex.bootstrap import Services
+from prex.cli.main import app
+from prex.pki.keys import PrivateKey
+from prex.shared.clock import FixedClock
+from tests.custodians import EncryptionCa
+from tests.e2e.test_opening import BIDDERS, Opening
+from tests.factories import World, auth
+from tests.live_server import serve
+from tests.pki_openssl import PkiWorld
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def opening(
+    client: TestClient,
+    services: Services,
+    world: World,
+    pki_world: PkiWorld,
+    tmp_path: Path,
+    clock: FixedClock,
+) -> Opening:
+    return Opening(client, services, world, pki_world, tmp_path, clock)
+
+
+def token(opening: Opening, user: str) -> str:
+    return auth(opening.services, user)["Authorization"].removeprefix("Bearer ")
+
+
+def key_file(tmp: Path, name: str, key: PrivateKey) -> Path:
+    path = tmp / f"{name}.key"
+    path.write_bytes(key.pkcs8_pem())
+    return path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_custodians_release_from_the_command_line(opening: Opening, tmp_path: Path) -> None:
+    for n, leaf in enumerate(("rsa-org", "ecdsa-org", "sm2-org")):
+        user, price = BIDDERS[leaf]
+        assert (
+            opening.submit(opening.seal(leaf, price), user, f"cli-{n}-00000001").status_code == 201
+        )
+    custodians = opening.world.custodians
+    assert custodians is not None
+    keys = [
+        key_file(tmp_path, f"c{n}", custodians.keys[cid]) for n, cid in enumerate(custodians.ids, 1)
+    ]
+    with serve(opening.services) as url:
+        common = [
+            "--tender",
+            opening.id,
+            "--server",
+            url,
+            "--platform-ca",
+            str(opening.platform_ca),
+        ]
+        code, out = run(
+            "opening",
+            "release",
+            *common,
+            "--key",
+            str(keys[0]),
+            "--token",
+            token(opening, "custodian1"),
+        )
+        assert code == 1 and "截止时间" in out and out.count("\n") <= 2  # before the deadline
+        opening.to_deadline()
+        # Custodian 2 with custodian 1's key: its share does not decrypt; nothing is sent.
+        code, out = run(
+            "opening",
+            "release",
+            *common,
+            "--key",
+            str(keys[0]),
+            "--token",
+            token(opening, "custodian2"),
+        )
+        assert code == 1 and "error:" in out
+        for n in (1, 2, 3):
+            code, out = run(
+                "opening",
+                "release",
+                *common,
+                "--key",
+                str(keys[n - 1]),
+                "--token",
+                token(opening, f"custodian{n}"),
+                "--json",
+            )
+            assert code == 0, out
+        assert '"released": 3' in out
+        # A platform CA other than the platform's: the escrow certificate is refused locally.
+        other = tmp_path / "other-ca.pem"
+        other.write_text(custodians.ca.pem())
+        code, out = run(
+            "opening",
+            "release",
+            "--tender",
+            opening.id,
+            "--server",
+            url,
+            "--platform-ca",
+            str(other),
+            "--key",
+            str(keys[3]),
+            "--token",
+            token(opening, "custodian4"),
+        )
+        assert code == 1 and "escrow certificate" in out
+    result = opening.host("open").json()
+    assert result["opened"] == 3 and result["shares_used"] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("mode", ["bidder_or_custodians"])
+def test_a_bidder_decrypts_its_own_bid(opening: Opening, tmp_path: Path, mode: str) -> None:
+    # The tender as published under a rule pack whose sealing.key_mode lets bidders open their
+    # own bids (the pack's setting is copied to the opening key at publication).
+    with opening.services.writer_session() as session:
+        session.execute(
+            update(tender_opening_keys)
+            .where(tender_opening_keys.c.tender_id == opening.id)
+            .values(key_mode=mode)
+        )
+        session.commit()
+    opening.params.write_text(
+        opening.client.get(f"/api/v1/tenders/{opening.id}/bid-parameters").text
+    )
+    ca = EncryptionCa(opening.services, name="Bidder Encryption CA")
+    encryption_cert, encryption_key = ca.person("投标人加密", "330106198503151234")
+    cert_file = tmp_path / "enc.pem"
+    cert_file.write_text(encryption_cert.pem())
+    envelopes, bid_ids = {}, {}
+    for n, leaf in enumerate(("rsa-org", "ecdsa-org", "sm2-org")):
+        user, price = BIDDERS[leaf]
+        envelopes[leaf] = opening.seal(leaf, price, encryption_cert=cert_file)
+        receipt = opening.submit(envelopes[leaf], user, f"own-{n}-00000001").json()
+        bid_ids[leaf] = receipt["bid_id"]
+    opening.to_deadline()
+    enc_key = key_file(tmp_path, "enc", encryption_key)
+    with serve(opening.services) as url:
+        for leaf in ("rsa-org", "ecdsa-org"):
+            user = BIDDERS[leaf][0]
+            code, out = run(
+                "opening",
+                "decrypt",
+                "--bid",
+                bid_ids[leaf],
+                "--envelope",
+                str(envelopes[leaf]),
+                "--key",
+                str(enc_key),
+                "--server",
+                url,
+                "--token",
+                token(opening, user),
+                "--platform-ca",
+                str(opening.platform_ca),
+            )
+            assert code == 0, out
+        # Another bidder's bid id: refused by the server, one line.
+        code, out = run(
+            "opening",
+            "decrypt",
+            "--bid",
+            bid_ids["sm2-org"],
+            "--envelope",
+            str(envelopes["sm2-org"]),
+            "--key",
+            str(enc_key),
+            "--server",
+            url,
+            "--token",
+            token(opening, "bidder_rsa"),
+        )
+        assert code == 1 and "404" in out
+    assert opening.hall()["own_keys_released"] == 2
+    # The window is still open and the SM2 bidder has not decrypted: the host cannot open yet
+    # with its own keys alone; with k custodian shares the rest opens.
+    assert opening.host("open").status_code == 409
+    for n in (1, 2, 3):
+        assert opening.release(n).status_code == 200
+    result = opening.host("open").json()
+    assert result["opened"] == 3
+    decrypted_by = sorted(r["decrypted_by"] for r in opening.hall()["reading"])
+    assert decrypted_by == ["bidder", "bidder", "custodians"]
