@@ -66,6 +66,12 @@ class Action(StrEnum):
     TIMESTAMP_ISSUE = "timestamp.issue"  # obtain an RFC 3161 timestamp from the platform TSA
     CUSTODIAN_MANAGE = "custodian.manage"  # register the centre's opening custodians
     BID_SUBMIT = "bid.submit"  # submit, replace or withdraw one's own sealed bid
+    BOND_RECORD = "bond.record"  # record how one's own bid bond was provided (投标保证金)
+    BOND_READ = "bond.read"  # read bid bond records (confidential before the opening)
+    SHARE_RELEASE = "opening.release_share"  # a custodian hands in its share after the deadline
+    OPENING_ATTEND = "opening.attend"  # a bidder checks in, decrypts its bid, confirms, objects
+    OPENING_HOST = "opening.host"  # open the bids, answer objections, publish the record
+    BID_READ_OPENED = "bid.read_opened"  # read an opened bid's documents (evaluators only)
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,18 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.TIMESTAMP_ISSUE: _EVERY_ROLE,
     Action.CUSTODIAN_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
     Action.BID_SUBMIT: {Role.BIDDER: Scope.ANY},
+    Action.BOND_RECORD: {Role.BIDDER: Scope.ANY},
+    # The tender's centre sees every bidder's bond; a bidder only its own (the resource's party
+    # is the bond's bidder). Before the opening even the list of bidders is confidential.
+    Action.BOND_READ: {_O: Scope.CENTRE, Role.BIDDER: Scope.PARTY},
+    # The custodian named on the share, whatever its role (the resource's user is the holder).
+    Action.SHARE_RELEASE: _SELF,
+    # A bidder whose envelope was committed at the deadline (party of the opening).
+    Action.OPENING_ATTEND: {Role.BIDDER: Scope.PARTY},
+    # The tenderer or its agency hosts the opening (招标人主持开标); the centre's operator too.
+    Action.OPENING_HOST: {_T: Scope.PARTY, _A: Scope.PARTY, _O: Scope.CENTRE},
+    # Evaluators only; the evaluation context (issue 5) narrows this to the drawn committee.
+    Action.BID_READ_OPENED: {Role.EXPERT: Scope.ANY},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN})

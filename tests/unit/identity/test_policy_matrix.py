@@ -59,6 +59,12 @@ EXPECTED = {
     Action.TIMESTAMP_ISSUE: "Y   Y   Y    Y    Y    Y    Y",
     Action.CUSTODIAN_MANAGE: "Y   C   -    -    -    -    -",
     Action.BID_SUBMIT: "-   -   -    -    Y    -    -",
+    Action.BOND_RECORD: "-   -   -    -    Y    -    -",
+    Action.BOND_READ: "-   C   -    -    P    -    -",
+    Action.SHARE_RELEASE: "S   S   S    S    S    S    S",
+    Action.OPENING_ATTEND: "-   -   -    -    P    -    -",
+    Action.OPENING_HOST: "-   C   P    P    -    -    -",
+    Action.BID_READ_OPENED: "-   -   -    -    -    Y    -",
 }
 
 ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me", address="127.0.0.1")

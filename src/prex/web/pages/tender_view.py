@@ -46,6 +46,7 @@ class TenderActions:
     answer: bool = False  # answer bidders' enquiries
     obtain: bool = False  # a bidder obtains the documents (within the issue window)
     ask: bool = False  # a bidder asks a question or raises an objection
+    bid: bool = False  # a bidder seals and submits a bid (before the deadline)
     obtained_at: datetime | None = None  # when the reader's organisation obtained them
 
     @property
@@ -85,6 +86,11 @@ def tender_actions(actor: Actor, tender: Tender, now: datetime) -> TenderActions
         and actor.org_id is not None
         and may(Action.DOCUMENT_OBTAIN),
         ask=open_for_bids and actor.org_id is not None and may(Action.ENQUIRY_ASK),
+        bid=open_for_bids
+        and invited
+        and now < ensure_utc(tender.bid_deadline)
+        and actor.org_id is not None
+        and may(Action.BID_SUBMIT),
         obtained_at=obtained_at,
     )
 
