@@ -28,7 +28,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, e
 from prex.bootstrap import Services
 from prex.shared.clock import FixedClock
 from prex.web.pages.render import CHINA
-from tests.e2e.test_browser_portal import browser  # noqa: F401  (the chromium fixture)
 from tests.e2e.test_opening import BIDDERS, Opening
 from tests.factories import PASSWORD, World
 from tests.live_server import serve

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from prex.bootstrap import Services
 from prex.web.app import create_app
@@ -23,15 +23,6 @@ from tests.factories import PASSWORD, World, auth, project_body, tender_body
 from tests.live_server import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass(frozen=True)
@@ -111,23 +102,6 @@ def base_url(services: Services, seeded: dict[str, Seeded]) -> Iterator[str]:
     """The app served by uvicorn on a free local port, in a thread, for this test only."""
     with serve(services) as url:
         yield url
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
 
 
 def rows(page: Page) -> list[str]:

@@ -34,11 +34,10 @@ from prex.pki.cms import sign_detached
 from prex.pki.issue import issue_certificate
 from prex.pki.keys import PrivateKey
 from prex.sealing.fingerprint import document_ids
+from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.test_browser_portal import (  # noqa: F401 - fixtures
-    CHROMIUM_ARGS,
     Seeded,
     base_url,
-    page,
     seeded,
 )
 from tests.factories import ADMIN_ACTOR, PASSWORD, World, auth, published_tender
@@ -117,10 +116,11 @@ def fill_and_seal(
     key: Path,
     encryption_certificate: Path | None = None,
     refused: bool = False,
+    price: str = TYPED_PRICE,
 ) -> None:
     form = page.locator("#seal-form")
     form.wait_for(state="visible")  # shown by seal.js once it runs
-    form.locator("[data-field=price]").fill(TYPED_PRICE)
+    form.locator("[data-field=price]").fill(price)
     form.locator("[data-field=duration]").fill("240")
     form.locator("[data-field=manager]").fill("王建国")
     form.locator("[data-field=bond-kind]").select_option("bank_guarantee")

@@ -1,11 +1,12 @@
-"""Issue 4 end to end: five bidders with certificates from three CAs (RSA, ECDSA, SM2) seal with
-the `prex bid seal` CLI and submit over HTTP; one bid is replaced, one withdrawn, one arrives
-late and is refused. Before the deadline nothing of the plaintext is anywhere in the database or
-the blob store, and a custodian's share is refused. After it, fewer than k shares cannot open, a
-wrong share is refused and attributed; k shares open every envelope, every signature is
-verified, the price reading equals what was sealed, bidders confirm or object, the host answers
-and publishes a record signed by the platform; only evaluators read the documents. A flipped
-byte in a stored envelope is handled per E-bidding Measures art. 31 while the others open."""
+"""Issue 4 end to end: five bidders with certificates from three CAs (RSA, ECDSA, SM2); four seal
+with the `prex bid seal` CLI and submit over HTTP, one seals in the bid page in a real browser
+(WebCrypto); one bid is replaced, one withdrawn, one arrives late and is refused. Before the
+deadline nothing of the plaintext is anywhere in the database or the blob store, and a
+custodian's share is refused. After it, fewer than k shares cannot open, a wrong share is
+refused and attributed; k shares open every envelope, every signature is verified, the price
+reading equals what was sealed, bidders confirm or object, the host answers and publishes a
+record signed by the platform; only evaluators read the documents. A flipped byte in a stored
+envelope is handled per E-bidding Measures art. 31 while the others open."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Page
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
@@ -33,13 +35,16 @@ from prex.pki.cms import verify_detached
 from prex.pki.tsa import verify_token
 from prex.shared.clock import FixedClock
 from prex.worker import run_once
+from tests.e2e.test_browser_sealing import bundle, fill_and_seal, sign_in
 from tests.factories import World, auth, chain_of, published_tender
+from tests.live_server import serve
 from tests.pki_helpers import member_of, trust_world
 from tests.pki_openssl import PkiWorld
 
 runner = CliRunner()
 MARKER = "开标前谁也看不到的标记-7f3a"
 # leaf certificate → (user, price sealed). Three CAs: RSA (two bidders), ECDSA (two), SM2 (one).
+# In the end-to-end test the rsa-pss bidder seals in the browser.
 BIDDERS = {
     "rsa-org": ("bidder_rsa", "10,234,567.89"),
     "rsa-pss": ("bidder_rsa_pss", "10,500,000.00"),
@@ -225,10 +230,37 @@ def problem(response: Any, status: int, slug: str) -> dict[str, Any]:
     return body
 
 
-def test_a_tender_from_sealing_to_the_signed_opening_record(opening: Opening) -> None:
+def seal_in_the_browser(opening: Opening, page: Page, leaf: str) -> dict[str, Any]:
+    """The bidder signs in, opens the bid page, seals (WebCrypto) and submits; the receipt."""
+    user, price = BIDDERS[leaf]
+    issued = opening.pki.leaves[leaf]
+    document = opening.tmp / "浏览器投标文件.txt"
+    document.write_text(f"{MARKER} {leaf} {price}")
+    with serve(opening.services) as url:
+        sign_in(page, url, user, f"/tenders/{opening.id}/bid")
+        fill_and_seal(
+            page,
+            documents=[document],
+            certificate=bundle(opening.tmp, issued),
+            key=issued.key,
+            price=price,
+        )
+        sha256 = page.inner_text("#receipt-sha256")
+    mine = opening.client.get(
+        f"/api/v1/tenders/{opening.id}/bids/mine", headers=auth(opening.services, user)
+    ).json()
+    (receipt,) = [b["receipt"] for b in mine if b["envelope_sha256"] == sha256]
+    return dict(receipt)
+
+
+@pytest.mark.browser
+def test_a_tender_from_sealing_to_the_signed_opening_record(opening: Opening, page: Page) -> None:
     services, client = opening.services, opening.client
     receipts: dict[str, dict[str, Any]] = {}
     for n, (leaf, (user, price)) in enumerate(BIDDERS.items()):
+        if leaf == "rsa-pss":
+            receipts[leaf] = seal_in_the_browser(opening, page, leaf)
+            continue
         response = opening.submit(opening.seal(leaf, price), user, f"bid-{n}-first-0001")
         assert response.status_code == 201, response.text
         receipts[leaf] = response.json()
