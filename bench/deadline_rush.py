@@ -102,9 +102,10 @@ def server_app() -> FastAPI:
     return app
 
 
-def start_server(data_dir: Path, url: str) -> Server:
-    """``server_app`` under uvicorn, one process, through the portal benchmark's launcher."""
-    return Server(data_dir, url, 1, factory="deadline_rush:server_app", app_dir=BENCH_DIR)
+def start_server(data_dir: Path, url: str, workers: int) -> Server:
+    """``server_app`` under uvicorn with ``workers`` processes (both sides share them),
+    through the portal benchmark's launcher."""
+    return Server(data_dir, url, workers, factory="deadline_rush:server_app", app_dir=BENCH_DIR)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,11 +494,30 @@ async def _rush(port: int, uploads: Sequence[Upload], concurrency: int) -> tuple
     return clock() - started, outcomes
 
 
-def _cpu_seconds(pid: int) -> float:
+def _stat(pid: int) -> list[str]:
     with open(f"/proc/{pid}/stat") as f:
         stat = f.read()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds of the server: the process and its worker processes (``--workers``)."""
+    pids = [pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_stat(int(entry.name))[1]) == pid:
+                    pids.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    total = 0
+    for each in pids:
+        try:
+            fields = _stat(each)
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def rush(server: Server, uploads: Sequence[Upload], concurrency: int) -> Rush:
@@ -603,10 +623,10 @@ def check_bare(data_dir: Path, envelopes: Sequence[Envelope]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 STAGES = {
-    "spool": "spool the body to a file",
+    "spool": "spool the body, hashing file + payload",
     "digest": "SHA-256 of the file (standalone)",
     "read": "container.read (structure)",
-    "check": "container.check (digest + CMS)",
+    "check": "container.check (CMS; digest from spool)",
     "verify": "pki.verify (path, CRL)",
     "lookup": "idempotency lookup + tender load",
     "blob": "blobs.adopt (fsync + rename into the store)",
@@ -656,7 +676,7 @@ def stage_timing(services: Services, envelopes: Sequence[Envelope]) -> dict[str,
             times.clear()
             t0 = time.perf_counter()
             path = services.blobs.spool_path()
-            spooled = hashlib.sha256()
+            spooled = container.Digester()
             with path.open("wb") as out:  # as the endpoint does: hash while spooling
                 for at in range(0, len(env.body), 65536):
                     spooled.update(env.body[at : at + 65536])
@@ -668,7 +688,8 @@ def stage_timing(services: Services, envelopes: Sequence[Envelope]) -> dict[str,
                 tender_id=env.tender_id,
                 idempotency_key=f"stage-{env.bidder.username}",
                 upload=path,
-                digest=(spooled.hexdigest(), len(env.body)),
+                digest=(spooled.whole.hexdigest(), len(env.body)),
+                payload_sha256=spooled.payload_sha256,
             )
             t2 = time.perf_counter()
             path.unlink(missing_ok=True)  # kept: moved into the blob store
@@ -810,7 +831,7 @@ def bench_backend(backend: str, url: str, data_dir: Path, args: argparse.Namespa
         world = setup_world(services, args.bidders)
         outcome.setup_seconds = time.perf_counter() - started
         say(f"[{backend}] set up in {outcome.setup_seconds:.1f} s", flush=True)
-        server = start_server(data_dir, url)
+        server = start_server(data_dir, url, args.server_workers)
         spool = data_dir / "sealing"
         # Warm-up (not counted): one upload to each side, so that round 1 does not pay for the
         # server's first request (imports, the trust list and platform keys loaded, pools).
@@ -880,6 +901,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stage-envelopes", type=int, help="stage timing over (8; quick 3)")
     parser.add_argument("--workers", type=int, help="sealing processes (the CPUs)")
     parser.add_argument(
+        "--server-workers", type=int, help="server processes, as `prex serve --workers` (the CPUs)"
+    )
+    parser.add_argument(
         "--postgres",
         metavar="URL",
         help="also PostgreSQL: an admin URL; the benchmark creates and drops a database beside it",
@@ -896,6 +920,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             setattr(args, name, small if args.quick else full)
     if args.workers is None:
         args.workers = os.cpu_count() or 1
+    if args.server_workers is None:
+        args.server_workers = os.cpu_count() or 1
     if args.bidders < 1 or args.size_mb <= 0 or args.rounds < 1 or args.stage_envelopes < 1:
         parser.error("at least 1 bidder, 1 round and 1 stage envelope, and a positive size")
     return args

@@ -22,16 +22,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
 from prex.bootstrap import Services
 from prex.shared.clock import FixedClock
 from prex.web.pages.render import CHINA
-from tests.e2e.test_opening import BIDDERS, Opening
-from tests.factories import PASSWORD, World
+from tests.factories import PASSWORD
 from tests.live_server import serve
-from tests.pki_openssl import PkiWorld
+from tests.opening_world import BIDDERS, Opening
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
 
@@ -44,18 +42,6 @@ def live_server(services: Services) -> Iterator[str]:
     """The app served by uvicorn with WebSockets on, over the test's services."""
     with serve(services, websockets=True) as url:
         yield url
-
-
-@pytest.fixture
-def opening(
-    client: TestClient,
-    services: Services,
-    world: World,
-    pki_world: PkiWorld,
-    tmp_path: Path,
-    clock: FixedClock,
-) -> Opening:
-    return Opening(client, services, world, pki_world, tmp_path, clock)
 
 
 def hall_in(

@@ -7,34 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 from typer.testing import CliRunner
 
 from prex.bidding.orm import tender_opening_keys
-from prex.bootstrap import Services
 from prex.cli.main import app
 from prex.pki.keys import PrivateKey
-from prex.shared.clock import FixedClock
 from tests.custodians import EncryptionCa
-from tests.e2e.test_opening import BIDDERS, Opening
-from tests.factories import World, auth
+from tests.factories import auth
 from tests.live_server import serve
-from tests.pki_openssl import PkiWorld
+from tests.opening_world import BIDDERS, Opening
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def opening(
-    client: TestClient,
-    services: Services,
-    world: World,
-    pki_world: PkiWorld,
-    tmp_path: Path,
-    clock: FixedClock,
-) -> Opening:
-    return Opening(client, services, world, pki_world, tmp_path, clock)
 
 
 def token(opening: Opening, user: str) -> str:

@@ -10,29 +10,14 @@ import subprocess
 from datetime import datetime, timedelta
 from html import unescape
 from importlib import resources
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from prex.bootstrap import Services
-from prex.shared.clock import FixedClock
 from prex.web.pages.opening import countdown, yuan
-from tests.e2e.test_opening import BIDDERS, Opening
 from tests.factories import World, auth, project_body, published_tender, tender_body
-from tests.pki_openssl import PkiWorld
-
-
-@pytest.fixture
-def opening(
-    client: TestClient,
-    services: Services,
-    world: World,
-    pki_world: PkiWorld,
-    tmp_path: Path,
-    clock: FixedClock,
-) -> Opening:
-    return Opening(client, services, world, pki_world, tmp_path, clock)
+from tests.opening_world import BIDDERS, Opening
 
 
 def hall_page(opening: Opening, user: str | None = None, lang: str = "en") -> str:

@@ -69,11 +69,13 @@ def receive_envelope(
     idempotency_key: str,
     upload: Path,
     digest: tuple[str, int] | None = None,
+    payload_sha256: str | None = None,
 ) -> Received:
     """Check and keep the envelope uploaded to ``upload`` (a temporary file, ideally from
     ``services.blobs.spool_path()``, which is then moved into the blob store, not copied) for
     the actor's organisation; returns the receipt. ``digest`` is (SHA-256, size) when the
-    caller computed them while receiving the bytes."""
+    caller computed them while receiving the bytes; ``payload_sha256`` likewise the payload's
+    (:class:`prex.envelope.container.Digester`), so that the envelope is not read again."""
     actor = uow.actor
     authorize(actor, Action.BID_SUBMIT, Resource("tender", tender_id))
     if not _KEY.fullmatch(idempotency_key):
@@ -104,7 +106,7 @@ def receive_envelope(
     _check_open(tender.status, ensure_utc(tender.bid_deadline), now)
     with upload.open("rb") as handle:
         parsed = container.read(handle, size, max_bytes=limit)
-        signature = container.check(handle, parsed)
+        signature = container.check(handle, parsed, payload_sha256=payload_sha256)
     header = parsed.header
     with services.read_session() as session:
         key_row = session.execute(

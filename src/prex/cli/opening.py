@@ -26,6 +26,7 @@ from prex.envelope import release as releasing
 from prex.envelope.threshold import Commitments
 from prex.pki.certs import Certificate, parse_certificate
 from prex.pki.keys import PrivateKey
+from prex.sealing.submit import refused
 from prex.shared.errors import InvalidInput
 
 app = typer.Typer(help="The bid opening: release key shares or your own content key.")
@@ -55,11 +56,8 @@ def _call(client: httpx.Client, method: str, url: str, **kwargs: Any) -> Any:
     except httpx.HTTPError as exc:
         raise ServerRefused(f"cannot reach the server: {exc}") from exc
     if response.status_code >= 400:
-        try:
-            detail = response.json().get("detail") or response.text
-        except ValueError:
-            detail = response.text
-        raise ServerRefused(f"the server refused ({response.status_code}): {detail}")
+        error = refused(response)
+        raise ServerRefused(f"the server refused ({response.status_code}): {error.message}")
     return response.json() if response.content else None
 
 

@@ -22,6 +22,7 @@ traceback.
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -137,13 +138,12 @@ def sign_detached(
         signature_algorithm = algos.SignedDigestAlgorithm({"algorithm": oids.SM2_SIGN})
     else:
         signature_algorithm = scheme.algorithm_identifier()
-    signer_x509 = asn1_x509.Certificate.load(signer_cert.der)
     attributes = cms.CMSAttributes(
         [
-            _attribute("content_type", oids.GM_DATA if gm else "data"),
+            cms.CMSAttribute.load(_content_type_attribute(oids.GM_DATA if gm else "data")),
             _attribute("signing_time", _time(signing_time)),
             _attribute("message_digest", digest(scheme.hash, content)),
-            _attribute("signing_certificate_v2", _ess_certificate(signer_x509, scheme.hash)),
+            cms.CMSAttribute.load(_ess_attribute(signer_cert.der, scheme.hash)),
         ]
     )
     # A standalone SET OF dumps with the universal SET tag (0x31) and sorted members: exactly
@@ -169,10 +169,9 @@ def sign_detached(
             "version": "v1",
             "digest_algorithms": [{"algorithm": digest_oid}],
             "encap_content_info": {"content_type": oids.GM_DATA if gm else "data"},
-            "certificates": [
-                cms.CertificateChoices(name="certificate", value=asn1_x509.Certificate.load(c.der))
-                for c in certificates
-            ],
+            "certificates": cms.CertificateSet.load(
+                _certificate_set_der(tuple(c.der for c in certificates))
+            ),
             "signer_infos": [signer_info],
         }
     )
@@ -238,6 +237,38 @@ def _time(moment: datetime) -> cms.Time:
     if 1950 <= moment.year < 2050:
         return cms.Time(name="utc_time", value=moment)
     return cms.Time(name="generalized_time", value=moment)
+
+
+@functools.lru_cache(maxsize=64)
+def _content_type_attribute(content_type: str) -> bytes:
+    return bytes(_attribute("content_type", content_type).dump())
+
+
+@functools.lru_cache(maxsize=64)
+def _ess_attribute(certificate_der: bytes, hash_name: str) -> bytes:
+    """The signingCertificateV2 attribute's DER, cached per certificate: asn1crypto takes
+    milliseconds to build it (the issuer name is re-encoded), and the platform signs every
+    receipt with the same certificate."""
+    certificate = asn1_x509.Certificate.load(certificate_der)
+    return bytes(
+        _attribute("signing_certificate_v2", _ess_certificate(certificate, hash_name)).dump()
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _certificate_set_der(ders: tuple[bytes, ...]) -> bytes:
+    """The DER of the ``certificates`` SET OF, cached per signer and chain: asn1crypto spends
+    most of a signature re-encoding certificates placed into a new structure, while a SET OF
+    loaded from DER is embedded as it is (the platform signs every receipt with the same
+    certificate and chain)."""
+    return bytes(
+        cms.CertificateSet(
+            [
+                cms.CertificateChoices(name="certificate", value=asn1_x509.Certificate.load(der))
+                for der in ders
+            ]
+        ).dump()
+    )
 
 
 def _ess_certificate(certificate: Any, hash_name: str) -> tsp.SigningCertificateV2:

@@ -305,6 +305,7 @@ class Pki:
         self._snapshot: tuple[tuple[object, ...], TrustList] | None = None
         self._signatures: dict[tuple[str, str], bool] = {}
         self._platform_keys: PlatformKeys | None = None
+        self._tsa: TimestampAuthority | None = None
         self.crl_attempts: dict[str, datetime] = {}  # CA fingerprint → last refresh attempt
         self._lock = threading.Lock()
 
@@ -407,7 +408,10 @@ class Pki:
         return reply
 
     def timestamp_authority(self) -> TimestampAuthority:
-        return timestamp_authority(self.platform_keys(), self.services.clock)
+        """The platform TSA, built once (it pre-encodes its certificate's parts)."""
+        if self._tsa is None:
+            self._tsa = timestamp_authority(self.platform_keys(), self.services.clock)
+        return self._tsa
 
     def import_crl(self, uow: SqlUnitOfWork, data: bytes) -> tuple[TrustedCa, ParsedCrl, bool]:
         """Import a CRL file offline; it must be signed by a CA on the trust list."""

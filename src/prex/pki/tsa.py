@@ -175,6 +175,10 @@ class TimestampAuthority:
         cert = asn1_x509.Certificate.load(certificate.der)
         self._issuer_name = cert["tbs_certificate"]["issuer"]
         self._subject_name = cert["tbs_certificate"]["subject"]
+        # Encoded once and re-loaded: building it from the parsed name costs a millisecond.
+        self._tsa_name = asn1_x509.GeneralName.load(
+            asn1_x509.GeneralName(name="directory_name", value=self._subject_name).dump()
+        )
         # ESS signingCertificateV2 (RFC 5816): SHA-256 of the certificate (the DEFAULT, so
         # omitted) and its issuer and serial number.
         self._ess_v2 = tsp.SigningCertificateV2.load(
@@ -334,7 +338,7 @@ class TimestampAuthority:
             "message_imprint": imprint,
             "serial_number": secrets.randbelow((1 << _SERIAL_BITS) - 1) + 1,
             "gen_time": now,
-            "tsa": asn1_x509.GeneralName(name="directory_name", value=self._subject_name),
+            "tsa": self._tsa_name,
         }
         if nonce is not None:
             info["nonce"] = nonce

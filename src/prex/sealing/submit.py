@@ -89,7 +89,8 @@ def _problem(response: httpx.Response) -> tuple[str | None, Any]:
     return (kind.removeprefix("/problems/") if isinstance(kind, str) else None), body
 
 
-def _refused(response: httpx.Response) -> SubmitError:
+def refused(response: httpx.Response) -> SubmitError:
+    """The platform's refusal as an error carrying its problem document (one line to show)."""
     _slug, body = _problem(response)
     detail = body.get("detail") if isinstance(body, dict) else None
     return SubmitError(
@@ -230,7 +231,7 @@ def submit_envelope(
                 state = _resync(run, auth, upload_id, tender_id, key, size, sha256)
                 upload_id, offset = str(state["id"]), int(state["offset"])
                 continue
-            raise _refused(response)
+            raise refused(response)
     finally:
         if own:
             http.close()
@@ -246,7 +247,7 @@ def _create(
         headers={**auth, "Idempotency-Key": key},
     )
     if response.status_code not in (200, 201):
-        raise _refused(response)
+        raise refused(response)
     state: dict[str, Any] = response.json()
     return state
 
@@ -268,7 +269,7 @@ def _resync(
     slug, _body = _problem(response)
     if slug in _RECREATE:
         return _create(run, auth, tender_id, key, size, sha256)
-    raise _refused(response)
+    raise refused(response)
 
 
 def _pieces(

@@ -3,7 +3,6 @@ request or as a resumable upload), receipts, the deadline commitment and bid bon
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from prex.bidding.commitment import commitment_of
 from prex.bidding.custodians import custodians_of, register_custodian, remove_custodian
 from prex.bidding.opening_keys import bid_parameters, sign_parameters
 from prex.bidding.submissions import Received, bids_of, receive_envelope, withdraw_bid
+from prex.envelope.container import Digester
 from prex.identity.policy import Action, Resource, authorize
 from prex.pki.certs import pem_or_base64
 from prex.shared.errors import InvalidInput, NotFound
@@ -151,7 +151,7 @@ async def submit_bid(
     with the same Idempotency-Key returns the same receipt (200)."""
     path = services.blobs.spool_path()
     limit = MAX_UPLOAD_MB * 1024 * 1024
-    digest = hashlib.sha256()
+    digester = Digester()  # the file's and the payload's SHA-256, as the bytes arrive
     size = 0
     try:
         with path.open("wb") as spool:
@@ -159,7 +159,7 @@ async def submit_bid(
                 size += len(chunk)
                 if size > limit:
                     raise InvalidInput(f"an envelope is at most {MAX_UPLOAD_MB} MiB", field="body")
-                digest.update(chunk)
+                digester.update(chunk)
                 spool.write(chunk)
         received = await run_in_threadpool(
             receive_envelope,
@@ -168,7 +168,8 @@ async def submit_bid(
             tender_id=tender_id,
             idempotency_key=idempotency_key,
             upload=path,
-            digest=(digest.hexdigest(), size),
+            digest=(digester.whole.hexdigest(), size),
+            payload_sha256=digester.payload_sha256,
         )
     finally:
         path.unlink(missing_ok=True)  # kept envelopes were moved into the blob store
