@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
+import struct
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -170,19 +172,50 @@ def test_every_bad_envelope_has_its_own_problem(bidding: Bidding, pki_world: Pki
         bidding.seal(params=TenderParameters.from_json(other)).read_bytes(),
         "envelope-refused",
     )
-    seen = set()
+    # Not signed: the same envelope with its signature block emptied.
+    signature_length = struct.unpack(
+        ">I", good[-4 - _signature_size(good) : -_signature_size(good)]
+    )
+    assert signature_length == (_signature_size(good),)
+    cases["not signed"] = (
+        good[: -4 - _signature_size(good)] + struct.pack(">I", 0),
+        "bad-signature",
+    )
+    problems: dict[str, tuple[str, str | None]] = {}
     for n, (name, (body, slug)) in enumerate(cases.items()):
         response = bidding.submit(body, f"bad-envelope-{n:04d}")
         assert response.status_code == 422, (name, response.text)
-        kind = response.json()["type"].removeprefix("/problems/")
-        assert slug is None or kind == slug, (name, response.json())
-        seen.add(kind)
-    assert len(seen) >= 5
+        problem = response.json()
+        kind = problem["type"].removeprefix("/problems/")
+        assert slug is None or kind == slug, (name, problem)
+        problems[name] = (kind, problem.get("reason"))
+    # Over the size limit: refused when the upload is announced, before any byte is sent.
+    too_big = bidding.client.post(
+        f"/api/v1/tenders/{bidding.tender['id']}/uploads",
+        json={"length": 501 * 1024 * 1024, "sha256": "0" * 64},
+        headers={**auth(bidding.services, "sealer"), "Idempotency-Key": "bad-envelope-big1"},
+    )
+    assert too_big.status_code == 413, too_big.text
+    problems["over the size limit"] = (too_big.json()["type"].removeprefix("/problems/"), None)
+    # Each case of the acceptance gets a problem of its own (type, and reason where the type is
+    # shared by the refusals of a certificate).
+    distinct = ["truncated", "not signed", "untrusted", "revoked", "another tender"]
+    assert len({problems[name] for name in [*distinct, "over the size limit"]}) == 6, problems
+    assert problems["untrusted"] == ("certificate-refused", "untrusted-issuer")
+    assert problems["revoked"] == ("certificate-refused", "revoked")
     mine = bidding.client.get(
         f"/api/v1/tenders/{bidding.tender['id']}/bids/mine",
         headers=auth(bidding.services, "sealer"),
     ).json()
     assert mine == []
+
+
+def _signature_size(envelope: bytes) -> int:
+    """The length of the envelope's trailing signature block."""
+    from prex.envelope import container
+
+    parsed = container.read(io.BytesIO(envelope), len(envelope), max_bytes=len(envelope))
+    return len(parsed.signature)
 
 
 def test_the_server_never_holds_the_plaintext(bidding: Bidding) -> None:

@@ -127,6 +127,10 @@ def test_a_tender_from_sealing_to_the_signed_opening_record(opening: Opening, pa
         ).status_code
         == 204
     )
+    for who in ("expert", "bidder_rsa", "operator"):  # no content through the server, to anyone
+        own = receipts["rsa-org"]["bid_id"]
+        response = client.get(f"/api/v1/bids/{own}/documents/x.txt", headers=auth(services, who))
+        assert response.status_code in (403, 404), (who, response.text)
     early = opening.hall("bidder_sm2")
     assert early["phase"] == "before-deadline" and early["checked_in"] == 1
     assert early["checked_in_names"] == [] and early["reading"] == []
