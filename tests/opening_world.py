@@ -47,10 +47,11 @@ class Opening:
         pki: PkiWorld,
         tmp: Path,
         clock: FixedClock,
+        **tender: Any,
     ) -> None:
         self.client, self.services, self.world, self.pki = client, services, world, pki
         self.tmp, self.clock = tmp, clock
-        self.tender = published_tender(client, world, auth(services, "agency"))
+        self.tender = published_tender(client, world, auth(services, "agency"), **tender)
         self.id = self.tender["id"]
         trust_world(services, pki)
         for leaf, (user, _) in BIDDERS.items():
@@ -62,7 +63,13 @@ class Opening:
         self.platform_ca.write_text(services.pki.platform_keys().ca_certificate.pem())
         self.count = 0
 
-    def seal(self, leaf: str, price: str, encryption_cert: Path | None = None) -> Path:
+    def seal(
+        self,
+        leaf: str,
+        price: str,
+        encryption_cert: Path | None = None,
+        section: str | None = None,
+    ) -> Path:
         """Seal with the real CLI, offline, checking the parameters' platform signature."""
         self.count += 1
         doc = self.tmp / f"技术标{self.count}.txt"
@@ -98,6 +105,7 @@ class Opening:
                 "--out",
                 str(out),
                 *(["--encryption-cert", str(encryption_cert)] if encryption_cert else []),
+                *(["--section", section] if section else []),
             ],
         )
         assert result.exit_code == 0, result.output

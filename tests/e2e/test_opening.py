@@ -13,9 +13,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from playwright.sync_api import Page
 from sqlalchemy import select, text
 
@@ -27,10 +29,12 @@ from prex.envelope.ecies import DecryptionFailed
 from prex.opening.orm import share_releases
 from prex.pki.cms import verify_detached
 from prex.pki.tsa import verify_token
+from prex.shared.clock import FixedClock
 from tests.e2e.test_browser_sealing import bundle, fill_and_seal, sign_in
-from tests.factories import auth, chain_of
+from tests.factories import World, auth, chain_of
 from tests.live_server import serve
 from tests.opening_world import BIDDERS, MARKER, REPLACEMENT_PRICE, Opening
+from tests.pki_openssl import PkiWorld
 
 
 def everything_stored(services: Services) -> bytes:
@@ -187,6 +191,7 @@ def test_a_tender_from_sealing_to_the_signed_opening_record(opening: Opening, pa
         "opened": 4,
         "revoked": 0,
         "withdrawn": 0,
+        "unopened": 0,
         "shares_used": [1, 2, 3],
     }
     with services.read_session() as session:
@@ -327,3 +332,38 @@ def test_fewer_than_k_shares_do_not_decrypt(opening: Opening) -> None:
         parsed = container.read(handle, envelope.stat().st_size, max_bytes=10**8)
         with pytest.raises(DecryptionFailed):
             container.content_key_with_opening_key(parsed, guess)
+
+
+def test_a_section_with_too_few_bidders_is_not_opened(
+    client: TestClient,
+    services: Services,
+    world: World,
+    pki_world: PkiWorld,
+    tmp_path: Path,
+    clock: FixedClock,
+) -> None:
+    """Two sections: three bidders in the first, two in the second. The tender goes on, the
+    second section's envelopes stay sealed, quoting the rule (实施条例 art. 44)."""
+    two = [
+        {"name": "一标段", "budget": "6000000.00", "ceiling_price": "5800000.00"},
+        {"name": "二标段", "budget": "4000000.00", "ceiling_price": "3900000.00"},
+    ]
+    opening = Opening(client, services, world, pki_world, tmp_path, clock, sections=two)
+    first, second = (s["id"] for s in json.loads(opening.params.read_text())["sections"])
+    plan = [("rsa-org", first), ("ecdsa-org", first), ("sm2-org", first)]
+    plan += [("rsa-pss", second), ("ecdsa-p384", second)]
+    for n, (leaf, section) in enumerate(plan):
+        user, price = BIDDERS[leaf]
+        envelope = opening.seal(leaf, price, section=section)
+        assert opening.submit(envelope, user, f"sections-{n}-0001").status_code == 201
+    opening.to_deadline()
+    assert client.get(f"/api/v1/tenders/{opening.id}").json()["status"] == "opening"
+    for n in (1, 2, 3):
+        assert opening.release(n).status_code == 200
+    result = opening.host("open").json()
+    assert (result["opened"], result["unopened"]) == (3, 2)
+    reading = opening.hall()["reading"]
+    sealed = [r for r in reading if r["section_id"] == second]
+    assert all(r["outcome"] == "unopened" and r["price"] is None for r in sealed)
+    assert all("不得开标" in r["reason"] for r in sealed)
+    assert {r["outcome"] for r in reading if r["section_id"] == first} == {"opened"}

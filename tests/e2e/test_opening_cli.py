@@ -4,7 +4,9 @@ the tender allows it, and every refusal is one line with a non-zero exit."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -185,3 +187,68 @@ def test_a_bidder_decrypts_its_own_bid(opening: Opening, tmp_path: Path, mode: s
     assert result["opened"] == 3
     decrypted_by = sorted(r["decrypted_by"] for r in opening.hall()["reading"])
     assert decrypted_by == ["bidder", "bidder", "custodians"]
+
+
+def test_bidder_only_bids_left_undecrypted_when_the_window_closes_are_revoked(
+    opening: Opening, tmp_path: Path
+) -> None:
+    """Rule-pack mode ``bidder_only`` (legacy practice): each bidder decrypts its own bid within
+    the window; a release after it is refused quoting art. 31, and the bid is deemed revoked."""
+    from datetime import datetime, timedelta
+
+    from prex.envelope import release
+    from prex.pki.certs import parse_certificate
+
+    with opening.services.writer_session() as session:
+        session.execute(
+            update(tender_opening_keys)
+            .where(tender_opening_keys.c.tender_id == opening.id)
+            .values(key_mode="bidder_only")
+        )
+        session.commit()
+    opening.params.write_text(
+        opening.client.get(f"/api/v1/tenders/{opening.id}/bid-parameters").text
+    )
+    ca = EncryptionCa(opening.services, name="Bidder Encryption CA")
+    cert, key = ca.person("投标人加密", "330106198503151234")
+    cert_file = tmp_path / "enc.pem"
+    cert_file.write_text(cert.pem())
+    escrow = parse_certificate(
+        opening.client.get("/api/v1/opening/escrow-certificate").json()["certificate"].encode()
+    )
+    bids = {}
+    for n, leaf in enumerate(("rsa-org", "ecdsa-org", "sm2-org")):
+        user, price = BIDDERS[leaf]
+        envelope = opening.seal(leaf, price, encryption_cert=cert_file)
+        bid_id = opening.submit(envelope, user, f"only-{n}-00000001").json()["bid_id"]
+        _, blob = release.release_content_key(
+            envelope=envelope, bidder_key=key, escrow=escrow, max_bytes=10**8
+        )
+        bids[leaf] = (user, bid_id, base64.b64encode(blob).decode())
+
+    def decrypt(leaf: str) -> Any:
+        user, bid_id, blob = bids[leaf]
+        return opening.client.post(
+            f"/api/v1/bids/{bid_id}/content-key",
+            json={"escrowed": blob},
+            headers=auth(opening.services, user),
+        )
+
+    assert decrypt("rsa-org").status_code == 422  # before the deadline: refused
+    opening.to_deadline()
+    assert decrypt("rsa-org").status_code == 204
+    assert decrypt("ecdsa-org").status_code == 204
+    assert opening.host("open").status_code == 409  # the window is open, one has not decrypted
+    closes = datetime.fromisoformat(opening.hall()["window_closes_at"])
+    opening.clock.set(closes + timedelta(seconds=1))
+    late = decrypt("sm2-org")
+    assert late.status_code == 422 and late.json()["rule"] == "opening.decryption-window"
+    assert "第三十一条" in late.json()["detail"]
+    result = opening.host("open").json()
+    assert (result["opened"], result["revoked"]) == (2, 1)
+    reading = {r["bid_id"]: r for r in opening.hall()["reading"]}
+    revoked = reading[bids["sm2-org"][1]]
+    assert revoked["outcome"] == "revoked" and "视为撤销" in revoked["reason"]
+    assert {reading[bids[leaf][1]]["decrypted_by"] for leaf in ("rsa-org", "ecdsa-org")} == {
+        "bidder"
+    }

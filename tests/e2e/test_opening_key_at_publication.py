@@ -178,3 +178,47 @@ def test_the_parameters_are_signed_by_the_platform(
             ],
         )
         assert result.exit_code == (0 if name == "good.json" else 1), result.output
+
+
+def test_a_custodian_whose_certificate_is_revoked_receives_no_share(
+    client: TestClient, services: Services, world: World
+) -> None:
+    """The custodian CA revokes custodian 1's encryption certificate (a CRL imported by the
+    operator): publishing needs five custodians with unrevoked certificates, and has four."""
+    from datetime import UTC, datetime
+
+    from prex.bidding.orm import opening_custodians
+    from prex.pki.certs import load_certificate
+    from prex.pki.issue import issue_crl
+    from tests.custodians import SEED
+
+    assert world.custodians is not None
+    with services.read_session() as session:
+        der = session.execute(
+            select(opening_custodians.c.certificate).where(
+                opening_custodians.c.id == world.custodians.ids[0]
+            )
+        ).scalar_one()
+    revoked = load_certificate(bytes(der))
+    crl = issue_crl(
+        issuer=world.custodians.ca,
+        issuer_key=world.custodians.ca_key,
+        revoked=[(revoked.serial, datetime(2025, 6, 1, tzinfo=UTC))],
+        this_update=datetime(2025, 6, 1, tzinfo=UTC),
+        next_update=datetime(2035, 1, 1, tzinfo=UTC),
+        number=2,
+    )
+    services.pki.import_crl(services.uow(SEED), crl)
+    headers = auth(services, "agency")
+    project = client.post("/api/v1/projects", json=project_body(world), headers=headers).json()
+    tender = client.post(
+        "/api/v1/tenders", json=tender_body(project["id"], services), headers=headers
+    ).json()
+    client.post(
+        f"/api/v1/tenders/{tender['id']}/documents",
+        files={"file": ("招标文件.pdf", b"%PDF-1.4", "application/pdf")},
+        headers=headers,
+    )
+    refused = client.post(f"/api/v1/tenders/{tender['id']}/publish", headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["rule"] == "sealing.custodians" and "has 4" in refused.json()["detail"]

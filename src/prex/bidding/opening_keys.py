@@ -20,7 +20,10 @@ from prex.envelope import threshold
 from prex.envelope.container import SUITES, canonical
 from prex.envelope.parameters import SIGNATURE_FIELD, Section, TenderParameters
 from prex.identity.orm import centres
+from prex.pki.certs import Certificate
 from prex.pki.cms import sign_detached
+from prex.pki.orm import cached_crls
+from prex.pki.revocation import parse_crl
 from prex.shared.clock import Clock, ensure_utc
 from prex.shared.errors import NotFound, RuleViolation
 from prex.tenders.rules import SealingRules
@@ -44,18 +47,39 @@ def custodians_for(session: Any, centre_id: str) -> list[Custodian]:
     return []
 
 
+def revoked_in_stored_crls(session: Any, certificates: list[Certificate]) -> set[str]:
+    """Fingerprints of ``certificates`` that a CRL the platform holds lists as revoked.
+
+    Read from the database only (CRLs are fetched and verified by the worker and on import), so
+    the check can run inside the publication's write transaction without any network I/O."""
+    if not certificates:
+        return set()
+    crls = [parse_crl(bytes(der)) for der in session.execute(select(cached_crls.c.der)).scalars()]
+    return {
+        certificate.fingerprint
+        for certificate in certificates
+        for crl in crls
+        if crl.issuer_der == certificate.issuer_der and certificate.serial in crl.revoked
+    }
+
+
 def create_opening_key(
     session: Any, clock: Clock, *, tender_id: str, centre_id: str, rules: SealingRules
 ) -> ev.OpeningKeyCreated:
     """Make, split and store the tender's opening key; returns the event to record."""
     now = clock.now()
-    usable = [c for c in custodians_for(session, centre_id) if c.not_after > now]
+    candidates = custodians_for(session, centre_id)
+    revoked = revoked_in_stored_crls(session, [c.certificate for c in candidates])
+    usable = [
+        c for c in candidates if c.not_after > now and c.certificate.fingerprint not in revoked
+    ]
     if len(usable) < rules.custodians:
         raise RuleViolation(
             "sealing.custodians",
             f"the opening key of this tender is split among {rules.custodians} opening "
             f"custodians ({rules.threshold} needed to open); the centre has {len(usable)} with "
-            "a valid encryption certificate: register more with `prex custodians add`",
+            "a valid, unrevoked encryption certificate: register more with "
+            "`prex custodians add`",
             tender_id=tender_id,
         )
     chosen = usable[: rules.custodians]

@@ -50,8 +50,8 @@ class Opened:
 class NotOpened:
     """A bid that did not open, with the art. 31 outcome."""
 
-    outcome: str  # revoked | withdrawn
-    fault: str  # bidder | platform
+    outcome: str  # revoked | withdrawn (art. 31) | unopened (its section failed)
+    fault: str | None  # bidder | platform; None when nobody is at fault
     reason: str
 
 
@@ -106,6 +106,12 @@ def withdrawn(reason: str) -> NotOpened:
 
 def revoked(reason: str) -> NotOpened:
     return NotOpened("revoked", "bidder", f"{REVOKED_TEXT}（{ART31_SOURCE}）：{reason}")
+
+
+def unopened(reason: str) -> NotOpened:
+    """A section with fewer bidders than the minimum is not opened (招标投标法实施条例第四十四条:
+    投标人少于3个的，不得开标): its envelopes stay sealed."""
+    return NotOpened("unopened", None, reason)
 
 
 def _blame(path: Path, expected_sha256: str, problem: str) -> NotOpened:

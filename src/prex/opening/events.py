@@ -41,6 +41,7 @@ class BidsOpened(DomainEvent):
     opened: int
     revoked: int
     withdrawn: int
+    unopened: int  # in sections with too few bidders
 
 
 @dataclass(frozen=True)

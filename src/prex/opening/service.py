@@ -33,7 +33,15 @@ from prex.envelope.release import content_key_release_info, share_release_info
 from prex.identity.orm import organisations
 from prex.identity.policy import Action, Actor, Resource, authorize, is_allowed
 from prex.opening import events as ev
-from prex.opening.decrypt import NotOpened, Opened, open_envelope, revoked
+from prex.opening.decrypt import (
+    ART31_SOURCE,
+    REVOKED_TEXT,
+    NotOpened,
+    Opened,
+    open_envelope,
+    revoked,
+    unopened,
+)
 from prex.opening.orm import (
     content_key_releases,
     opened_bids,
@@ -49,6 +57,7 @@ from prex.shared.clock import ensure_utc
 from prex.shared.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from prex.shared.ids import new_id
 from prex.tenders.model import Tender, TenderStatus
+from prex.tenders.rules import SealingRules
 from prex.tenders.service import advance_within, get_tender_for, tender_resource
 
 if TYPE_CHECKING:
@@ -333,7 +342,7 @@ def release_content_key(
     if _tender_now(services, tender) > closes:
         raise RuleViolation(
             "opening.decryption-window",
-            f"解密时限已于 {closes.isoformat()} 届满（{revoked('').reason.split('：')[0]}）",
+            f"解密时限已于 {closes.isoformat()} 届满；{REVOKED_TEXT}（{ART31_SOURCE}）",
             closes_at=closes.isoformat(),
         )
     escrow_key = services.pki.platform_keys().escrow_key
@@ -425,9 +434,10 @@ def open_bids(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[st
     if committed is None:
         raise Conflict("the deadline commitment is not made yet")
     committed_digests = {e["envelope_sha256"] for e in committed["entries"]}
+    short = _short_sections(committed["bidders_by_section"], pack.sealing)
     window_closed = _tender_now(services, tender) > window_closes_at(services, tender)
     enough_shares = len(releases) >= key.threshold and key.key_mode != "bidder_only"
-    every_own_key = all(b.id in own_keys for b in live)
+    every_own_key = all(b.id in own_keys for b in live if b.section_id not in short)
     if not enough_shares:
         if key.key_mode == "custodians":
             raise threshold.NotEnoughShares(
@@ -455,6 +465,9 @@ def open_bids(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[st
     outcomes: list[tuple[Any, Opened | NotOpened, str | None]] = []
     try:
         for bid in live:
+            if bid.section_id in short:
+                outcomes.append((bid, unopened(short[bid.section_id]), None))
+                continue
             outcomes.append(
                 _open_one(services, tender, bid, scalar, own_keys, committed_digests, limit)
             )
@@ -462,6 +475,18 @@ def open_bids(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[st
         scalar = None  # the rebuilt opening key is dropped here, whatever happened
     used = sorted(r.share_index for r in releases)[: key.threshold] if enough_shares else []
     return _store_outcomes(uow, services, tender, outcomes, used)
+
+
+def _short_sections(by_section: dict[str, int], rules: SealingRules) -> dict[str, str]:
+    """Sections with fewer bidders than the minimum at the deadline, each with the reason its
+    envelopes are not opened (the rule quoted)."""
+    return {
+        section_id: f"{rules.min_bidders_text}（{rules.min_bidders_source}；"
+        f"《招标投标法实施条例》第四十四条：投标人少于3个的，不得开标）：本标段投标截止时"
+        f"仅 {count} 个投标人，投标文件不予开启"
+        for section_id, count in by_section.items()
+        if count < rules.min_bidders
+    }
 
 
 def _open_one(
@@ -527,7 +552,7 @@ def _store_outcomes(
     shares_used: list[int],
 ) -> dict[str, Any]:
     escrow = services.pki.platform_keys().escrow_certificate
-    counts = {"opened": 0, "revoked": 0, "withdrawn": 0}
+    counts = {"opened": 0, "revoked": 0, "withdrawn": 0, "unopened": 0}
     with uow:
         if _ensure_opening(uow, tender.id) != "decrypting":
             raise Conflict("the bids are opened already")

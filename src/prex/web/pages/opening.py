@@ -46,6 +46,7 @@ OUTCOME = {
     "opened": N_("Opened"),
     "withdrawn": N_("Deemed withdrawn"),
     "revoked": N_("Deemed revoked"),
+    "unopened": N_("Not opened: too few bidders in the section"),
 }
 BOND_KIND = {
     "cash": N_("Cash deposit"),
