@@ -91,3 +91,15 @@ def test_deadline_rush_bench_quick() -> None:
     assert "sqlite: lost uploads: 0;" in stdout  # every envelope got its receipt and its row
     assert "LOST" not in stdout
     assert "where one upload goes" in stdout  # the stage timing came first
+
+
+def test_scoring_bench_quick() -> None:
+    stdout, results = run_quick("scoring.py", "--quick")
+    assert set(results) == {"scoring_evaluate"}, stdout
+    assert results["scoring_evaluate"]["unit"] == "ms"
+    # 20 bids × 30 criteria × 9 experts: milliseconds, not seconds, on any machine.
+    assert float(results["scoring_evaluate"]["ours"]) < 1_000
+    assert "20 bids × 30 criteria × 9 experts (3600 expert scores" in stdout
+    assert "naive floats, plain loops" in stdout  # the human table came first
+    assert "where ours goes" in stdout
+    assert "the aim of < 1 s" in stdout

@@ -1,0 +1,1 @@
+"""The evaluation context: evaluation methods as rule-pack data and their exact arithmetic."""
