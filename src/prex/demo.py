@@ -11,6 +11,7 @@ import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from importlib import resources
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,6 +21,8 @@ from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
 from prex.envelope.release import release_share
 from prex.envelope.threshold import Commitments
+from prex.experts import csv_import
+from prex.experts import registry as experts
 from prex.identity import service as identity
 from prex.identity.divisions import division_name
 from prex.identity.orm import centres
@@ -91,6 +94,7 @@ class DemoSeed:
     org_ids: dict[str, str] = field(default_factory=dict)
     user_ids: dict[str, str] = field(default_factory=dict)
     tenders: dict[str, str] = field(default_factory=dict)  # label → tender id
+    experts: dict[str, str] = field(default_factory=dict)  # name → expert id
     pki: DemoPki | None = None
 
 
@@ -185,7 +189,46 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     )
     _seed_tenders(services, clock, seed, now)
     clock.set(now)
+    _seed_experts(services, seed, now)
     return seed
+
+
+def _seed_experts(services: Services, seed: DemoSeed, now: datetime) -> None:
+    """The registry of the four centres, imported from ``experts/data/demo-experts.csv`` by the
+    same code as ``prex experts import``; 张工 is the demo expert's account (and the holder of
+    its personal certificate); one expert is blacklisted, one away, one has declared an
+    interest in a bidder, and one works for a bidder (so a draw has avoidance to show)."""
+    data = (resources.files("prex.experts") / "data" / "demo-experts.csv").read_bytes()
+    secret = services.settings.secret_key
+    report = csv_import.import_experts(services.uow(SEED_ACTOR), data, secret=secret)
+    if not report.ok:
+        raise RuntimeError(f"the demo experts did not import: {report.rejected}")
+    names = {row.line: row.name for row in csv_import.parse_csv(data).rows}
+    seed.experts = {names[r.line]: str(r.expert_id) for r in report.results}
+    uow = services.uow
+    experts.link_account(uow(SEED_ACTOR), seed.experts["张工"], seed.user_ids["expert"])
+    today = now.astimezone(experts.CHINA).date()
+    experts.blacklist_expert(
+        uow(SEED_ACTOR),
+        seed.experts["宋建平"],
+        reason="2025年度评标专家考核不合格，暂停评标资格一年",
+        source="浙江省发展和改革委员会 浙发改法规〔2026〕8号",
+        start=today - timedelta(days=30),
+        until=today + timedelta(days=335),
+    )
+    experts.set_unavailable(
+        uow(SEED_ACTOR),
+        seed.experts["王建国"],
+        start=today - timedelta(days=2),
+        until=today + timedelta(days=12),
+        reason="出国学术交流",
+    )
+    experts.declare_interest(
+        uow(SEED_ACTOR),
+        seed.experts["李秀英"],
+        uscc=_uscc_of(seed, "bidder2"),
+        reason="配偶在该单位任项目经理",
+    )
 
 
 def _org_name(key: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from prex.cli import audit, bid, custodians, db, opening, pki, run, tenders
+from prex.cli import audit, bid, custodians, db, experts, opening, pki, run, tenders
 
 app = typer.Typer(
     help="prex — public resource exchange platform (公共资源交易平台).",
@@ -21,6 +21,7 @@ app.add_typer(pki.sig_app, name="sig")
 app.add_typer(bid.app, name="bid")
 app.add_typer(custodians.app, name="custodians")
 app.add_typer(opening.app, name="opening")
+app.add_typer(experts.app, name="experts")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

@@ -72,6 +72,9 @@ class Action(StrEnum):
     OPENING_ATTEND = "opening.attend"  # a bidder checks in, decrypts its bid, confirms, objects
     OPENING_HOST = "opening.host"  # open the bids, answer objections, publish the record
     BID_READ_OPENED = "bid.read_opened"  # read an opened bid's documents (evaluators only)
+    EXPERT_MANAGE = "expert.manage"  # register, update, blacklist, import experts; their calendar
+    EXPERT_READ_IDENTITY = "expert.read_identity"  # see experts with their names and numbers
+    COMMITTEE_MANAGE = "committee.manage"  # define and draw a tender's committee, seat standby
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,13 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.OPENING_HOST: {_T: Scope.PARTY, _A: Scope.PARTY, _O: Scope.CENTRE},
     # Evaluators only; the evaluation context (issue 5) narrows this to the drawn committee.
     Action.BID_READ_OPENED: {Role.EXPERT: Scope.ANY},
+    # The expert registry (评标专家库) is the home centre's; the platform administrator keeps all.
+    Action.EXPERT_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    # Who an expert is — name, identity number, phone, employer — only the expert's centre and
+    # its supervisors see; everyone else sees per-tender pseudonyms (prex.experts.pseudonyms).
+    Action.EXPERT_READ_IDENTITY: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
+    # The centre runs the draw (抽取评标专家); supervisors watch it (EXPERT_READ_IDENTITY).
+    Action.COMMITTEE_MANAGE: {_O: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN})
@@ -187,6 +197,21 @@ def is_allowed(actor: Actor, action: Action, resource: Resource | None = None) -
     return any(
         role in grants and scope_allows(grants[role], actor, resource) for role in actor.roles
     )
+
+
+_WIDTH = (Scope.ANY, Scope.CENTRE, Scope.PARTY, Scope.SELF)
+
+
+def widest_scope(actor: Actor, action: Action) -> Scope | None:
+    """The widest scope any role of ``actor`` has for ``action`` (None: no grant at all), for
+    queries that must narrow a list to what the actor may see."""
+    if action in ANONYMOUS_ACTIONS:
+        return Scope.ANY
+    if not actor.authenticated:
+        return None
+    grants = POLICY[action]
+    granted = {grants[role] for role in actor.roles if role in grants}
+    return next((scope for scope in _WIDTH if scope in granted), None)
 
 
 def authorize(actor: Actor, action: Action, resource: Resource | None = None) -> None:

@@ -65,6 +65,9 @@ EXPECTED = {
     Action.OPENING_ATTEND: "-   -   -    -    P    -    -",
     Action.OPENING_HOST: "-   C   P    P    -    -    -",
     Action.BID_READ_OPENED: "-   -   -    -    -    Y    -",
+    Action.EXPERT_MANAGE: "Y   C   -    -    -    -    -",
+    Action.EXPERT_READ_IDENTITY: "Y   C   -    -    -    -    C",
+    Action.COMMITTEE_MANAGE: "-   C   -    -    -    -    -",
 }
 
 ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me", address="127.0.0.1")
