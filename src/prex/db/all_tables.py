@@ -3,6 +3,8 @@
 from prex.audit import orm as audit_orm
 from prex.bidding import orm as bidding_orm
 from prex.db.base import metadata
+from prex.experts import committee_orm as committee_orm
+from prex.experts import orm as experts_orm
 from prex.identity import orm as identity_orm
 from prex.notifications import orm as notifications_orm
 from prex.opening import orm as opening_orm
@@ -12,6 +14,8 @@ from prex.tenders import orm as tenders_orm
 __all__ = [
     "audit_orm",
     "bidding_orm",
+    "committee_orm",
+    "experts_orm",
     "identity_orm",
     "metadata",
     "notifications_orm",

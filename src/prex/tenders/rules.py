@@ -71,6 +71,18 @@ DEFAULT_SEALING = SealingRules(
 
 
 @dataclass(frozen=True)
+class ExpertRules:
+    """Who may sit on this pack's committees (issue 5): an expert who served the same tenderer
+    ``max_serves`` times within ``period_days`` is avoided (0: no limit)."""
+
+    max_serves: int = 3
+    period_days: int = 365
+
+
+DEFAULT_EXPERTS = ExpertRules()
+
+
+@dataclass(frozen=True)
 class RulePack:
     """The rules for one transaction type and method."""
 
@@ -84,6 +96,7 @@ class RulePack:
     min_invitees_text: str = ""
     min_invitees_source: str = ""
     sealing: SealingRules = DEFAULT_SEALING
+    experts: ExpertRules = DEFAULT_EXPERTS
 
     def period(self, rule: str) -> Period:
         return self.periods[rule]
@@ -165,6 +178,7 @@ def parse_rule_pack(
         raise fail(f"calendar dates must be YYYY-MM-DD: {exc}") from exc
     invited = data.get("invitees", {})
     sealing = _parse_sealing(data.get("sealing"), fail)
+    experts = _parse_experts(data.get("experts", {}), fail)
     return RulePack(
         id=pack_id,
         name=str(data.get("name", pack_id)),
@@ -176,7 +190,23 @@ def parse_rule_pack(
         min_invitees_text=str(invited.get("text", "")),
         min_invitees_source=str(invited.get("source", "")),
         sealing=sealing,
+        experts=experts,
     )
+
+
+def _parse_experts(raw: Any, fail: Any) -> ExpertRules:
+    if not isinstance(raw, dict):
+        raise fail("[experts] is a table")
+    try:
+        rules = ExpertRules(
+            max_serves=int(raw.get("max_serves", DEFAULT_EXPERTS.max_serves)),
+            period_days=int(raw.get("period_days", DEFAULT_EXPERTS.period_days)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise fail(f"experts: {exc}") from exc
+    if rules.max_serves < 0 or not 1 <= rules.period_days <= 3660:
+        raise fail("experts.max_serves ≥ 0 and 1 ≤ experts.period_days ≤ 3660")
+    return rules
 
 
 def _parse_sealing(raw: Any, fail: Any) -> SealingRules:

@@ -14,6 +14,7 @@ from prex import __version__
 from prex.bootstrap import Services
 from prex.web import errors
 from prex.web.api import bidding as bidding_api
+from prex.web.api import committee as committee_api
 from prex.web.api import experts as experts_api
 from prex.web.api import identity as identity_api
 from prex.web.api import opening as opening_api
@@ -53,6 +54,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(pki_api.router)
     api.include_router(bidding_api.router)
     api.include_router(opening_api.router)
+    api.include_router(committee_api.router)
     api.include_router(experts_api.router)
     app.include_router(api)
     app.include_router(pages.router)
