@@ -103,3 +103,11 @@ def test_scoring_bench_quick() -> None:
     assert "naive floats, plain loops" in stdout  # the human table came first
     assert "where ours goes" in stdout
     assert "the aim of < 1 s" in stdout
+
+
+def test_expert_draw_bench_quick() -> None:
+    stdout, results = run_quick("expert_draw.py", "--quick")
+    assert set(results) == {"expert_draw_time"}, stdout
+    assert results["expert_draw_time"]["unit"] == "ms"
+    assert "excluded by avoidance" in stdout  # the human summary came first
+    assert "the aim of < 100 ms" in stdout
