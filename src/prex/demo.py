@@ -21,8 +21,9 @@ from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
 from prex.envelope.release import release_share
 from prex.envelope.threshold import Commitments
-from prex.experts import csv_import
+from prex.experts import committee, csv_import
 from prex.experts import registry as experts
+from prex.experts.draw import CommitteeSpec, Quota, Venue
 from prex.identity import service as identity
 from prex.identity.divisions import division_name
 from prex.identity.orm import centres
@@ -42,6 +43,7 @@ from prex.tenders.model import (
     TenderStatus,
     TransactionType,
 )
+from prex.tenders.orm import tenders as tenders_orm
 
 DEMO_PASSWORD = "prex-demo-2026"
 SEED_ACTOR = Actor(
@@ -190,7 +192,28 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     _seed_tenders(services, clock, seed, now)
     clock.set(now)
     _seed_experts(services, seed, now)
+    _define_committee(services, seed, clock)
     return seed
+
+
+def _define_committee(services: Services, seed: DemoSeed, clock: Clock) -> None:
+    """The Hangzhou operator defines the committee of the open engineering tender: its seed's
+    SHA-256 is public now; after the deadline `POST …/committee/draw` draws it (main venue
+    Hangzhou, sub venue the province)."""
+    tender_id = seed.tenders["published"]
+    with services.read_session() as session:
+        centre_id = session.execute(
+            select(tenders_orm.c.centre_id).where(tenders_orm.c.id == tender_id)
+        ).scalar_one()
+    spec = CommitteeSpec(
+        venues=(
+            Venue(centre_id, (Quota("A", 2, 1),)),
+            Venue(seed.centre_ids[PROVINCE[1]], (Quota("A", 3, 1),)),
+        )
+    )
+    committee.define_committee(
+        services.uow(_actor(services, "operator", clock)), services, tender_id, spec
+    )
 
 
 def _seed_experts(services: Services, seed: DemoSeed, now: datetime) -> None:

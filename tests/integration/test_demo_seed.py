@@ -105,3 +105,23 @@ def test_the_demo_opens_its_past_tenders_and_leaves_one_opening_half_way(
             len(r["bids"]) == 3 and all(b["outcome"] == "opened" for b in r["bids"])
             for r in records
         )
+
+
+def test_the_demo_commits_a_committee_seed_for_its_open_engineering_tender(
+    services: Services,
+) -> None:
+    from prex.experts.committee_orm import committee_draws
+    from prex.experts.queries import pool_for_draw
+
+    seed = seed_demo(services, now=T0)
+    with services.read_session() as session:
+        rows = session.execute(select(committee_draws)).all()
+        assert [(r.tender_id, r.status) for r in rows] == [(seed.tenders["published"], "committed")]
+        assert len(rows[0].seed_sha256) == 64
+        venues = [v["centre_id"] for v in rows[0].spec["venues"]]
+        pool = pool_for_draw(session, venues, T0.date())
+    # enough experts of the quota's specialty for the draw after the deadline, in each venue
+    for venue in rows[0].spec["venues"]:
+        needed = sum(q["members"] + q["standby"] for q in venue["quotas"])
+        fit = [e for e in pool if e.centre_id == venue["centre_id"] and "A" in e.specialties]
+        assert len(fit) >= needed + 2, venue

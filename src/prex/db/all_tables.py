@@ -3,6 +3,7 @@
 from prex.audit import orm as audit_orm
 from prex.bidding import orm as bidding_orm
 from prex.db.base import metadata
+from prex.evaluation import orm as evaluation_orm
 from prex.experts import committee_orm as committee_orm
 from prex.experts import orm as experts_orm
 from prex.identity import orm as identity_orm
@@ -15,6 +16,7 @@ __all__ = [
     "audit_orm",
     "bidding_orm",
     "committee_orm",
+    "evaluation_orm",
     "experts_orm",
     "identity_orm",
     "metadata",

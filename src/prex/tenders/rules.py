@@ -14,6 +14,8 @@ from importlib import resources
 from typing import Any
 
 from prex.envelope.container import SUITES
+from prex.evaluation.method_toml import parse_evaluation_method
+from prex.evaluation.methods import EvaluationMethod
 from prex.envelope.parameters import KEY_MODES
 from prex.shared.calendar import DayUnit, HolidayCalendar
 from prex.shared.errors import InvalidInput, NotFound, RuleViolation
@@ -97,6 +99,11 @@ class RulePack:
     min_invitees_source: str = ""
     sealing: SealingRules = DEFAULT_SEALING
     experts: ExpertRules = DEFAULT_EXPERTS
+    # How the committee evaluates (issue 5); None: the pack has no ``[evaluation]`` table.
+    evaluation: EvaluationMethod | None = None
+    # The ``[evaluation]`` table as plain JSON (decimals as text): what an evaluation snapshots
+    # when it starts, so a later change of the pack never changes a running evaluation.
+    evaluation_table: dict[str, Any] | None = None
 
     def period(self, rule: str) -> Period:
         return self.periods[rule]
@@ -179,6 +186,13 @@ def parse_rule_pack(
     invited = data.get("invitees", {})
     sealing = _parse_sealing(data.get("sealing"), fail)
     experts = _parse_experts(data.get("experts", {}), fail)
+    evaluation_raw = data.get("evaluation")
+    evaluation = evaluation_table = None
+    if evaluation_raw is not None:
+        if not isinstance(evaluation_raw, dict):
+            raise fail("[evaluation] is a table")
+        evaluation = parse_evaluation_method(evaluation_raw, origin=origin)
+        evaluation_table = plain_table(evaluation_raw)
     return RulePack(
         id=pack_id,
         name=str(data.get("name", pack_id)),
@@ -191,7 +205,21 @@ def parse_rule_pack(
         min_invitees_source=str(invited.get("source", "")),
         sealing=sealing,
         experts=experts,
+        evaluation=evaluation,
+        evaluation_table=evaluation_table,
     )
+
+
+def plain_table(raw: Any) -> Any:
+    """A parsed TOML table as JSON: numbers other than integers become their decimal text
+    (``parse_evaluation_method`` reads both alike), so a snapshot never holds a float."""
+    if isinstance(raw, dict):
+        return {str(key): plain_table(value) for key, value in raw.items()}
+    if isinstance(raw, list):
+        return [plain_table(value) for value in raw]
+    if isinstance(raw, bool | int | str):
+        return raw
+    return str(raw)  # float (shortest representation) or Decimal
 
 
 def _parse_experts(raw: Any, fail: Any) -> ExpertRules:
