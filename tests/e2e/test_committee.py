@@ -6,6 +6,7 @@ revealed so that `prex experts replay-draw` reproduces the draw byte for byte.""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from prex.experts.csv_import import import_experts
 from prex.identity.orm import organisations
 from prex.tenders.model import TenderStatus
 from prex.tenders.service import advance_tender
+from tests.e2e.test_experts_confidential import call_route
+from tests.e2e.test_route_policy import app_routes
 from tests.factories import ADMIN_ACTOR, auth, chain_of
 from tests.opening_world import BIDDERS, Opening
 from tests.unit.experts.rows import csv_bytes, row
@@ -107,6 +110,7 @@ def test_a_committee_from_commitment_to_replay(opening: Opening, tmp_path: Path)
         assert view.json()["record"] is None
     excluded = {ids[row(n)["name"]] for n in (1, 2, 3)}
     assert excluded.isdisjoint(m["expert_id"] for m in members)
+    sweep_for_names(opening, names, members[0]["id"], members[0]["expert_id"])
 
     # A member refuses: the standby expert of the same venue and specialty takes the seat.
     member = next(m for m in members if m["role"] == "member")
@@ -149,3 +153,29 @@ def test_a_committee_from_commitment_to_replay(opening: Opening, tmp_path: Path)
     tampered = runner.invoke(app, ["experts", "replay-draw", str(published)])
     assert tampered.exit_code == 1 and "differ" in tampered.output
     assert chain_of(services).ok
+
+
+def sweep_for_names(opening: Opening, names: set[str], member_id: str, expert_id: str) -> None:
+    """Every route of the application, called by a bidder and by the public while the committee
+    is drawn and the result not published: no drawn expert's name in any answer."""
+    ids = {
+        "tender_id": opening.id,
+        "member_id": member_id,
+        "expert_id": expert_id,
+        "centre_id": opening.world.centre_id,
+        "object_type": "tender",
+        "object_id": opening.id,
+    }
+    leaks, checked = [], 0
+    for who in ("bidder_ec", None):
+        for route in app_routes(opening.services):
+            url = re.sub(r"\{(\w+)\}", lambda m: ids.get(m.group(1), opening.id), route.path)
+            for method in sorted(route.methods - {"HEAD"}):
+                if route.path == "/api/v1/session" and method == "DELETE":
+                    continue
+                headers = auth(opening.services, who) if who else {}
+                response = call_route(opening.client, method, url, headers)
+                checked += 1
+                if found := [n for n in names if n in response.text]:
+                    leaks.append(f"{who} {method} {url} → {response.status_code}: {found}")
+    assert checked > 100 and leaks == []

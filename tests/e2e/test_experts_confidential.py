@@ -65,7 +65,8 @@ def registry_ids(client: TestClient, world: World, services: Services) -> dict[s
     }
 
 
-def _call(client: TestClient, method: str, url: str, headers: dict[str, str]) -> Any:
+def call_route(client: TestClient, method: str, url: str, headers: dict[str, str]) -> Any:
+    """One request to a route, with a plausible body for the writing methods."""
     if method in ("POST", "PUT") and "/import" in url:
         return client.request(
             method, url, headers=headers, files={"file": ("e.csv", csv_bytes([row(8)]))}
@@ -90,7 +91,7 @@ def test_every_registry_route_refuses_everyone_but_the_centre_and_shows_nothing(
         url = re.sub(r"\{(\w+)\}", lambda m: registry_ids[m.group(1)], route.path)
         for method in sorted(route.methods - {"HEAD"}):
             headers = auth(services, who) if who else {}
-            response = _call(client, method, url, headers)
+            response = call_route(client, method, url, headers)
             assert response.status_code == (403 if who else 401), (method, url, response.text)
             assert secrets_of(response.text) == [], (method, url)
     # and what the centre itself sees does hold them: the check above can fail
@@ -127,7 +128,7 @@ def test_no_route_of_the_application_shows_a_bidder_or_the_public_an_expert(
             if route.path == f"{API}/session" and method == "DELETE":
                 continue  # signing out revokes the token the next calls use
             headers = auth(services, who) if who else {}
-            response = _call(client, method, url, headers)
+            response = call_route(client, method, url, headers)
             checked += 1
             found = secrets_of(response.text)
             if found:
