@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -35,7 +35,7 @@ from prex.experts.committee_orm import committee_members
 from prex.experts.orm import experts as experts_table
 from prex.identity.orm import organisations
 from prex.opening.orm import opened_bids
-from prex.shared.errors import InvalidInput, NotFound
+from prex.shared.errors import Conflict, InvalidInput, NotFound
 
 # The draw seed's style (experts/draw.py): a domain-separated hash of public inputs.
 COEFFICIENT_INFO = b"prex-benchmark-coefficient\0"
@@ -119,6 +119,22 @@ class Room:
             out.setdefault(opened.section_id, []).append(opened.bid)
         return dict(sorted(out.items()))
 
+    def review_sheets(self, ids: set[str]) -> list[ReviewSheet]:
+        """The sitting members' review sheets, narrowed to the bids in ``ids``."""
+        return [
+            ReviewSheet(m.id, {c: v for c, v in self.marks[m.id].items() if c[0] in ids})
+            for m in self.members
+            if m.id in self.marks
+        ]
+
+    def rejected(self) -> dict[str, str]:
+        """Bids whose explanation the committee rejected, with its reason."""
+        return {
+            bid_id: str(e.reason)
+            for bid_id, e in self.explanations.items()
+            if e.accepted is False and e.reason
+        }
+
     def pseudonym(self, member_id: str) -> str:
         return next((m.pseudonym for m in self.members if m.id == member_id), member_id)
 
@@ -133,6 +149,16 @@ class Room:
 def sitting(status: str, role: str, replaces: str | None) -> bool:
     """A member who confirmed, or a standby seated in a refusing member's place."""
     return status in ("confirmed", "seated") and (role == "member" or replaces is not None)
+
+
+def _price(bid_id: str, form: dict[str, Any] | None) -> Decimal:
+    """The price read out at the opening; an opened bid without one cannot be evaluated."""
+    try:
+        return Decimal(str((form or {})["price"]))
+    except (KeyError, InvalidOperation):
+        raise Conflict(
+            f"opened bid {bid_id} has no price read at the opening", bid=bid_id
+        ) from None
 
 
 def load(session: Any, tender_id: str) -> Room:
@@ -163,7 +189,7 @@ def load(session: Any, tender_id: str) -> Room:
             Bid(
                 id=r.bid_id,
                 bidder_uscc=r.uscc,
-                price=Decimal(str((r.form or {}).get("price"))),
+                price=_price(r.bid_id, r.form),
                 received_at=r.received_at,
             ),
             r.section_id,
@@ -203,9 +229,7 @@ def load(session: Any, tender_id: str) -> Room:
     ):
         room.scores.setdefault(s.member_id, {})[(s.bid_id, s.criterion_id)] = Decimal(s.score)
     for j in session.execute(
-        select(evaluation_justifications).where(
-            evaluation_justifications.c.tender_id == tender_id
-        )
+        select(evaluation_justifications).where(evaluation_justifications.c.tender_id == tender_id)
     ):
         room.justifications[(j.member_id, j.bid_id, j.criterion_id)] = j.reason
     for e in session.execute(
@@ -226,20 +250,12 @@ class SectionState:
 def compute(room: Room) -> list[SectionState]:
     """Run ``evaluate`` for every section on what the sitting members entered so far."""
     sitting_ids = [m.id for m in room.members]
-    rejected = {
-        bid_id: str(e.reason)
-        for bid_id, e in room.explanations.items()
-        if e.accepted is False and e.reason
-    }
+    rejected = room.rejected()
     accepted = {bid_id for bid_id, e in room.explanations.items() if e.accepted is True}
     states = []
     for section_id, bids in room.sections.items():
         ids = {bid.id for bid in bids}
-        reviews = [
-            ReviewSheet(member, {c: m for c, m in room.marks[member].items() if c[0] in ids})
-            for member in sitting_ids
-            if member in room.marks
-        ]
+        reviews = room.review_sheets(ids)
         sheets = [
             ScoreSheet(member, {c: s for c, s in room.scores[member].items() if c[0] in ids})
             for member in sitting_ids
@@ -269,7 +285,11 @@ def compute(room: Room) -> list[SectionState]:
 def waiting_for(room: Room) -> dict[str, list[str]]:
     """Pseudonyms of sitting members whose review or score sheet is not in yet."""
     return {
-        "review": [m.pseudonym for m in room.members if m.id not in room.marks],
+        "review": (
+            [m.pseudonym for m in room.members if m.id not in room.marks]
+            if room.method.review
+            else []  # a method without review items passes every bid unmarked
+        ),
         "scores": (
             [m.pseudonym for m in room.members if m.id not in room.scores] if room.scored else []
         ),

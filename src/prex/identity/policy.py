@@ -75,6 +75,9 @@ class Action(StrEnum):
     EXPERT_MANAGE = "expert.manage"  # register, update, blacklist, import experts; their calendar
     EXPERT_READ_IDENTITY = "expert.read_identity"  # see experts with their names and numbers
     COMMITTEE_MANAGE = "committee.manage"  # define and draw a tender's committee, seat standby
+    EVALUATION_READ = "evaluation.read"  # the evaluation room before the result (scores and all)
+    EVALUATION_SCORE = "evaluation.score"  # marks, scores, justifications, explanations decided
+    EVALUATION_MANAGE = "evaluation.manage"  # start, pause, resume and complete an evaluation
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,13 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.EXPERT_READ_IDENTITY: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
     # The centre runs the draw (抽取评标专家); supervisors watch it (EXPERT_READ_IDENTITY).
     Action.COMMITTEE_MANAGE: {_O: Scope.CENTRE},
+    # Scores before the result: the committee and the centre that supervises it. The expert
+    # grant is narrowed by the evaluation service to the tender's sitting committee members.
+    Action.EVALUATION_READ: {Role.EXPERT: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
+    # Only experts enter an evaluation; the service admits the tender's sitting members only.
+    Action.EVALUATION_SCORE: {Role.EXPERT: Scope.ANY},
+    # The centre runs the room (组织评标): starts it, pauses and resumes it, freezes the result.
+    Action.EVALUATION_MANAGE: {_O: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN})

@@ -14,9 +14,9 @@ from importlib import resources
 from typing import Any
 
 from prex.envelope.container import SUITES
+from prex.envelope.parameters import KEY_MODES
 from prex.evaluation.method_toml import parse_evaluation_method
 from prex.evaluation.methods import EvaluationMethod
-from prex.envelope.parameters import KEY_MODES
 from prex.shared.calendar import DayUnit, HolidayCalendar
 from prex.shared.errors import InvalidInput, NotFound, RuleViolation
 

@@ -15,6 +15,7 @@ from prex.bootstrap import Services
 from prex.web import errors
 from prex.web.api import bidding as bidding_api
 from prex.web.api import committee as committee_api
+from prex.web.api import evaluation as evaluation_api
 from prex.web.api import experts as experts_api
 from prex.web.api import identity as identity_api
 from prex.web.api import opening as opening_api
@@ -55,6 +56,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(bidding_api.router)
     api.include_router(opening_api.router)
     api.include_router(committee_api.router)
+    api.include_router(evaluation_api.router)
     api.include_router(experts_api.router)
     app.include_router(api)
     app.include_router(pages.router)

@@ -68,6 +68,9 @@ EXPECTED = {
     Action.EXPERT_MANAGE: "Y   C   -    -    -    -    -",
     Action.EXPERT_READ_IDENTITY: "Y   C   -    -    -    -    C",
     Action.COMMITTEE_MANAGE: "-   C   -    -    -    -    -",
+    Action.EVALUATION_READ: "-   C   -    -    -    Y    C",
+    Action.EVALUATION_SCORE: "-   -   -    -    -    Y    -",
+    Action.EVALUATION_MANAGE: "-   C   -    -    -    -    -",
 }
 
 ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me", address="127.0.0.1")

@@ -1,0 +1,206 @@
+"""Use cases of the centre in the evaluation room (issue 5), and reading it.
+
+The centre starts a tender's evaluation once the opening record is published (the benchmark
+coefficient, for average-based methods, is derived from that record's SHA-256), pauses and
+resumes it, and freezes the result when :func:`prex.evaluation.pipeline.evaluate` says it is
+complete. What the sitting committee members enter is in :mod:`prex.evaluation.entries`; the
+checks every use case starts with in :mod:`prex.evaluation.access`.
+
+Refusals: ``NotFound`` (no evaluation, no such bid), ``PermissionDenied`` (not a sitting member
+nor the centre), ``InvalidInput`` (an entry the arithmetic refuses, naming the bid and
+criterion), ``Conflict`` (the wrong status, or what is still missing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select, update
+
+from prex.db.uow import SqlUnitOfWork
+from prex.evaluation import events as ev
+from prex.evaluation import room as rooms
+from prex.evaluation import views
+from prex.evaluation.access import (
+    clean_text,
+    locked_room,
+    require_open,
+    resource,
+    tender_for,
+)
+from prex.evaluation.methods import PriceRuleKind
+from prex.evaluation.orm import (
+    evaluations,
+)
+from prex.evaluation.room import EvaluationStatus, Room
+from prex.identity.policy import Action, Actor, Role, is_allowed
+from prex.opening.orm import openings
+from prex.shared.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
+from prex.tenders.model import TenderStatus
+
+if TYPE_CHECKING:
+    from prex.bootstrap import Services
+
+
+# -- the centre ---------------------------------------------------------------------------------
+
+
+def start_evaluation(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[str, Any]:
+    """Open the room once the opening record is published: snapshot the rule pack's method
+    and, for an average-based price rule, draw the coefficient from the record's SHA-256."""
+    tender = tender_for(services, uow.actor, tender_id, Action.EVALUATION_MANAGE)
+    if tender.status is not TenderStatus.EVALUATION:
+        raise Conflict(
+            f"tender {tender.id} is {tender.status.value}: the evaluation starts after the "
+            "opening record is published",
+            tender_id=tender.id,
+        )
+    pack = services.rule_packs.get(tender.rule_pack_id)
+    if pack.evaluation is None or pack.evaluation_table is None:
+        raise Conflict(f"rule pack {pack.id} has no [evaluation] method", rule_pack=pack.id)
+    rule = pack.evaluation.price
+    with uow:
+        record = uow.session.execute(
+            select(openings.c.status, openings.c.record_sha256).where(
+                openings.c.tender_id == tender.id
+            )
+        ).first()
+        if record is None or record.status != "closed" or record.record_sha256 is None:
+            raise Conflict("the opening record is not published yet", tender_id=tender.id)
+        exists = uow.session.execute(
+            select(evaluations.c.status).where(evaluations.c.tender_id == tender.id)
+        ).first()
+        if exists is not None:
+            raise Conflict(f"the evaluation of tender {tender.id} has started already")
+        coefficient = None
+        if rule is not None and rule.kind is PriceRuleKind.AVERAGE_BENCHMARK:
+            coefficient = rooms.draw_coefficient(rule.coefficients, tender.id, record.record_sha256)
+        now = uow.clock.now()
+        uow.session.execute(
+            insert(evaluations).values(
+                tender_id=tender.id,
+                status=EvaluationStatus.OPEN.value,
+                rule_pack_id=pack.id,
+                method=pack.evaluation_table,
+                coefficient=None if coefficient is None else str(coefficient),
+                opening_sha256=record.record_sha256,
+                started_at=now,
+                started_by=uow.actor.user_id,
+                updated_at=now,
+            )
+        )
+        uow.record(
+            ev.EvaluationStarted(
+                "tender",
+                tender.id,
+                now,
+                rule_pack_id=pack.id,
+                coefficient=None if coefficient is None else str(coefficient),
+                opening_sha256=record.record_sha256,
+            )
+        )
+        uow.commit()
+    return {
+        "tender_id": tender.id,
+        "status": EvaluationStatus.OPEN.value,
+        "coefficient": None if coefficient is None else str(coefficient),
+        "opening_sha256": record.record_sha256,
+    }
+
+
+def _move(uow: SqlUnitOfWork, room: Room, target: EvaluationStatus, **values: Any) -> None:
+    if not rooms.may_move(room.status, target):
+        raise InvalidTransition("evaluation", room.tender_id, room.status.value, target.value)
+    uow.session.execute(
+        update(evaluations)
+        .where(evaluations.c.tender_id == room.tender_id)
+        .values(status=target.value, updated_at=uow.clock.now(), **values)
+    )
+
+
+def pause_evaluation(
+    uow: SqlUnitOfWork, services: Services, tender_id: str, reason: str
+) -> dict[str, Any]:
+    """Stop the room (no entries) until the centre resumes it; the reason is audited."""
+    tender = tender_for(services, uow.actor, tender_id, Action.EVALUATION_MANAGE)
+    reason = clean_text(reason, "reason")
+    with uow:
+        room = locked_room(uow, tender.id)
+        _move(uow, room, EvaluationStatus.PAUSED)
+        uow.record(ev.EvaluationPaused("tender", tender.id, uow.clock.now(), reason=reason))
+        uow.commit()
+    return {"tender_id": tender.id, "status": EvaluationStatus.PAUSED.value}
+
+
+def resume_evaluation(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[str, Any]:
+    tender = tender_for(services, uow.actor, tender_id, Action.EVALUATION_MANAGE)
+    with uow:
+        room = locked_room(uow, tender.id)
+        _move(uow, room, EvaluationStatus.OPEN)
+        uow.record(ev.EvaluationResumed("tender", tender.id, uow.clock.now()))
+        uow.commit()
+    return {"tender_id": tender.id, "status": EvaluationStatus.OPEN.value}
+
+
+def complete_evaluation(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[str, Any]:
+    """Freeze the result, only when every sheet is in and ``evaluate`` says complete for every
+    section; otherwise Conflict listing what is still missing."""
+    tender = tender_for(services, uow.actor, tender_id, Action.EVALUATION_MANAGE)
+    with uow:
+        room = locked_room(uow, tender.id)
+        require_open(room)
+        states = rooms.compute(room)
+        missing = rooms.completable(room, states)
+        if missing:
+            raise Conflict(
+                "the evaluation is not complete: " + "; ".join(missing),
+                tender_id=tender.id,
+                missing=missing,
+            )
+        result = views.frozen_result(room, states)
+        digest = hashlib.sha256(
+            json.dumps(result, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        ).hexdigest()
+        now = uow.clock.now()
+        _move(
+            uow,
+            room,
+            EvaluationStatus.COMPLETE,
+            result=result,
+            result_sha256=digest,
+            completed_at=now,
+        )
+        uow.record(ev.EvaluationCompleted("tender", tender.id, now, result_sha256=digest))
+        uow.commit()
+    return {"tender_id": tender.id, "status": "complete", "result_sha256": digest, **result}
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def room_of(services: Services, actor: Actor, tender_id: str) -> dict[str, Any]:
+    """The room with every figure: for its sitting members and the centre's operators and
+    supervisors; other experts are refused even though their role may read evaluations."""
+    tender = tender_for(services, actor, tender_id, Action.EVALUATION_READ)
+    with services.read_session() as session:
+        room = rooms.load(session, tender.id)
+    me = next((m.id for m in room.members if m.user_id == actor.user_id), None)
+    centre = dataclasses.replace(actor, roles=actor.roles - {Role.EXPERT})
+    if me is None and not is_allowed(centre, Action.EVALUATION_READ, resource(tender)):
+        raise PermissionDenied(
+            f"{actor.label} is not a sitting member of the committee of tender {tender.id}",
+            tender_id=tender.id,
+        )
+    return views.room_view(room, rooms.compute(room), me)
+
+
+def result_of(services: Services, tender_id: str) -> dict[str, Any]:
+    """The frozen result for everyone: candidates, prices and totals; no expert, no sheet."""
+    with services.read_session() as session:
+        room = rooms.load(session, tender_id)
+    if room.status is not EvaluationStatus.COMPLETE:
+        raise NotFound(f"the evaluation of tender {tender_id} has no result yet")
+    return views.result_view(room)

@@ -1,0 +1,183 @@
+"""HTTP API of the evaluation room: the centre starts, pauses, resumes and completes it; the
+sitting committee members submit their sheets, justify deviations and decide explanations; the
+room (every figure, members by pseudonym) for them and the centre; the result for everyone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from prex.evaluation import entries, service
+from prex.evaluation.access import MAX_TEXT
+from prex.identity.policy import Action
+from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
+
+router = APIRouter(tags=["evaluation"])
+
+_ID = Field(min_length=1, max_length=64)
+_TEXT = Field(default="", max_length=MAX_TEXT)
+
+
+class MarkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bid_id: str = _ID
+    item: str = _ID
+    passed: bool
+    reason: str = _TEXT  # required for a fail
+
+
+class ReviewIn(BaseModel):
+    """A member's whole review sheet: every opened bid × every review item."""
+
+    model_config = ConfigDict(extra="forbid")
+    marks: list[MarkIn] = Field(max_length=20000)
+
+
+class ScoreIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bid_id: str = _ID
+    criterion: str = _ID
+    score: str = Field(min_length=1, max_length=16, pattern=r"^[0-9]+(\.[0-9]{1,4})?$")
+
+
+class ScoresIn(BaseModel):
+    """A member's whole score sheet: every valid bid × every subjective criterion."""
+
+    model_config = ConfigDict(extra="forbid")
+    scores: list[ScoreIn] = Field(max_length=20000)
+
+
+class JustificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bid_id: str = _ID
+    criterion: str = _ID
+    reason: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class DecisionIn(BaseModel):
+    """The bidder's explanation as received, and the committee's decision on it."""
+
+    model_config = ConfigDict(extra="forbid")
+    explanation: str = Field(min_length=1, max_length=MAX_TEXT)
+    accepted: bool
+    reason: str = _TEXT  # required when not accepted
+
+
+class PauseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+_BASE = "/tenders/{tender_id}/evaluation"
+
+
+@router.post(
+    _BASE,
+    status_code=201,
+    openapi_extra=acts(Action.EVALUATION_MANAGE),
+    dependencies=[Depends(require(Action.EVALUATION_MANAGE))],
+)
+def start(tender_id: str, uow: UowDep, services: ServicesDep) -> dict[str, Any]:
+    """Open the room after the opening record is published; answers the coefficient drawn."""
+    return service.start_evaluation(uow, services, tender_id)
+
+
+@router.get(_BASE, openapi_extra=acts(Action.EVALUATION_READ))
+def room(tender_id: str, actor: ActorDep, services: ServicesDep) -> dict[str, Any]:
+    """The room as computed now: errors, deviations, low bids, the provisional ranking."""
+    return service.room_of(services, actor, tender_id)
+
+
+@router.post(
+    f"{_BASE}/pause",
+    openapi_extra=acts(Action.EVALUATION_MANAGE),
+    dependencies=[Depends(require(Action.EVALUATION_MANAGE))],
+)
+def pause(tender_id: str, body: PauseIn, uow: UowDep, services: ServicesDep) -> dict[str, Any]:
+    return service.pause_evaluation(uow, services, tender_id, body.reason)
+
+
+@router.post(
+    f"{_BASE}/resume",
+    openapi_extra=acts(Action.EVALUATION_MANAGE),
+    dependencies=[Depends(require(Action.EVALUATION_MANAGE))],
+)
+def resume(tender_id: str, uow: UowDep, services: ServicesDep) -> dict[str, Any]:
+    return service.resume_evaluation(uow, services, tender_id)
+
+
+@router.post(
+    f"{_BASE}/complete",
+    openapi_extra=acts(Action.EVALUATION_MANAGE),
+    dependencies=[Depends(require(Action.EVALUATION_MANAGE))],
+)
+def complete(tender_id: str, uow: UowDep, services: ServicesDep) -> dict[str, Any]:
+    """Freeze the result; a problem listing what is missing until ``evaluate`` says complete."""
+    return service.complete_evaluation(uow, services, tender_id)
+
+
+@router.put(
+    f"{_BASE}/review",
+    openapi_extra=acts(Action.EVALUATION_SCORE),
+    dependencies=[Depends(require(Action.EVALUATION_SCORE))],
+)
+def put_review(
+    tender_id: str, body: ReviewIn, uow: UowDep, services: ServicesDep
+) -> dict[str, Any]:
+    return entries.submit_review(uow, services, tender_id, [m.model_dump() for m in body.marks])
+
+
+@router.put(
+    f"{_BASE}/scores",
+    openapi_extra=acts(Action.EVALUATION_SCORE),
+    dependencies=[Depends(require(Action.EVALUATION_SCORE))],
+)
+def put_scores(
+    tender_id: str, body: ScoresIn, uow: UowDep, services: ServicesDep
+) -> dict[str, Any]:
+    return entries.submit_scores(uow, services, tender_id, [s.model_dump() for s in body.scores])
+
+
+@router.post(
+    f"{_BASE}/justifications",
+    openapi_extra=acts(Action.EVALUATION_SCORE),
+    dependencies=[Depends(require(Action.EVALUATION_SCORE))],
+)
+def justify(
+    tender_id: str, body: JustificationIn, uow: UowDep, services: ServicesDep
+) -> dict[str, Any]:
+    return entries.justify_deviation(
+        uow, services, tender_id, body.bid_id, body.criterion, body.reason
+    )
+
+
+@router.post(
+    f"{_BASE}/explanations/{{bid_id}}/request",
+    openapi_extra=acts(Action.EVALUATION_SCORE),
+    dependencies=[Depends(require(Action.EVALUATION_SCORE))],
+)
+def request_explanation(
+    tender_id: str, bid_id: str, uow: UowDep, services: ServicesDep
+) -> dict[str, Any]:
+    return entries.request_explanation(uow, services, tender_id, bid_id)
+
+
+@router.post(
+    f"{_BASE}/explanations/{{bid_id}}/decision",
+    openapi_extra=acts(Action.EVALUATION_SCORE),
+    dependencies=[Depends(require(Action.EVALUATION_SCORE))],
+)
+def decide_explanation(
+    tender_id: str, bid_id: str, body: DecisionIn, uow: UowDep, services: ServicesDep
+) -> dict[str, Any]:
+    return entries.decide_explanation(
+        uow, services, tender_id, bid_id, body.explanation, body.accepted, body.reason
+    )
+
+
+@router.get(f"{_BASE}/result", openapi_extra=acts(Action.PUBLIC_READ))
+def result(tender_id: str, services: ServicesDep) -> dict[str, Any]:
+    """The frozen result: candidates with price and total; no expert and no score sheet."""
+    return service.result_of(services, tender_id)
