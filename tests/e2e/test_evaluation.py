@@ -22,7 +22,7 @@ from prex.experts.registry import link_account
 from prex.identity import service as identity
 from prex.identity.orm import organisations
 from tests.factories import ADMIN_ACTOR, PASSWORD, auth, chain_of
-from tests.opening_world import BIDDERS, Opening
+from tests.opening_world import BIDDERS, MARKER, Opening
 from tests.unit.experts.rows import csv_bytes, row
 
 LOW_PRICE = "7,900,000.00"  # well under 92 % of the average-based benchmark
@@ -138,6 +138,21 @@ def test_from_opened_bids_to_ranked_candidates(opening: Opening) -> None:
         for leaf in PRICES
     }
     leaf_of = {v: k for k, v in bid_of.items()}
+
+    # The opened bids' documents: the sitting members read them, decrypted as they stream; an
+    # expert who refused the seat does not.
+    some_bid = next(iter(bid_of.values()))
+    with services.read_session() as session:
+        from prex.opening.orm import opened_bids
+
+        docs = session.execute(
+            select(opened_bids.c.documents).where(opened_bids.c.bid_id == some_bid)
+        ).scalar_one()
+    doc_url = f"/api/v1/bids/{some_bid}/documents/{docs[0]['name']}"
+    read = client.get(doc_url, headers=auth(services, judges[0]))
+    assert read.status_code == 200 and len(read.content) == docs[0]["size"]
+    assert MARKER in read.content.decode()
+    assert client.get(doc_url, headers=auth(services, outsider)).status_code == 403
 
     # Who may see the room before the result: sitting members and the centre, nobody else.
     assert client.get(url, headers=auth(services, "supervisor")).status_code == 200

@@ -31,6 +31,7 @@ from prex.evaluation.orm import (
     evaluations,
 )
 from prex.evaluation.pipeline import Evaluation, evaluate
+from prex.experts.committee import sitting
 from prex.experts.committee_orm import committee_members
 from prex.experts.orm import experts as experts_table
 from prex.identity.orm import organisations
@@ -144,11 +145,6 @@ class Room:
         return self.method.kind is MethodKind.COMPREHENSIVE and bool(
             self.method.of_kind(CriterionKind.SUBJECTIVE)
         )
-
-
-def sitting(status: str, role: str, replaces: str | None) -> bool:
-    """A member who confirmed, or a standby seated in a refusing member's place."""
-    return status in ("confirmed", "seated") and (role == "member" or replaces is not None)
 
 
 def _price(bid_id: str, form: dict[str, Any] | None) -> Decimal:

@@ -41,6 +41,23 @@ REVEALABLE = (TenderStatus.PUBLICITY, TenderStatus.AWARDED, TenderStatus.COMPLET
 RESPONSES = ("confirmed", "refused", "absent")
 
 
+def sitting(status: str, role: str, replaces: str | None) -> bool:
+    """A member who confirmed, or a standby seated in a refusing member's place."""
+    return status in ("confirmed", "seated") and (role == "member" or replaces is not None)
+
+
+def sits_on_committee(session: Any, tender_id: str, user_id: str | None) -> bool:
+    """Whether the user is the account of a sitting member of the tender's committee."""
+    if user_id is None:
+        return False
+    seats = session.execute(
+        select(committee_members.c.status, committee_members.c.role, committee_members.c.replaces)
+        .join(experts_table, experts_table.c.id == committee_members.c.expert_id)
+        .where(committee_members.c.tender_id == tender_id, experts_table.c.user_id == user_id)
+    ).all()
+    return any(sitting(s.status, s.role, s.replaces) for s in seats)
+
+
 def _resource(tender: Tender) -> Resource:
     return Resource("committee", tender.id, tender.centre_id, tender.party_org_ids)
 

@@ -165,7 +165,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.OPENING_ATTEND: {Role.BIDDER: Scope.PARTY},
     # The tenderer or its agency hosts the opening (招标人主持开标); the centre's operator too.
     Action.OPENING_HOST: {_T: Scope.PARTY, _A: Scope.PARTY, _O: Scope.CENTRE},
-    # Evaluators only; the evaluation context (issue 5) narrows this to the drawn committee.
+    # Evaluators only; the opening context narrows it to the tender's sitting committee members.
     Action.BID_READ_OPENED: {Role.EXPERT: Scope.ANY},
     # The expert registry (评标专家库) is the home centre's; the platform administrator keeps all.
     Action.EXPERT_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},

@@ -30,6 +30,7 @@ from prex.db.uow import SqlUnitOfWork
 from prex.envelope import container, threshold
 from prex.envelope.ecies import DecryptionFailed, unwrap_with_key, wrap_for_certificate
 from prex.envelope.release import content_key_release_info, share_release_info
+from prex.experts.committee import sits_on_committee
 from prex.identity.orm import organisations
 from prex.identity.policy import Action, Actor, Resource, authorize, is_allowed
 from prex.opening import events as ev
@@ -54,7 +55,7 @@ from prex.opening.record import build_record, sign_record
 from prex.pki.holder import require_organisation
 from prex.pki.trust import Purpose
 from prex.shared.clock import ensure_utc
-from prex.shared.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from prex.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from prex.shared.ids import new_id
 from prex.tenders.model import Tender, TenderStatus
 from prex.tenders.rules import SealingRules
@@ -791,6 +792,13 @@ def read_document(
         raise NotFound(f"no opened bid '{bid_id}'")
     tender = get_tender_for(services.uow(actor), row.tender_id)
     authorize(actor, Action.BID_READ_OPENED, tender_resource(tender))
+    with services.read_session() as session:
+        member = sits_on_committee(session, tender.id, actor.user_id)
+    if not member:
+        raise PermissionDenied(
+            "only the sitting members of this tender's evaluation committee read its bids",
+            tender_id=tender.id,
+        )
     sizes = {d["name"]: int(d["size"]) for d in row.documents or []}
     if name not in sizes:
         raise NotFound(f"the bid has no document '{name[:80]}'")
