@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
 
 RECEIPT_FORMAT = "prex-bid-receipt"
 _KEY = re.compile(r"[A-Za-z0-9._:-]{8,100}")
-READ = 1024 * 1024
 
 
 class EnvelopeRefused(InvalidInput):
@@ -53,12 +51,6 @@ class EnvelopeRefused(InvalidInput):
 class Received:
     receipt: dict[str, Any]
     replayed: bool  # the same idempotency key was seen before: nothing new was stored
-
-
-def _chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while piece := handle.read(READ):
-            yield piece
 
 
 def receive_envelope(
@@ -86,10 +78,8 @@ def receive_envelope(
     if actor.org_id is None:
         raise PermissionDenied("only a member of a bidding organisation may submit a bid")
     if digest is None:
-        hasher = hashlib.sha256()
-        for piece in _chunks(upload):
-            hasher.update(piece)
-        digest = (hasher.hexdigest(), upload.stat().st_size)
+        with upload.open("rb") as handle:
+            digest = (hashlib.file_digest(handle, "sha256").hexdigest(), upload.stat().st_size)
     envelope_sha256, size = digest
     earlier = _by_key(services, actor.org_id, idempotency_key)
     if earlier is not None:

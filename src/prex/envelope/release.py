@@ -79,15 +79,12 @@ def release_content_key(
     """The bidder's own decryption: unwrap the content key of its envelope file with its
     encryption key and encrypt it to the escrow certificate. Returns (envelope SHA-256,
     escrowed content key)."""
-    digest = hashlib.sha256()
     with envelope.open("rb") as handle:
-        while piece := handle.read(1024 * 1024):
-            digest.update(piece)
+        envelope_sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
         size = handle.tell()
         handle.seek(0)
         parsed = container.read(handle, size, max_bytes=max_bytes)
     content_key = container.content_key_with_bidder_key(parsed, bidder_key)
-    envelope_sha256 = digest.hexdigest()
     blob = wrap_for_certificate(
         escrow, content_key, content_key_release_info(parsed.header.tender_id, envelope_sha256)
     )
