@@ -27,6 +27,8 @@ REQUIRED_PERIODS = (
     "clarification.min-days-before-deadline",
     "objection.min-days-before-deadline",
     "objection.answer-days",
+    "publicity.min-days",  # candidates (or the result) stay published at least this long
+    "result-objection.answer-days",  # an objection to the result is answered within this
 )
 
 
@@ -75,10 +77,13 @@ DEFAULT_SEALING = SealingRules(
 @dataclass(frozen=True)
 class ExpertRules:
     """Who may sit on this pack's committees (issue 5): an expert who served the same tenderer
-    ``max_serves`` times within ``period_days`` is avoided (0: no limit)."""
+    ``max_serves`` times within ``period_days`` is avoided (0: no limit). A committee whose
+    evaluation room stays paused longer than ``interruption_minutes`` is dissolved and a new
+    one drawn (评标中断)."""
 
     max_serves: int = 3
     period_days: int = 365
+    interruption_minutes: int = 120
 
 
 DEFAULT_EXPERTS = ExpertRules()
@@ -229,11 +234,16 @@ def _parse_experts(raw: Any, fail: Any) -> ExpertRules:
         rules = ExpertRules(
             max_serves=int(raw.get("max_serves", DEFAULT_EXPERTS.max_serves)),
             period_days=int(raw.get("period_days", DEFAULT_EXPERTS.period_days)),
+            interruption_minutes=int(
+                raw.get("interruption_minutes", DEFAULT_EXPERTS.interruption_minutes)
+            ),
         )
     except (TypeError, ValueError) as exc:
         raise fail(f"experts: {exc}") from exc
     if rules.max_serves < 0 or not 1 <= rules.period_days <= 3660:
         raise fail("experts.max_serves ≥ 0 and 1 ≤ experts.period_days ≤ 3660")
+    if not 1 <= rules.interruption_minutes <= 10080:
+        raise fail("1 ≤ experts.interruption_minutes ≤ 10080 (a week)")
     return rules
 
 
