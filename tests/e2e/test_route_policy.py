@@ -23,7 +23,8 @@ from tests.factories import World, auth, published_tender
 
 # WebSocket route → the GET route whose state it pushes (and whose policy it follows).
 WEBSOCKET_TWINS = {
-    "/api/v1/tenders/{tender_id}/opening/live": "/api/v1/tenders/{tender_id}/opening"
+    "/api/v1/tenders/{tender_id}/opening/live": "/api/v1/tenders/{tender_id}/opening",
+    "/api/v1/tenders/{tender_id}/evaluation/live": "/api/v1/tenders/{tender_id}/evaluation",
 }
 # Routes FastAPI itself adds for the API documentation (public by nature).
 FRAMEWORK_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/oauth2-redirect"}

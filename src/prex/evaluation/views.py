@@ -8,13 +8,16 @@ the ranked candidates with their prices and totals, no per-expert score and no e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from prex.evaluation.methods import CriterionKind, EvaluationMethod
 from prex.evaluation.pipeline import Evaluation
 from prex.evaluation.ranking import Candidate
+from prex.evaluation.review import review
 from prex.evaluation.room import Room, SectionState, completable, waiting_for
+from prex.shared.errors import InvalidInput
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -107,13 +110,81 @@ def _explanation(room: Room, bid_id: str) -> dict[str, Any] | None:
     }
 
 
+def method_json(method: EvaluationMethod) -> dict[str, Any]:
+    """What the committee works from: the review items and the criteria (a subjective one with
+    the range and step every expert's score must keep to)."""
+    return {
+        "kind": method.kind.value,
+        "name": method.name,
+        "review": [
+            {"id": r.id, "name": r.name, "stage": r.stage.value, "text": r.text}
+            for r in method.review
+        ],
+        "criteria": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "kind": c.kind.value,
+                "max_points": str(c.max_points),
+                "group": c.group,
+                "text": c.text,
+                **(
+                    {"minimum": str(c.minimum), "maximum": str(c.maximum), "step": str(c.step)}
+                    if c.kind is CriterionKind.SUBJECTIVE
+                    else {}
+                ),
+            }
+            for c in method.criteria
+        ],
+        "total_points": str(method.total_points),
+    }
+
+
+def to_score(room: Room) -> list[str]:
+    """The bids every member's score sheet must cover, as ``submit_scores`` checks it: those
+    the review passes and no rejected explanation excluded; none until every review is in
+    (the review decides which bids are scored) or when the method takes no scores."""
+    if not room.scored or waiting_for(room)["review"]:
+        return []
+    rejected = room.rejected()
+    out: list[str] = []
+    for bids in room.sections.values():
+        try:
+            verdicts = review(room.method, bids, room.review_sheets({b.id for b in bids}))
+        except InvalidInput:  # shown as the section's error by compute()
+            continue
+        out.extend(b.id for b in bids if verdicts[b.id].passed and b.id not in rejected)
+    return out
+
+
+def with_documents(
+    view: dict[str, Any], documents: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> dict[str, Any]:
+    """The room view with each opened bid's documents (name and size) listed, for the
+    committee to open one by one (each read is audited); the room view is for sitting members
+    and the centre only, so nobody else learns even the names."""
+    return {
+        **view,
+        "bids": [
+            {
+                **bid,
+                "documents": [
+                    {"name": str(d["name"]), "size": int(d["size"])}
+                    for d in documents.get(bid["bid_id"], ())
+                ],
+            }
+            for bid in view["bids"]
+        ],
+    }
+
+
 def room_view(room: Room, states: Sequence[SectionState], me: str | None) -> dict[str, Any]:
     """The room as the committee (``me``: the reader's member id) or the centre sees it."""
     names = {o.bid.id: o.bidder_name for o in room.bids}
     return {
         "tender_id": room.tender_id,
         "status": room.status.value,
-        "method": {"kind": room.method.kind.value, "name": room.method.name},
+        "method": method_json(room.method),
         "coefficient": _text(room.coefficient),
         "opening_sha256": room.opening_sha256,
         "members": [
@@ -126,6 +197,7 @@ def room_view(room: Room, states: Sequence[SectionState], me: str | None) -> dic
             for m in room.members
         ],
         "waiting_for": waiting_for(room),
+        "to_score": to_score(room),
         "bids": [
             {
                 "bid_id": o.bid.id,

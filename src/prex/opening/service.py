@@ -30,7 +30,10 @@ from prex.db.uow import SqlUnitOfWork
 from prex.envelope import container, threshold
 from prex.envelope.ecies import DecryptionFailed, unwrap_with_key, wrap_for_certificate
 from prex.envelope.release import content_key_release_info, share_release_info
-from prex.experts.committee import sits_on_committee
+from prex.evaluation import events as evaluation_events
+from prex.experts.committee import sits_on_committee, sitting
+from prex.experts.committee_orm import committee_members
+from prex.experts.orm import experts as experts_table
 from prex.identity.orm import organisations
 from prex.identity.policy import Action, Actor, Resource, authorize, is_allowed
 from prex.opening import events as ev
@@ -774,10 +777,37 @@ def published_record(services: Services, tender_id: str) -> dict[str, Any]:
 # -- evaluators --------------------------------------------------------------------------------
 
 
+def _seat_of(session: Any, tender_id: str, user_id: str | None) -> tuple[str, str] | None:
+    """The seat (committee_members id, pseudonym) a sitting member reads under: whether the
+    user sits at all is :func:`~prex.experts.committee.sits_on_committee`'s to say; the seat
+    is the latest sitting one (a later round's, after a committee was dissolved)."""
+    if not sits_on_committee(session, tender_id, user_id):
+        return None
+    seats = session.execute(
+        select(
+            committee_members.c.id,
+            committee_members.c.pseudonym,
+            committee_members.c.status,
+            committee_members.c.role,
+            committee_members.c.replaces,
+        )
+        .join(experts_table, experts_table.c.id == committee_members.c.expert_id)
+        .where(committee_members.c.tender_id == tender_id, experts_table.c.user_id == user_id)
+        .order_by(committee_members.c.draw_order.desc())
+    ).all()
+    return next(
+        ((str(s.id), str(s.pseudonym)) for s in seats if sitting(s.status, s.role, s.replaces)),
+        None,
+    )
+
+
 def read_document(
     services: Services, actor: Actor, bid_id: str, name: str
 ) -> tuple[int, Iterator[memoryview]]:
-    """An opened bid's document, decrypted as it is streamed: for evaluators, after opening."""
+    """An opened bid's document, decrypted as it is streamed: for the sitting members of the
+    tender's committee, after opening. Every read is audited before a byte is sent
+    (``BidDocumentRead``: the bid, the document and the reader's seat and pseudonym — not the
+    expert's name), so a read the client breaks off is on the record too."""
     with services.read_session() as session:
         row = session.execute(
             select(
@@ -793,8 +823,8 @@ def read_document(
     tender = get_tender_for(services.uow(actor), row.tender_id)
     authorize(actor, Action.BID_READ_OPENED, tender_resource(tender))
     with services.read_session() as session:
-        member = sits_on_committee(session, tender.id, actor.user_id)
-    if not member:
+        seat = _seat_of(session, tender.id, actor.user_id)
+    if seat is None:
         raise PermissionDenied(
             "only the sitting members of this tender's evaluation committee read its bids",
             tender_id=tender.id,
@@ -802,6 +832,20 @@ def read_document(
     sizes = {d["name"]: int(d["size"]) for d in row.documents or []}
     if name not in sizes:
         raise NotFound(f"the bid has no document '{name[:80]}'")
+    with services.uow(actor) as uow:
+        uow.record(
+            evaluation_events.BidDocumentRead(
+                "tender",  # in the tender's audit trail, with the evaluation's other events
+                tender.id,
+                uow.clock.now(),
+                tender_id=tender.id,
+                bid_id=bid_id,
+                document=name,
+                member_id=seat[0],
+                pseudonym=seat[1],
+            )
+        )
+        uow.commit()
     keys = services.pki.platform_keys()
     content_key = unwrap_with_key(
         keys.escrow_key,

@@ -1,20 +1,33 @@
 """HTTP API of the evaluation room: the centre starts, pauses, resumes and completes it; the
 sitting committee members submit their sheets, justify deviations and decide explanations; the
-room (every figure, members by pseudonym) for them and the centre; the result for everyone."""
+room (every figure, members by pseudonym) for them and the centre, also live over a WebSocket;
+the result for everyone."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from prex.evaluation import entries, service
 from prex.evaluation.access import MAX_TEXT
+from prex.evaluation.documents import room_with_documents
 from prex.identity.policy import Action
-from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
+from prex.shared.errors import DomainError
+from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, connection_actor, require
 
 router = APIRouter(tags=["evaluation"])
+#: How often a room's WebSocket looks for a change (any server process may have made it).
+POLL_SECONDS = 1.0
+#: The longest silence on a room's WebSocket: clients keep the server's clock from it.
+QUIET_SECONDS = 10.0
+#: WebSocket close codes of the refusals (4000 + the HTTP status otherwise).
+_CLOSE = {401: 4403, 403: 4403, 404: 4404}
 
 _ID = Field(min_length=1, max_length=64)
 _TEXT = Field(default="", max_length=MAX_TEXT)
@@ -88,6 +101,37 @@ def start(tender_id: str, uow: UowDep, services: ServicesDep) -> dict[str, Any]:
 def room(tender_id: str, actor: ActorDep, services: ServicesDep) -> dict[str, Any]:
     """The room as computed now: errors, deviations, low bids, the provisional ranking."""
     return service.room_of(services, actor, tender_id)
+
+
+@router.websocket(f"{_BASE}/live")
+async def room_live(websocket: WebSocket, tender_id: str) -> None:
+    """The room, live, as ``GET`` gives it to the same reader (with the opened bids' documents
+    and ``server_time``): on connect, whenever anything changes (looked for once a second), and
+    at least every 10 s. A reader who may not see the room — or no longer, a member replaced —
+    gets the refusal and the socket is closed (4403; 4404 for no such tender or evaluation).
+    Read-only: entries go through the PUT and POST routes."""
+    services = websocket.app.state.services
+    actor = await run_in_threadpool(connection_actor, websocket, services)
+    await websocket.accept()
+    last: str | None = None
+    quiet = 0.0
+    try:
+        while True:
+            try:
+                state = await run_in_threadpool(room_with_documents, services, actor, tender_id)
+            except DomainError as exc:
+                await websocket.send_json({"error": exc.slug, "detail": str(exc)})
+                await websocket.close(code=_CLOSE.get(exc.status, 4000 + exc.status))
+                return
+            changed = json.dumps({k: v for k, v in state.items() if k != "server_time"})
+            if changed != last or quiet >= QUIET_SECONDS:
+                await websocket.send_json(state)
+                last, quiet = changed, 0.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(websocket.receive_text(), timeout=POLL_SECONDS)
+            quiet += POLL_SECONDS
+    except WebSocketDisconnect:
+        return
 
 
 @router.post(

@@ -3,8 +3,8 @@
 Signing in and notifications live in ``pages/account.py``, the workbench and the new-tender
 form in ``pages/workbench.py``, a tender's manage page and every form acting on a tender in
 ``pages/manage.py``, the bidder's page that seals a bid in the browser in ``pages/bid.py``,
-the online bid opening hall in ``pages/opening.py``; their routers are included at the end of
-this module.
+the online bid opening hall in ``pages/opening.py``, the evaluation room in
+``pages/evaluation.py``; their routers are included at the end of this module.
 """
 
 from __future__ import annotations
@@ -22,7 +22,16 @@ from prex.tenders import service
 from prex.tenders.model import TenderStatus, TransactionType
 from prex.tenders.queries import TenderFilter, list_public_tenders
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
-from prex.web.pages import account, bid, certificates, manage, opening, trust, workbench
+from prex.web.pages import (
+    account,
+    bid,
+    certificates,
+    evaluation,
+    manage,
+    opening,
+    trust,
+    workbench,
+)
 from prex.web.pages.common import centre_rows
 from prex.web.pages.render import CHINA, render
 from prex.web.pages.tender_view import show_tender
@@ -111,3 +120,4 @@ router.include_router(trust.router)
 router.include_router(certificates.router)
 router.include_router(bid.router)
 router.include_router(opening.router)
+router.include_router(evaluation.router)
