@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from prex.bidding.uploads import sweep_uploads
 from prex.bootstrap import Services
+from prex.evaluation.interruption import dissolve_interrupted
 from prex.identity.policy import SYSTEM
 from prex.notifications.service import dispatch_notifications, send_pending_email
 from prex.pki.service import refresh_due_crls
@@ -28,6 +29,7 @@ class PassResult:
     emails: int
     crls: int = 0
     uploads: int = 0  # expired resumable uploads and stale spool files removed
+    dissolved: int = 0  # committees dissolved by an interruption beyond the limit, and redrawn
 
 
 def run_once(services: Services) -> PassResult:
@@ -36,7 +38,8 @@ def run_once(services: Services) -> PassResult:
     emails = send_pending_email(services.writer_session, services.mailer, services.clock)
     crls = refresh_due_crls(services)
     swept = sweep_uploads(services)
-    return PassResult(transitions, notified, emails, crls, swept)
+    dissolved = dissolve_interrupted(services)
+    return PassResult(transitions, notified, emails, crls, swept, dissolved)
 
 
 def run_forever(services: Services, stop: threading.Event, interval: float | None = None) -> None:
@@ -47,12 +50,13 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
             if any(dataclasses.astuple(result)):
                 log.info(
                     "worker pass: %d transitions, %d notifications, %d e-mails, %d CRLs renewed, "
-                    "%d stale uploads removed",
+                    "%d stale uploads removed, %d committees dissolved and redrawn",
                     result.transitions,
                     result.notifications,
                     result.emails,
                     result.crls,
                     result.uploads,
+                    result.dissolved,
                 )
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("worker pass failed")

@@ -227,7 +227,8 @@ def replay_draw(
         None, "--seed", help="the revealed seed, hex (default: the record's own 'seed')"
     ),
 ) -> None:
-    """Recompute a published expert draw from its record and seed; exit 1 if it differs."""
+    """Recompute a published expert draw from its record and seed; exit 1 if it differs. A
+    redraw's record (round 2 or later) must also derive its seed from the committed one."""
     try:
         published: Any = json.loads(_read(record))
     except ValueError as exc:
@@ -243,3 +244,10 @@ def replay_draw(
     console.print(
         f"the draw replays: the same {len(drawn)} experts in the same order", highlight=False
     )
+    if "redraw" in again:  # a committee drawn again after an interruption dissolved one
+        checked = (
+            "derived from the committed seed"
+            if "root_seed" in again
+            else "not checked against the committed seed (no root_seed in the record)"
+        )
+        console.print(f"round {again.get('round')}: its seed is {checked}", highlight=False)

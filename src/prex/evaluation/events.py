@@ -7,6 +7,7 @@ member entered and when without copying every score into it; the tables hold the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from prex.shared.events import DomainEvent
 
@@ -67,3 +68,40 @@ class ExplanationDecided(DomainEvent):
 @dataclass(frozen=True)
 class EvaluationCompleted(DomainEvent):
     result_sha256: str
+
+
+@dataclass(frozen=True)
+class BidDocumentRead(DomainEvent):
+    """A sitting committee member opened a document of an opened bid (recorded on every read,
+    before the document is streamed). The member is named by seat and pseudonym, never by the
+    expert's name, which stays in the registry."""
+
+    tender_id: str
+    bid_id: str
+    document: str
+    member_id: str  # committee_members.id of the reader's seat
+    pseudonym: str
+
+
+@dataclass(frozen=True)
+class EvaluationDissolved(DomainEvent):
+    """The room stayed paused beyond the rule pack's ``interruption_minutes``: its committee is
+    dissolved and a new one drawn. The marks, scores and justifications stay in their tables
+    under the old members' ids; the explanation rows (one per bid) are copied here in full and
+    cleared, so that the new committee decides them afresh."""
+
+    committee_round: int  # the round dissolved
+    paused_at: str  # ISO 8601
+    paused_minutes: int
+    limit_minutes: int
+    explanations: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class EvaluationRestarted(DomainEvent):
+    """A new evaluation, with the committee drawn after a dissolution."""
+
+    committee_round: int
+    rule_pack_id: str
+    coefficient: str | None
+    opening_sha256: str

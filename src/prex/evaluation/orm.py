@@ -17,7 +17,7 @@ evaluations = Table(
     "evaluations",
     metadata,
     Column("tender_id", String(26), ForeignKey("tenders.id"), primary_key=True),
-    Column("status", String(16), nullable=False),  # open | paused | complete
+    Column("status", String(16), nullable=False),  # open | paused | complete | dissolved
     Column("rule_pack_id", String(64), nullable=False),
     Column("method", JSON, nullable=False),  # the [evaluation] table as it was at the start
     Column("coefficient", String(16), nullable=True),  # average_benchmark: the one drawn

@@ -32,7 +32,7 @@ from prex.evaluation.orm import (
 )
 from prex.evaluation.pipeline import Evaluation, evaluate
 from prex.experts.committee import sitting
-from prex.experts.committee_orm import committee_members
+from prex.experts.committee_orm import committee_draws, committee_members
 from prex.experts.orm import experts as experts_table
 from prex.identity.orm import organisations
 from prex.opening.orm import opened_bids
@@ -46,13 +46,18 @@ class EvaluationStatus(StrEnum):
     OPEN = "open"  # members enter marks, scores, justifications; explanations are decided
     PAUSED = "paused"  # the centre stopped the room (a dispute, a member taken ill): no writes
     COMPLETE = "complete"  # the result is frozen; nothing changes any more
+    # Paused beyond the rule pack's interruption_minutes: this committee is dissolved and a new
+    # one drawn (评标中断); the centre starts the evaluation afresh with it (start_evaluation).
+    DISSOLVED = "dissolved"
 
 
-TERMINAL_STATES = frozenset({EvaluationStatus.COMPLETE})
+#: Nothing moves a room out of these; a dissolved one is replaced by a new evaluation.
+TERMINAL_STATES = frozenset({EvaluationStatus.COMPLETE, EvaluationStatus.DISSOLVED})
 _TRANSITIONS = {
     EvaluationStatus.OPEN: frozenset({EvaluationStatus.PAUSED, EvaluationStatus.COMPLETE}),
-    EvaluationStatus.PAUSED: frozenset({EvaluationStatus.OPEN}),
+    EvaluationStatus.PAUSED: frozenset({EvaluationStatus.OPEN, EvaluationStatus.DISSOLVED}),
     EvaluationStatus.COMPLETE: frozenset[EvaluationStatus](),
+    EvaluationStatus.DISSOLVED: frozenset[EvaluationStatus](),
 }
 
 
@@ -112,6 +117,7 @@ class Room:
     scores: dict[str, dict[tuple[str, str], Decimal]] = field(default_factory=dict)
     justifications: dict[tuple[str, str, str], str] = field(default_factory=dict)
     explanations: dict[str, Any] = field(default_factory=dict)  # bid id → row
+    committee_round: int = 1  # the committee's draw (a dissolved one is followed by the next)
 
     @property
     def sections(self) -> dict[str, list[Bid]]:
@@ -163,6 +169,21 @@ def load(session: Any, tender_id: str) -> Room:
     if row is None:
         raise NotFound(f"tender {tender_id} has no evaluation", tender_id=tender_id)
     method = parse_evaluation_method(row.method, origin=f"evaluation of tender {tender_id}")
+    # Only the current round's committee: a dissolved committee's sheets stay in the tables
+    # under its members' ids and count for nobody.
+    current = (
+        session.execute(
+            select(committee_draws.c.round).where(committee_draws.c.tender_id == tender_id)
+        ).scalar()
+        or 1
+    )
+    in_round = set(
+        session.execute(
+            select(committee_members.c.id).where(
+                committee_members.c.tender_id == tender_id, committee_members.c.round == current
+            )
+        ).scalars()
+    )
     members = [
         Member(m.id, m.pseudonym, m.user_id)
         for m in session.execute(
@@ -178,7 +199,7 @@ def load(session: Any, tender_id: str) -> Room:
             .where(committee_members.c.tender_id == tender_id)
             .order_by(committee_members.c.draw_order)
         )
-        if sitting(m.status, m.role, m.replaces)
+        if m.id in in_round and sitting(m.status, m.role, m.replaces)
     ]
     opened = [
         OpenedBid(
@@ -216,18 +237,22 @@ def load(session: Any, tender_id: str) -> Room:
         result_sha256=row.result_sha256,
         members=members,
         bids=opened,
+        committee_round=current,
     )
     where = evaluation_marks.c.tender_id == tender_id
     for m in session.execute(select(evaluation_marks).where(where)):
-        room.marks.setdefault(m.member_id, {})[(m.bid_id, m.item_id)] = Mark(m.passed, m.reason)
+        if m.member_id in in_round:
+            room.marks.setdefault(m.member_id, {})[(m.bid_id, m.item_id)] = Mark(m.passed, m.reason)
     for s in session.execute(
         select(evaluation_scores).where(evaluation_scores.c.tender_id == tender_id)
     ):
-        room.scores.setdefault(s.member_id, {})[(s.bid_id, s.criterion_id)] = Decimal(s.score)
+        if s.member_id in in_round:
+            room.scores.setdefault(s.member_id, {})[(s.bid_id, s.criterion_id)] = Decimal(s.score)
     for j in session.execute(
         select(evaluation_justifications).where(evaluation_justifications.c.tender_id == tender_id)
     ):
-        room.justifications[(j.member_id, j.bid_id, j.criterion_id)] = j.reason
+        if j.member_id in in_round:
+            room.justifications[(j.member_id, j.bid_id, j.criterion_id)] = j.reason
     for e in session.execute(
         select(evaluation_explanations).where(evaluation_explanations.c.tender_id == tender_id)
     ):
@@ -300,7 +325,8 @@ def completable(room: Room, states: Sequence[SectionState]) -> list[str]:
     waiting = waiting_for(room)
     if waiting["review"]:
         reasons.append(f"review sheets missing from {', '.join(waiting['review'])}")
-    if waiting["scores"]:
+    # With no valid bid anywhere (every bid rejected) there is nothing to score.
+    if waiting["scores"] and any(s.evaluation is None or s.evaluation.valid for s in states):
         reasons.append(f"score sheets missing from {', '.join(waiting['scores'])}")
     for state in states:
         if state.evaluation is None:

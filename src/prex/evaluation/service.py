@@ -22,8 +22,8 @@ from sqlalchemy import insert, select, update
 
 from prex.db.uow import SqlUnitOfWork
 from prex.evaluation import events as ev
+from prex.evaluation import interruption, views
 from prex.evaluation import room as rooms
-from prex.evaluation import views
 from prex.evaluation.access import (
     clean_text,
     locked_room,
@@ -36,6 +36,7 @@ from prex.evaluation.orm import (
     evaluations,
 )
 from prex.evaluation.room import EvaluationStatus, Room
+from prex.experts.committee_orm import committee_draws, committee_members, committee_rounds
 from prex.identity.policy import Action, Actor, Role, is_allowed
 from prex.opening.orm import openings
 from prex.shared.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
@@ -71,37 +72,75 @@ def start_evaluation(uow: SqlUnitOfWork, services: Services, tender_id: str) -> 
         if record is None or record.status != "closed" or record.record_sha256 is None:
             raise Conflict("the opening record is not published yet", tender_id=tender.id)
         exists = uow.session.execute(
-            select(evaluations.c.status).where(evaluations.c.tender_id == tender.id)
+            select(evaluations.c.status)
+            .where(evaluations.c.tender_id == tender.id)
+            .with_for_update()
         ).first()
-        if exists is not None:
+        again = exists is not None and exists.status == EvaluationStatus.DISSOLVED.value
+        if exists is not None and not again:
             raise Conflict(f"the evaluation of tender {tender.id} has started already")
+        committee = uow.session.execute(
+            select(committee_draws.c.status, committee_draws.c.round).where(
+                committee_draws.c.tender_id == tender.id
+            )
+        ).first()
+        if again and (committee is None or committee.status != "drawn"):
+            raise Conflict(
+                f"the committee of tender {tender.id} was dissolved and no new one is drawn yet",
+                tender_id=tender.id,
+            )
+        if again and not rooms.load(uow.session, tender.id).members:
+            raise Conflict(
+                f"no member of the new committee of tender {tender.id} has confirmed yet",
+                tender_id=tender.id,
+            )
         coefficient = None
         if rule is not None and rule.kind is PriceRuleKind.AVERAGE_BENCHMARK:
             coefficient = rooms.draw_coefficient(rule.coefficients, tender.id, record.record_sha256)
         now = uow.clock.now()
-        uow.session.execute(
-            insert(evaluations).values(
-                tender_id=tender.id,
-                status=EvaluationStatus.OPEN.value,
-                rule_pack_id=pack.id,
-                method=pack.evaluation_table,
-                coefficient=None if coefficient is None else str(coefficient),
-                opening_sha256=record.record_sha256,
-                started_at=now,
-                started_by=uow.actor.user_id,
-                updated_at=now,
+        values = {
+            "status": EvaluationStatus.OPEN.value,
+            "rule_pack_id": pack.id,
+            "method": pack.evaluation_table,
+            "coefficient": None if coefficient is None else str(coefficient),
+            "opening_sha256": record.record_sha256,
+            "started_at": now,
+            "started_by": uow.actor.user_id,
+            "updated_at": now,
+            "result": None,
+            "result_sha256": None,
+            "completed_at": None,
+        }
+        if again:
+            # A new evaluation with the new committee, in the dissolved one's row: the old
+            # sheets stay under the dissolved members' ids (see evaluation/interruption.py).
+            assert committee is not None
+            uow.session.execute(
+                update(evaluations).where(evaluations.c.tender_id == tender.id).values(**values)
             )
-        )
-        uow.record(
-            ev.EvaluationStarted(
-                "tender",
-                tender.id,
-                now,
-                rule_pack_id=pack.id,
-                coefficient=None if coefficient is None else str(coefficient),
-                opening_sha256=record.record_sha256,
+            uow.record(
+                ev.EvaluationRestarted(
+                    "tender",
+                    tender.id,
+                    now,
+                    committee_round=committee.round,
+                    rule_pack_id=pack.id,
+                    coefficient=values["coefficient"],
+                    opening_sha256=record.record_sha256,
+                )
             )
-        )
+        else:
+            uow.session.execute(insert(evaluations).values(tender_id=tender.id, **values))
+            uow.record(
+                ev.EvaluationStarted(
+                    "tender",
+                    tender.id,
+                    now,
+                    rule_pack_id=pack.id,
+                    coefficient=values["coefficient"],
+                    opening_sha256=record.record_sha256,
+                )
+            )
         uow.commit()
     return {
         "tender_id": tender.id,
@@ -136,13 +175,40 @@ def pause_evaluation(
 
 
 def resume_evaluation(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[str, Any]:
+    """Reopen a paused room — within the rule pack's ``interruption_minutes`` of the pause.
+    Later, the room is dissolved and a new committee drawn (committed first, as the worker
+    would), and the resume refused with a Conflict naming the rule."""
     tender = tender_for(services, uow.actor, tender_id, Action.EVALUATION_MANAGE)
     with uow:
         room = locked_room(uow, tender.id)
-        _move(uow, room, EvaluationStatus.OPEN)
-        uow.record(ev.EvaluationResumed("tender", tender.id, uow.clock.now()))
+        row = uow.session.execute(
+            select(evaluations).where(evaluations.c.tender_id == tender.id)
+        ).one()
+        limit = interruption.limit_of(services, row.rule_pack_id)
+        late = room.status is EvaluationStatus.PAUSED and interruption.interrupted_too_long(
+            row.updated_at, limit, uow.clock.now()
+        )
+        if not late:
+            _move(uow, room, EvaluationStatus.OPEN)
+            uow.record(ev.EvaluationResumed("tender", tender.id, uow.clock.now()))
+            uow.commit()
+            return {"tender_id": tender.id, "status": EvaluationStatus.OPEN.value}
+        outcome = interruption.dissolve_room(uow, services, row, limit)
         uow.commit()
-    return {"tender_id": tender.id, "status": EvaluationStatus.OPEN.value}
+    raise Conflict(
+        f"the evaluation of tender {tender.id} was paused at {row.updated_at.isoformat()}, "
+        f"longer than the rule pack's {interruption.RULE} = {limit}: the committee of round "
+        f"{outcome['dissolved_round']} is dissolved and "
+        + (
+            f"round {outcome['round']} drawn; start the evaluation again with it"
+            if outcome["redrawn"]
+            else f"the redraw failed ({outcome['reason']})"
+        ),
+        tender_id=tender.id,
+        rule=interruption.RULE,
+        limit_minutes=limit,
+        round=outcome["round"],
+    )
 
 
 def complete_evaluation(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[str, Any]:
@@ -194,7 +260,53 @@ def room_of(services: Services, actor: Actor, tender_id: str) -> dict[str, Any]:
             f"{actor.label} is not a sitting member of the committee of tender {tender.id}",
             tender_id=tender.id,
         )
-    return views.room_view(room, rooms.compute(room), me)
+    view = views.room_view(room, rooms.compute(room), me)
+    return {**view, "committee": _committee(services, tender.id)}
+
+
+def _committee(services: Services, tender_id: str) -> dict[str, Any]:
+    """The committee's current round (its members by pseudonym, with their answers) and the
+    rounds dissolved before it: what the room shows after a dissolution."""
+    with services.read_session() as session:
+        current = session.execute(
+            select(committee_draws.c.round, committee_draws.c.status).where(
+                committee_draws.c.tender_id == tender_id
+            )
+        ).first()
+        if current is None:
+            return {"round": None, "status": None, "members": [], "dissolved": []}
+        members = session.execute(
+            select(
+                committee_members.c.pseudonym,
+                committee_members.c.role,
+                committee_members.c.status,
+            )
+            .where(
+                committee_members.c.tender_id == tender_id,
+                committee_members.c.round == current.round,
+            )
+            .order_by(committee_members.c.draw_order)
+        ).all()
+        dissolved = session.execute(
+            select(
+                committee_rounds.c.round,
+                committee_rounds.c.dissolved_at,
+                committee_rounds.c.reason,
+            )
+            .where(committee_rounds.c.tender_id == tender_id)
+            .order_by(committee_rounds.c.round)
+        ).all()
+    return {
+        "round": current.round,
+        "status": current.status,
+        "members": [
+            {"pseudonym": m.pseudonym, "role": m.role, "status": m.status} for m in members
+        ],
+        "dissolved": [
+            {"round": d.round, "dissolved_at": d.dissolved_at.isoformat(), "reason": d.reason}
+            for d in dissolved
+        ],
+    }
 
 
 def result_of(services: Services, tender_id: str) -> dict[str, Any]:

@@ -4,13 +4,17 @@ drawn expert refuses or does not come, and revealed — seed and all — with th
 
 The seed is escrowed to the platform's escrow certificate (decision 0009) between definition
 and reveal: nobody reading the database learns it early. Every step is an audit entry.
+
+A committee dissolved by an interruption is drawn again in a new round from a seed derived from
+this one (:mod:`prex.experts.committee_redraw`); members and answers are per round, and the
+reveal publishes every round's record.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
@@ -20,7 +24,7 @@ from prex.db.uow import SqlUnitOfWork
 from prex.envelope.ecies import unwrap_with_key, wrap_for_certificate
 from prex.experts import committee_events as ev
 from prex.experts import draw as drawing
-from prex.experts.committee_orm import committee_draws, committee_members
+from prex.experts.committee_orm import committee_draws, committee_members, committee_rounds
 from prex.experts.orm import experts as experts_table
 from prex.experts.pseudonyms import pseudonym
 from prex.experts.queries import pool_for_draw
@@ -56,6 +60,47 @@ def sits_on_committee(session: Any, tender_id: str, user_id: str | None) -> bool
         .where(committee_members.c.tender_id == tender_id, experts_table.c.user_id == user_id)
     ).all()
     return any(sitting(s.status, s.role, s.replaces) for s in seats)
+
+
+def round_seed(root: bytes, round_no: int) -> bytes:
+    """The seed of ``round_no``: the committed seed itself for the first draw."""
+    return root if round_no == 1 else drawing.redraw_seed(root, round_no)
+
+
+def revealed_record(record: dict[str, Any], root: bytes, round_no: int) -> dict[str, Any]:
+    """A round's record as published with the result: its seed, and from round 2 the root."""
+    seed = round_seed(root, round_no)
+    extra = {"seed": seed.hex()} if round_no == 1 else {"seed": seed.hex(), "root_seed": root.hex()}
+    return dict(record, **extra)
+
+
+def member_rows(
+    tender_id: str,
+    draws: list[drawing.Drawn],
+    secret: str,
+    now: datetime,
+    *,
+    round_no: int = 1,
+    after: int = 0,
+) -> list[dict[str, Any]]:
+    """The ``committee_members`` rows of a round's draws (``draw_order`` counts on from
+    ``after``, so that the order is total across rounds)."""
+    return [
+        {
+            "id": new_id(),
+            "tender_id": tender_id,
+            "expert_id": d.expert_id,
+            "venue": d.venue,
+            "specialty": d.specialty,
+            "role": d.role,
+            "draw_order": after + n,
+            "status": "drawn",
+            "round": round_no,
+            "pseudonym": pseudonym(secret, tender_id, d.expert_id),
+            "updated_at": now,
+        }
+        for n, d in enumerate(draws, start=1)
+    ]
 
 
 def _resource(tender: Tender) -> Resource:
@@ -140,6 +185,13 @@ def draw_committee(uow: SqlUnitOfWork, services: Services, tender_id: str) -> di
         ).first()
         if row is None:
             raise NotFound(f"tender {tender_id} has no committee defined")
+        if row.status == "dissolved":  # a redraw found too few experts: try it again
+            from prex.experts.committee_redraw import redraw_again  # (it builds on this module)
+
+            with uow:
+                outcome = redraw_again(uow, services, tender.id, rules)
+                uow.commit()
+            return {"tender_id": tender.id, **outcome}
         if row.status != "committed":
             raise Conflict("the committee is drawn already")
         committed = commitment_of(session, tender.id)
@@ -191,22 +243,7 @@ def draw_committee(uow: SqlUnitOfWork, services: Services, tender_id: str) -> di
         if state != "committed":
             raise Conflict("the committee is drawn already")
         uow.session.execute(
-            insert(committee_members),
-            [
-                {
-                    "id": new_id(),
-                    "tender_id": tender.id,
-                    "expert_id": d.expert_id,
-                    "venue": d.venue,
-                    "specialty": d.specialty,
-                    "role": d.role,
-                    "draw_order": n,
-                    "status": "drawn",
-                    "pseudonym": pseudonym(secret, tender.id, d.expert_id),
-                    "updated_at": now,
-                }
-                for n, d in enumerate(result.draws, start=1)
-            ],
+            insert(committee_members), member_rows(tender.id, result.draws, secret, now)
         )
         uow.session.execute(
             update(committee_draws)
@@ -250,9 +287,21 @@ def respond(
     authorize(actor, Action.COMMITTEE_MANAGE, _resource(tender))
     with uow:
         now = uow.clock.now()
+        current_round = uow.session.execute(
+            select(committee_draws.c.round).where(committee_draws.c.tender_id == tender.id)
+        ).scalar_one()
+        if member.round != current_round:
+            raise Conflict(
+                f"this expert was drawn for round {member.round} of the committee, which was "
+                f"dissolved; the committee is in round {current_round}",
+                member_id=member_id,
+            )
         rows = uow.session.execute(
             select(committee_members)
-            .where(committee_members.c.tender_id == tender.id)
+            .where(
+                committee_members.c.tender_id == tender.id,
+                committee_members.c.round == current_round,
+            )
             .order_by(committee_members.c.draw_order)
             .with_for_update()
         ).all()
@@ -319,7 +368,7 @@ def reveal(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[str, 
             .where(committee_draws.c.tender_id == tender.id)
             .with_for_update()
         ).first()
-        if row is None or row.status == "committed":
+        if row is None or row.status in ("committed", "dissolved"):
             raise Conflict("the committee has not been drawn")
         if row.status == "revealed":
             return dict(row.record)
@@ -328,8 +377,25 @@ def reveal(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[str, 
             bytes(row.sealed_seed),
             SEED_INFO + tender.id.encode(),
         )
-        record = dict(row.record, seed=seed.hex())
-        drawing.replay(record)  # the platform checks its own record before publishing it
+        # Every round's record with its seed (a redraw's derived from this one), each checked
+        # by the platform before it is published.
+        record = revealed_record(row.record, seed, row.round)
+        drawing.replay(record)
+        for earlier in uow.session.execute(
+            select(committee_rounds.c.round, committee_rounds.c.record).where(
+                committee_rounds.c.tender_id == tender.id
+            )
+        ).all():
+            published = revealed_record(earlier.record, seed, earlier.round)
+            drawing.replay(published)
+            uow.session.execute(
+                update(committee_rounds)
+                .where(
+                    committee_rounds.c.tender_id == tender.id,
+                    committee_rounds.c.round == earlier.round,
+                )
+                .values(record=published)
+            )
         now = uow.clock.now()
         uow.session.execute(
             update(committee_draws)
@@ -358,17 +424,39 @@ def committee_of(services: Services, actor: Actor, tender_id: str) -> dict[str, 
             .where(committee_members.c.tender_id == tender.id)
             .order_by(committee_members.c.draw_order)
         ).all()
+        rounds = session.execute(
+            select(committee_rounds)
+            .where(committee_rounds.c.tender_id == tender.id)
+            .order_by(committee_rounds.c.round)
+        ).all()
     published = row.status == "revealed" or tender.status in REVEALABLE
     return {
         "tender_id": tender.id,
         "status": row.status,
+        "round": row.round,
         "seed_sha256": row.seed_sha256,
         "spec": row.spec,
         "record_sha256": row.record_sha256,
         "record": row.record if row.status == "revealed" else None,
+        # Dissolved rounds, oldest first: each record's digest at once, the record with the seed.
+        "rounds": [
+            {
+                "round": r.round,
+                "seed_sha256": r.seed_sha256,
+                "public_input": r.public_input,
+                "record_sha256": r.record_sha256,
+                "drawn_at": r.drawn_at.isoformat(),
+                "dissolved_at": r.dissolved_at.isoformat(),
+                "paused_at": None if r.paused_at is None else r.paused_at.isoformat(),
+                "reason": r.reason,
+                "record": r.record if row.status == "revealed" else None,
+            }
+            for r in rounds
+        ],
         "members": [
             {
                 "id": m.id,
+                "round": m.round,
                 "pseudonym": m.pseudonym,
                 "venue": m.venue,
                 "specialty": m.specialty,

@@ -33,3 +33,35 @@ class CommitteeMemberResponded(DomainEvent):
 @dataclass(frozen=True)
 class DrawSeedRevealed(DomainEvent):
     seed: str
+
+
+@dataclass(frozen=True)
+class CommitteeDissolved(DomainEvent):
+    """The committee of ``round`` was dissolved: its room stayed paused beyond the rule pack's
+    limit (评标中断); its sitting members' seats end, their sheets stay under their ids."""
+
+    round: int
+    reason: str
+    paused_at: str  # ISO 8601
+    paused_minutes: int  # how long the room had been paused when it was dissolved
+    limit_minutes: int  # the rule pack's interruption_minutes
+    members: list[str]  # the member ids whose seats were dissolved
+
+
+@dataclass(frozen=True)
+class CommitteeRedrawn(DomainEvent):
+    round: int
+    seed_sha256: str  # of HMAC-SHA256(the committed seed, "prex-redraw\0" ‖ round)
+    record_sha256: str
+    public_input: str  # the dissolved round's record digest | the limit's expiry
+    members: int
+    standby: int
+    excluded: dict[str, int]  # avoidance reason → experts excluded
+
+
+@dataclass(frozen=True)
+class CommitteeRedrawFailed(DomainEvent):
+    """The redraw found too few eligible experts: the centre extends the pool and draws again."""
+
+    round: int
+    reason: str

@@ -1,5 +1,10 @@
 """Tables of committee draws: the committed seed (escrowed, never in the clear before it is
-revealed), the spec, the published record, and each drawn expert's place and response."""
+revealed), the spec, the published record, and each drawn expert's place and response.
+
+A committee dissolved by an interruption (评标中断) is redrawn in the same ``committee_draws``
+row, whose ``round`` counts up; the dissolved round's record is kept in ``committee_rounds``
+and its members stay in ``committee_members`` with their ``round`` (status ``dissolved`` for
+those who sat), so that the old committee's sheets, keyed by member, stay auditable."""
 
 from __future__ import annotations
 
@@ -12,9 +17,12 @@ committee_draws = Table(
     "committee_draws",
     metadata,
     Column("tender_id", String(26), ForeignKey("tenders.id"), primary_key=True),
-    Column("status", String(16), nullable=False),  # committed | drawn | revealed
+    # committed | drawn | revealed; dissolved: the redraw after a dissolution failed
+    Column("status", String(16), nullable=False),
+    Column("round", Integer, nullable=False, server_default="1"),  # the current round
     Column("spec", JSON, nullable=False),
-    Column("seed_sha256", String(64), nullable=False),  # published when the spec is defined
+    # published when the spec is defined; a redraw's own seed digest is in its record
+    Column("seed_sha256", String(64), nullable=False),
     Column("sealed_seed", LargeBinary, nullable=False),  # the seed, to the escrow key
     Column("defined_at", UTCDateTime, nullable=False),
     Column("defined_by", String(26), nullable=True),
@@ -33,8 +41,10 @@ committee_members = Table(
     Column("venue", String(26), nullable=False),  # centre id
     Column("specialty", String(16), nullable=False),
     Column("role", String(16), nullable=False),  # member | standby (as drawn)
-    Column("draw_order", Integer, nullable=False),
-    Column("status", String(16), nullable=False),  # drawn | confirmed | refused | absent | seated
+    Column("draw_order", Integer, nullable=False),  # counts on across rounds
+    # drawn | confirmed | refused | absent | seated | dissolved (sat on a dissolved committee)
+    Column("status", String(16), nullable=False),
+    Column("round", Integer, nullable=False, server_default="1"),  # the draw it came from
     Column("pseudonym", String(32), nullable=False),
     Column("note", Text, nullable=True),
     Column("replaces", String(26), nullable=True),  # the member this standby replaced
@@ -46,4 +56,21 @@ Index(
     committee_members.c.tender_id,
     committee_members.c.expert_id,
     unique=True,
+)
+
+# A dissolved round: its published record (the seed added when the tender's seeds are
+# revealed) and why and when it was dissolved.
+committee_rounds = Table(
+    "committee_rounds",
+    metadata,
+    Column("tender_id", String(26), ForeignKey("tenders.id"), primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("seed_sha256", String(64), nullable=False),
+    Column("public_input", String(200), nullable=False),
+    Column("record", JSON, nullable=False),
+    Column("record_sha256", String(64), nullable=False),
+    Column("drawn_at", UTCDateTime, nullable=False),
+    Column("dissolved_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("paused_at", UTCDateTime, nullable=True),  # the interruption that dissolved it
 )

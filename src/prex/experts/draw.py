@@ -25,6 +25,14 @@
    venue), the exclusions, the draws — is published with the result together with the seed;
    :func:`replay` recomputes the draws from the record and the seed and must give the very same
    canonical JSON (``prex experts replay-draw``).
+5. **Redraw.** When an interruption dissolves the committee (评标中断), round n ≥ 2 is drawn
+   with ``HMAC-SHA256(key = seed, message = b"prex-redraw\\0" ‖ u64 n)`` — derived from the
+   seed committed before the deadline, so nobody can pick it — and the public input
+   ``previous record's SHA-256 ‖ "|" ‖ the instant the interruption limit expired``, both fixed
+   before the redraw. The experts drawn in an earlier round (``drawn-before``) and those an
+   earlier round excluded (``excluded-before``, when no present reason applies) are avoided.
+   The record carries ``round`` and a ``redraw`` block; revealed, it carries the original seed
+   too (``root_seed``), and :func:`replay` checks the derivation.
 
 Pure: no database, no clock, no randomness except the seed passed in.
 """
@@ -46,9 +54,11 @@ from prex.shared.errors import InvalidInput
 FORMAT = "prex-expert-draw"
 VERSION = 1
 STREAM_LABEL = b"prex-draw-v1"
+REDRAW_LABEL = b"prex-redraw\0"
 SEED_BYTES = 32
 #: Exclusion reasons, in the order they are tested (the first that applies is recorded).
 REASONS = (
+    "drawn-before",  # drawn (member or standby) for an earlier, dissolved round of the tender
     "blacklisted",
     "unavailable",
     "bidder-employee",
@@ -56,6 +66,7 @@ REASONS = (
     "supervisor-staff",
     "declared-interest",
     "served-too-often",
+    "excluded-before",  # excluded by an earlier round's draw, for a reason no longer in force
 )
 
 
@@ -162,14 +173,33 @@ class Avoidance:
     tenderer_uscc: str
     supervisor_usccs: frozenset[str] = frozenset()
     max_serves: int = 0  # 0: no limit; else ≥ this many services for the tenderer excludes
+    drawn_before: frozenset[str] = frozenset()  # a redraw: expert ids of the earlier rounds
+    excluded_before: frozenset[str] = frozenset()  # a redraw: ids earlier rounds excluded
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "bidder_usccs": sorted(self.bidder_usccs),
             "tenderer_uscc": self.tenderer_uscc,
             "supervisor_usccs": sorted(self.supervisor_usccs),
             "max_serves": self.max_serves,
         }
+        # Only in a redraw's record: a first draw's record is what it always was.
+        if self.drawn_before:
+            body["drawn_before"] = sorted(self.drawn_before)
+        if self.excluded_before:
+            body["excluded_before"] = sorted(self.excluded_before)
+        return body
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Avoidance:
+        return cls(
+            bidder_usccs=frozenset(data["bidder_usccs"]),
+            tenderer_uscc=str(data["tenderer_uscc"]),
+            supervisor_usccs=frozenset(data.get("supervisor_usccs", ())),
+            max_serves=int(data.get("max_serves", 0)),
+            drawn_before=frozenset(data.get("drawn_before", ())),
+            excluded_before=frozenset(data.get("excluded_before", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -229,6 +259,24 @@ def commitment(seed: bytes) -> str:
     return hashlib.sha256(seed).hexdigest()
 
 
+def redraw_seed(seed: bytes, round_no: int) -> bytes:
+    """The seed of round ``round_no`` ≥ 2 after a dissolution: HMAC-SHA256(key = the seed
+    committed before the deadline, message = ``REDRAW_LABEL`` ‖ u64 round), 32 bytes. Fixed by
+    the first commitment: the platform cannot choose it, and anyone with the revealed seed
+    recomputes it."""
+    if round_no < 2:
+        raise InvalidInput("a redraw is round 2 or later")
+    if len(seed) != SEED_BYTES:
+        raise InvalidInput(f"a draw seed is {SEED_BYTES} bytes")
+    return hmac.new(seed, REDRAW_LABEL + struct.pack(">Q", round_no), hashlib.sha256).digest()
+
+
+def redraw_input(previous_record_sha256: str, expired_at: str) -> str:
+    """A redraw's public input: the dissolved round's record digest and the instant its
+    interruption limit expired (ISO 8601), both fixed before the redraw."""
+    return f"{previous_record_sha256}|{expired_at}"
+
+
 def derive(seed: bytes, public_input: str) -> bytes:
     """The seed the stream is keyed with: SHA-256(seed ‖ UTF-8 public input)."""
     return hashlib.sha256(seed + public_input.encode()).digest()
@@ -268,6 +316,8 @@ class _Stream:
 
 
 def _reason(expert: PoolExpert, avoid: Avoidance, involved: frozenset[str]) -> str | None:
+    if expert.expert_id in avoid.drawn_before:
+        return "drawn-before"
     if expert.blacklisted:
         return "blacklisted"
     if expert.unavailable:
@@ -286,6 +336,8 @@ def _reason(expert: PoolExpert, avoid: Avoidance, involved: frozenset[str]) -> s
         for uscc, times in expert.served_by_tenderer:
             if uscc == avoid.tenderer_uscc and times >= avoid.max_serves:
                 return "served-too-often"
+    if expert.expert_id in avoid.excluded_before:
+        return "excluded-before"
     return None
 
 
@@ -297,6 +349,7 @@ def eligible_pool(
     involved = avoid.bidder_usccs | {avoid.tenderer_uscc}
     # Employers that exclude at once: most experts pass this one set lookup and nothing else.
     avoided_employers = involved | avoid.supervisor_usccs
+    before = avoid.drawn_before | avoid.excluded_before
     excluded: list[tuple[str, str]] = []
     for expert in experts:
         bucket = venues.get(expert.centre_id)
@@ -308,6 +361,7 @@ def eligible_pool(
             or expert.employer_uscc in avoided_employers
             or expert.declared_usccs
             or expert.served_by_tenderer
+            or expert.expert_id in before
         ):
             why = _reason(expert, avoid, involved)
             if why is not None:
@@ -387,6 +441,8 @@ def replay(record: dict[str, Any], seed: bytes | None = None) -> dict[str, Any]:
         raise InvalidInput(f"not a draw record ({exc})") from None
     if commitment(seed) != record.get("seed_sha256"):
         raise ReplayMismatch("the seed does not match the commitment published before the draw")
+    if "redraw" in record:
+        _check_redraw(record, seed)
     for venue, members in pool.items():
         if [e for e, _ in members] != sorted(e for e, _ in members):
             raise ReplayMismatch(f"the pool of venue {venue} is not in canonical order")
@@ -395,6 +451,28 @@ def replay(record: dict[str, Any], seed: bytes | None = None) -> dict[str, Any]:
     if canonical(again) != canonical(record):
         raise ReplayMismatch("the recomputed draws differ from the published ones")
     return again
+
+
+def _check_redraw(record: dict[str, Any], seed: bytes) -> None:
+    """A redraw's seed comes from the first commitment, its public input from the dissolved
+    round: check both (the root seed only once it is revealed)."""
+    try:
+        redraw = record["redraw"]
+        round_no = int(record["round"])
+        expected = redraw_input(
+            str(redraw["previous_record_sha256"]), str(redraw["interruption_expired_at"])
+        )
+        root_sha256 = str(redraw["root_seed_sha256"])
+        root = bytes.fromhex(str(record["root_seed"])) if "root_seed" in record else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"not a redraw record ({exc})") from None
+    if record.get("public_input") != expected:
+        raise ReplayMismatch("the redraw's public input is not derived from the dissolved round")
+    if root is not None:
+        if commitment(root) != root_sha256:
+            raise ReplayMismatch("the root seed does not match the first commitment")
+        if redraw_seed(root, round_no) != seed:
+            raise ReplayMismatch(f"the seed of round {round_no} is not derived from the root seed")
 
 
 def next_standby(result: Sequence[Drawn], venue: str, specialty: str, used: set[str]) -> Drawn:
