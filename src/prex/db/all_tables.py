@@ -1,6 +1,7 @@
 """Import every context's tables so that the metadata is complete (Alembic, create_all)."""
 
 from prex.audit import orm as audit_orm
+from prex.award import orm as award_orm
 from prex.bidding import orm as bidding_orm
 from prex.db.base import metadata
 from prex.evaluation import orm as evaluation_orm
@@ -14,6 +15,7 @@ from prex.tenders import orm as tenders_orm
 
 __all__ = [
     "audit_orm",
+    "award_orm",
     "bidding_orm",
     "committee_orm",
     "evaluation_orm",

@@ -78,6 +78,13 @@ class Action(StrEnum):
     EVALUATION_READ = "evaluation.read"  # the evaluation room before the result (scores and all)
     EVALUATION_SCORE = "evaluation.score"  # marks, scores, justifications, explanations decided
     EVALUATION_MANAGE = "evaluation.manage"  # start, pause, resume and complete an evaluation
+    REPORT_READ = "report.read"  # the signed evaluation report before it is published
+    RESULT_PUBLISH = "result.publish"  # publish the candidates (or the failure) once all signed
+    RESULT_OBJECT = "result.object"  # a bidder objects to the result during publicity
+    RESULT_ANSWER = "result.answer"  # answer an objection to the result
+    AWARD_ISSUE = "award.issue"  # issue the award notice (定标, 中标通知书)
+    CONTRACT_RECORD = "contract.record"  # record and sign the contract, as the buyer
+    CONTRACT_COUNTERSIGN = "contract.countersign"  # countersign it, as the winner
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,25 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.EVALUATION_SCORE: {Role.EXPERT: Scope.ANY},
     # The centre runs the room (组织评标): starts it, pauses and resumes it, freezes the result.
     Action.EVALUATION_MANAGE: {_O: Scope.CENTRE},
+    # The report goes to the tenderer (招标人收到评标报告) and stays with the centre; experts are
+    # narrowed by the award context to the tender's sitting members.
+    Action.REPORT_READ: {
+        Role.EXPERT: Scope.ANY,
+        _T: Scope.PARTY,
+        _A: Scope.PARTY,
+        _O: Scope.CENTRE,
+        _S: Scope.CENTRE,
+    },
+    # The tenderer publishes the candidates (实施条例 第五十四条) — or the centre on its behalf.
+    Action.RESULT_PUBLISH: {_T: Scope.PARTY, _A: Scope.PARTY, _O: Scope.CENTRE},
+    # A bidder of the tender (the award context checks that it bid) objects during publicity.
+    Action.RESULT_OBJECT: {Role.BIDDER: Scope.ANY},
+    # The tenderer answers (实施条例 第五十四条), determines the winner and signs the contract.
+    Action.RESULT_ANSWER: {_T: Scope.PARTY, _A: Scope.PARTY},
+    Action.AWARD_ISSUE: {_T: Scope.PARTY, _A: Scope.PARTY},
+    Action.CONTRACT_RECORD: {_T: Scope.PARTY, _A: Scope.PARTY},
+    # The winner countersigns (the award context checks that it is the awarded bidder).
+    Action.CONTRACT_COUNTERSIGN: {Role.BIDDER: Scope.ANY},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN})

@@ -71,6 +71,13 @@ EXPECTED = {
     Action.EVALUATION_READ: "-   C   -    -    -    Y    C",
     Action.EVALUATION_SCORE: "-   -   -    -    -    Y    -",
     Action.EVALUATION_MANAGE: "-   C   -    -    -    -    -",
+    Action.REPORT_READ: "-   C   P    P    -    Y    C",
+    Action.RESULT_PUBLISH: "-   C   P    P    -    -    -",
+    Action.RESULT_OBJECT: "-   -   -    -    Y    -    -",
+    Action.RESULT_ANSWER: "-   -   P    P    -    -    -",
+    Action.AWARD_ISSUE: "-   -   P    P    -    -    -",
+    Action.CONTRACT_RECORD: "-   -   P    P    -    -    -",
+    Action.CONTRACT_COUNTERSIGN: "-   -   -    -    Y    -    -",
 }
 
 ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me", address="127.0.0.1")

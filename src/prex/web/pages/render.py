@@ -22,8 +22,10 @@ LANG_COOKIE = "prex_lang"
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Times are stored in UTC and shown in Beijing time."""
+def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Times are stored in UTC and shown in Beijing time (an API view's ISO text too)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return "" if value is None else value.astimezone(CHINA).strftime(fmt)
 
 
@@ -45,8 +47,9 @@ def local_times(text: str) -> str:
     return _ISO_INSTANT.sub(local, text)
 
 
-def money(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
+def money(value: Decimal | str | None) -> str:
+    """Yuan with thousands separators; an API view's decimal text too."""
+    return "" if value is None else f"{Decimal(value):,.2f}"
 
 
 def language_url(request: Request, locale: str, page: str | None = None) -> str:

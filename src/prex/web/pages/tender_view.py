@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from prex.award.awarding import published_or_none
 from prex.bootstrap import Services
 from prex.identity.policy import Action, Actor, is_allowed
 from prex.shared.clock import ensure_utc
@@ -145,4 +146,5 @@ def show_tender(
         context["page_url"] = f"/workbench/tenders/{tender.id}"
         return render(request, "tender_manage.html", status_code, **context)
     context["page_url"] = f"/tenders/{tender.id}"
+    context["result"] = published_or_none(services, tender.id)
     return render(request, "tender_detail.html", status_code, **context)
