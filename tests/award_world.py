@@ -14,18 +14,15 @@ from typer.testing import CliRunner
 
 from prex.cli.main import app
 from prex.experts.avoidance import blacklist_expert
-from prex.experts.csv_import import import_experts
-from prex.experts.orm import experts
-from prex.experts.registry import link_account
-from prex.identity import service as identity
 from prex.identity.orm import organisations
 from prex.pki.certs import Certificate
 from prex.pki.cms import sign_detached
 from prex.pki.keys import PrivateKey
 from tests.custodians import EncryptionCa
-from tests.factories import ADMIN_ACTOR, PASSWORD, auth
+from tests.expert_accounts import import_rows, link_accounts
+from tests.factories import ADMIN_ACTOR, auth
 from tests.opening_world import BIDDERS, Opening
-from tests.unit.experts.rows import csv_bytes, row
+from tests.unit.experts.rows import row
 
 runner = CliRunner()
 PRICES = {"ecdsa-org": "7,900,000.00", "ecdsa-p384": "11,111,111.11", "sm2-org": "9,999,000.00"}
@@ -96,14 +93,7 @@ def seed_committee_pool(opening: Opening) -> tuple[dict[str, Signer], dict[str, 
     province[1]["id_number"] = pki.person_ids["sm2-person"]
     province[3]["employer_uscc"] = pki.uscc["ecdsa-org"]  # a bidder's employee
     province[4]["employer_uscc"] = usccs[opening.world.orgs["tenderer"]]
-    report = import_experts(
-        opening.world.uow(ADMIN_ACTOR),
-        csv_bytes(province + city),
-        secret=services.settings.secret_key,
-    )
-    assert report.count("created") == 8, report.rejected
-    with services.read_session() as session:
-        ids = dict(session.execute(select(experts.c.name, experts.c.id)).all())
+    ids = import_rows(opening, province + city)
     blacklist_expert(
         opening.world.uow(ADMIN_ACTOR),
         ids[province[5]["name"]],
@@ -117,21 +107,10 @@ def seed_committee_pool(opening: Opening) -> tuple[dict[str, Signer], dict[str, 
         label="评标专家签名 CA（测试）",
     )
     signers: dict[str, Signer] = {}
-    accounts: dict[str, str] = {}
     eligible = [*province[:3], *city]
-    for n, r in enumerate(eligible):
-        username = f"expert{n}"
-        user_id = identity.create_user(
-            opening.world.uow(ADMIN_ACTOR),
-            username=username,
-            password=PASSWORD,
-            display_name=r["name"],
-            roles=["expert"],
-            org_id=None,
-            centre_id=opening.world.centre_id,
-        )
-        link_account(opening.world.uow(ADMIN_ACTOR), ids[r["name"]], user_id)
-        accounts[ids[r["name"]]] = username
+    usernames = [f"expert{n}" for n in range(len(eligible))]
+    accounts = link_accounts(opening, eligible, ids, usernames)
+    for n, (r, username) in enumerate(zip(eligible, usernames, strict=True)):
         if n == 0:
             signers[username] = Signer(opening.tmp, leaf=pki.leaves["rsa-person"])
         elif n == 1:

@@ -16,14 +16,11 @@ from sqlalchemy import select
 from prex.bidding.orm import bids as bids_table
 from prex.evaluation.inputs import Bid, Mark, ReviewSheet, ScoreSheet
 from prex.evaluation.pipeline import evaluate
-from prex.experts.csv_import import import_experts
-from prex.experts.orm import experts
-from prex.experts.registry import link_account
-from prex.identity import service as identity
 from prex.identity.orm import organisations
-from tests.factories import ADMIN_ACTOR, PASSWORD, auth, chain_of
+from tests.expert_accounts import experts_with_accounts
+from tests.factories import auth, chain_of
 from tests.opening_world import BIDDERS, MARKER, Opening
-from tests.unit.experts.rows import csv_bytes, row
+from tests.unit.experts.rows import row
 
 LOW_PRICE = "7,900,000.00"  # well under 92 % of the average-based benchmark
 PRICES = {"ecdsa-org": LOW_PRICE, "ecdsa-p384": BIDDERS["ecdsa-p384"][1], "sm2-org": "9,999,000.00"}
@@ -42,28 +39,10 @@ def problem(response: Any, status: int) -> dict[str, Any]:
 
 def committee_with_accounts(opening: Opening) -> tuple[dict[str, str], list[str]]:
     """Seven province experts of specialty A08 (names unlike anything in a bid), each with a
-    platform account of role expert linked to the registry entry. Returns user → expert id and
+    platform account of role expert linked to the registry entry. Returns expert id → user and
     the experts' names."""
     rows = [row(n, specialties="A0801", home_centre="330000") for n in range(21, 28)]
-    report = import_experts(
-        opening.world.uow(ADMIN_ACTOR), csv_bytes(rows), secret=opening.services.settings.secret_key
-    )
-    assert report.count("created") == len(rows), report.rejected
-    with opening.services.read_session() as session:
-        ids = dict(session.execute(select(experts.c.name, experts.c.id)).all())
-    accounts = {}
-    for n, r in enumerate(rows):
-        user_id = identity.create_user(
-            opening.world.uow(ADMIN_ACTOR),
-            username=f"judge{n}",
-            password=PASSWORD,
-            display_name=r["name"],
-            roles=["expert"],
-            org_id=None,
-            centre_id=opening.world.centre_id,
-        )
-        link_account(opening.world.uow(ADMIN_ACTOR), ids[r["name"]], user_id)
-        accounts[ids[r["name"]]] = f"judge{n}"
+    accounts = experts_with_accounts(opening, rows, [f"judge{n}" for n in range(len(rows))])
     return accounts, [r["name"] for r in rows]
 
 

@@ -26,16 +26,13 @@ from prex.cli.main import app
 from prex.evaluation.interruption import dissolve_interrupted
 from prex.evaluation.orm import evaluation_marks
 from prex.experts import draw as drawing
-from prex.experts.csv_import import import_experts
-from prex.experts.orm import experts
-from prex.experts.registry import link_account
-from prex.identity import service as identity
 from prex.tenders.model import TenderStatus
 from prex.tenders.service import advance_tender
 from prex.worker import run_once
-from tests.factories import ADMIN_ACTOR, PASSWORD, auth, chain_of
+from tests.expert_accounts import experts_with_accounts
+from tests.factories import ADMIN_ACTOR, auth, chain_of
 from tests.opening_world import BIDDERS, Opening
-from tests.unit.experts.rows import csv_bytes, row
+from tests.unit.experts.rows import row
 
 runner = CliRunner()
 LIMIT = timedelta(minutes=120)  # engineering-open: [experts] interruption_minutes = 120
@@ -44,30 +41,11 @@ PRICES = {leaf: BIDDERS[leaf][1] for leaf in ("ecdsa-org", "ecdsa-p384", "sm2-or
 SCORES = {"construction": "24", "management": "8"}
 
 
-def experts_with_accounts(opening: Opening, numbers: range = range(31, 45)) -> dict[str, str]:
+def assessors(opening: Opening, numbers: range = range(31, 45)) -> dict[str, str]:
     """Province experts of specialty A08 with linked expert accounts — by default fourteen,
     enough for two committees of five members and a standby. Returns expert id → username."""
     rows = [row(n, specialties="A0801", home_centre="330000") for n in numbers]
-    report = import_experts(
-        opening.world.uow(ADMIN_ACTOR), csv_bytes(rows), secret=opening.services.settings.secret_key
-    )
-    assert report.count("created") == len(rows), report.rejected
-    with opening.services.read_session() as session:
-        ids = dict(session.execute(select(experts.c.name, experts.c.id)).all())
-    accounts = {}
-    for n, r in enumerate(rows):
-        user_id = identity.create_user(
-            opening.world.uow(ADMIN_ACTOR),
-            username=f"assessor{numbers[n]}",
-            password=PASSWORD,
-            display_name=r["name"],
-            roles=["expert"],
-            org_id=None,
-            centre_id=opening.world.centre_id,
-        )
-        link_account(opening.world.uow(ADMIN_ACTOR), ids[r["name"]], user_id)
-        accounts[ids[r["name"]]] = f"assessor{numbers[n]}"
-    return accounts
+    return experts_with_accounts(opening, rows, [f"assessor{n}" for n in numbers])
 
 
 class Room:
@@ -76,7 +54,7 @@ class Room:
     def __init__(self, opening: Opening, experts: range = range(31, 45)) -> None:
         self.opening, self.client, self.services = opening, opening.client, opening.services
         self.operator = auth(self.services, "operator")
-        self.accounts = experts_with_accounts(opening, experts)
+        self.accounts = assessors(opening, experts)
         spec = {
             "venues": [
                 {
@@ -351,7 +329,7 @@ def test_a_redraw_short_of_experts_leaves_the_committee_dissolved_until_the_pool
     refused = client.post(room.url, headers=room.operator)
     assert refused.status_code == 409 and "no new one is drawn" in refused.json()["detail"]
 
-    experts_with_accounts(opening, range(39, 45))  # the centre extends the pool
+    assessors(opening, range(39, 45))  # the centre extends the pool
     drawn = client.post(f"{room.committee_url}/draw", headers=room.operator)
     assert drawn.status_code == 200, drawn.text
     assert drawn.json()["round"] == 2 and drawn.json()["excluded"]["drawn-before"] == 6
