@@ -1,13 +1,14 @@
 """What each party signs, and the checks of who signed it.
 
 Every act of the award stage is a detached CMS (or GB/T 35275 SM2) signature over canonical JSON
-(sorted keys, no spaces, UTF-8; ``prex.audit.chain.canonical_json``) that the server states in
-full before the act: ``GET …/acts/{kind}`` in the API shows the exact bytes, so a signer can
-sign them with ``prex sig sign`` or a USB key and anyone can check them later with
-``prex sig verify``. A signature is accepted only when the certificate path is trusted for
-signing (CA mutual recognition) *and* the certificate's holder is the party who must sign: the
-sitting expert (a personal certificate whose ID number has the expert's keyed digest) or the
-organisation by its credit code.
+(sorted keys, no spaces, UTF-8; ``prex.audit.chain.canonical_json``) whose bytes are known
+before the act: the report's and the contract's are served as ``to_sign`` (``GET …/report``,
+``POST …/contracts/to-sign``), an objection's and an answer's are the small documents of
+``docs/award.md``. A signer signs them with ``prex sig sign`` or a USB key, and anyone can check
+them later with ``prex sig verify``. A signature is accepted only when the certificate path is
+trusted for signing (CA mutual recognition) *and* the certificate's holder is the party who must
+sign: the sitting expert (a personal certificate whose ID number has the expert's keyed digest)
+or the organisation by its credit code.
 """
 
 from __future__ import annotations

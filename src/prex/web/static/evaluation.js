@@ -1,20 +1,17 @@
 // prex evaluation room (远程异地评标室): the room, live, and the member's entries in it.
 //
-// The page is rendered on the server from the room as the reader may see it and reads without
-// this script. This module follows the room's WebSocket (the room on connecting, on every
-// change and at least every 10 s), reconnecting with back-off when it drops; keeps a clock on
-// the server's time (the last message's server_time advanced by this browser's monotonic
-// clock, never its calendar clock); and sends the member's review sheet, score sheet and
-// justifications to the evaluation API with the session cookie. While the room is not open
-// every form is locked. Members appear by pseudonym only; what the room says is written with
-// textContent only.
+// The page is rendered on the server from the room as the reader may see it and reads without this
+// script. This module follows the room's WebSocket (the room on connecting, on every change and at
+// least every 10 s), reconnecting with back-off when it drops (live.js); keeps a clock on the
+// server's time (the last message's server_time advanced by this browser's monotonic clock, never
+// its calendar clock); and sends the member's review sheet, score sheet and justifications to the
+// evaluation API with the session cookie. While the room is not open every form is locked. Members
+// appear by pseudonym only; what the room says is written with textContent only.
 "use strict";
 
+import { LiveLine } from "./live.js";
 import { ServerClock, beijing, fill, localTimes } from "./opening.js";
 
-const RECONNECT_FIRST_MS = 1000;
-const RECONNECT_MAX_MS = 30000;
-const SILENCE_MS = 25000; // the server speaks at least every 10 s: beyond this the line is dead
 const TICK_MS = 250;
 
 /** A refusal of the API, with its problem document (RFC 9457) when there was one. */
@@ -111,21 +108,22 @@ function start(root) {
 
   // -- the clock and the connection -----------------------------------------------------------
 
-  const connection = $("room-connection");
-  let retryAt = null;
-
-  function setConnection(kind) {
-    connection.dataset.state = kind;
-    if (kind !== "reconnecting") retryAt = null;
-    connection.textContent = text[kind] || "";
-  }
+  // The line itself (back-off, silence, refusal) is live.js's; the page says what it means.
+  const live = new LiveLine({
+    url: root.dataset.liveUrl,
+    indicator: $("room-connection"),
+    say: (kind, seconds) => (kind === "reconnecting" ? fill(text.reconnecting, { n: seconds }) : text[kind] || ""),
+    receive: apply,
+    refused: (data) => {
+      // Refused (no longer a sitting member, signed out …): lock, and say why.
+      for (const fieldset of root.querySelectorAll("form fieldset")) fieldset.disabled = true;
+      showProblem(data.error === "not-found" ? 404 : 403, { type: `/problems/${data.error}`, detail: data.detail });
+    },
+  });
 
   function tick() {
     $("room-clock").textContent = beijing(clock.now());
-    if (retryAt !== null) {
-      const seconds = Math.max(0, Math.ceil((retryAt - performance.now()) / 1000));
-      connection.textContent = fill(text.reconnecting, { n: seconds });
-    }
+    live.tick();
   }
 
   // -- rendering the room -------------------------------------------------------------------
@@ -336,83 +334,9 @@ function start(root) {
 
   // -- the live connection ------------------------------------------------------------------
 
-  let socket = null;
-  let attempt = 0;
-  let retryTimer = null;
-  let silence = null;
-  let stopped = false;
-
-  function listen() {
-    clearTimeout(silence);
-    silence = setTimeout(() => {
-      const dead = socket;
-      socket = null;
-      if (dead) dead.close();
-      retry();
-    }, SILENCE_MS);
-  }
-
-  function retry() {
-    if (stopped) return;
-    clearTimeout(retryTimer);
-    clearTimeout(silence);
-    const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** attempt);
-    attempt += 1;
-    const wait = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-    setConnection("reconnecting");
-    retryAt = performance.now() + wait;
-    tick();
-    retryTimer = setTimeout(connect, wait);
-  }
-
-  function connect() {
-    clearTimeout(retryTimer);
-    if (stopped) return;
-    const url = new URL(root.dataset.liveUrl, location.href);
-    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    let ws;
-    try {
-      ws = new WebSocket(url);
-    } catch {
-      retry();
-      return;
-    }
-    socket = ws;
-    if (connection.dataset.state !== "reconnecting") setConnection("connecting");
-    ws.addEventListener("message", (event) => {
-      if (ws !== socket) return;
-      let data;
-      try {
-        data = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (data.error) {
-        // Refused (no longer a sitting member, signed out …): stop, lock, and say why.
-        stopped = true;
-        socket = null;
-        clearTimeout(silence);
-        ws.close();
-        setConnection("gone");
-        for (const fieldset of root.querySelectorAll("form fieldset")) fieldset.disabled = true;
-        showProblem(data.error === "not-found" ? 404 : 403, { type: `/problems/${data.error}`, detail: data.detail });
-        return;
-      }
-      attempt = 0;
-      setConnection("live");
-      listen();
-      apply(data);
-    });
-    ws.addEventListener("close", () => {
-      if (ws !== socket) return;
-      socket = null;
-      retry();
-    });
-  }
-
   async function refresh() {
     // The socket brings every change; without one, ask once.
-    if (socket && socket.readyState === WebSocket.OPEN) return;
+    if (live.open) return;
     try {
       const response = await fetch(roomUrl, { credentials: "same-origin" });
       if (response.ok) {
@@ -503,16 +427,9 @@ function start(root) {
     }
   });
 
-  window.addEventListener("online", () => {
-    if (!socket && !stopped) {
-      attempt = 0;
-      connect();
-    }
-  });
-
   setInterval(tick, TICK_MS);
   tick();
-  connect();
+  live.start();
 }
 
 if (typeof document !== "undefined") {

@@ -1,16 +1,15 @@
 // prex opening hall (不见面开标大厅): the hall, live, and the reader's actions in it.
 //
-// The page is rendered on the server from the hall's snapshot and reads without this script.
-// This module follows the hall's WebSocket (a snapshot on connecting, on every change and at
-// least every 10 s), reconnecting with back-off when it drops; keeps a clock on the server's
-// time — the snapshot's server_time plus the time elapsed on this browser's monotonic clock
-// since it arrived, never the browser's calendar clock — and posts the reader's actions to the
-// opening API with the session cookie. What the hall says is written with textContent only.
+// The page is rendered on the server from the hall's snapshot and reads without this script. This
+// module follows the hall's WebSocket (a snapshot on connecting, on every change and at least
+// every 10 s), reconnecting with back-off when it drops (live.js); keeps a clock on the server's
+// time — the snapshot's server_time plus the time elapsed on this browser's monotonic clock since
+// it arrived, never the browser's calendar clock — and posts the reader's actions to the opening
+// API with the session cookie. What the hall says is written with textContent only.
 "use strict";
 
-const RECONNECT_FIRST_MS = 1000;
-const RECONNECT_MAX_MS = 30000;
-const SILENCE_MS = 25000; // the server speaks at least every 10 s: beyond this the line is dead
+import { LiveLine } from "./live.js";
+
 const TICK_MS = 250;
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000; // China keeps UTC+8 all year
 const ISO_INSTANT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g;
@@ -180,14 +179,14 @@ function start(root) {
 
   // -- the clock and the countdown ----------------------------------------------------------
 
-  const connection = $("hall-connection");
-  let retryAt = null;
-
-  function setConnection(kind) {
-    connection.dataset.state = kind;
-    if (kind !== "reconnecting") retryAt = null;
-    connection.textContent = text[kind] || "";
-  }
+  // The line itself (back-off, silence, refusal) is live.js's; the page says what it means.
+  const live = new LiveLine({
+    url: root.dataset.liveUrl,
+    indicator: $("hall-connection"),
+    say: (kind, seconds) => (kind === "reconnecting" ? fill(text.reconnecting, { n: seconds }) : text[kind] || ""),
+    receive: apply,
+    refused: (data) => showProblem(404, { type: `/problems/${data.error}`, detail: data.detail }),
+  });
 
   function tick() {
     const now = clock.now();
@@ -203,10 +202,7 @@ function start(root) {
       $("countdown-label").textContent = text[left > 0 ? key : `${key}_passed`];
       $("hall-countdown").textContent = countdown(left, text.days);
     }
-    if (retryAt !== null) {
-      const seconds = Math.max(0, Math.ceil((retryAt - performance.now()) / 1000));
-      connection.textContent = fill(text.reconnecting, { n: seconds });
-    }
+    live.tick();
   }
 
   // -- rendering a snapshot -----------------------------------------------------------------
@@ -387,82 +383,9 @@ function start(root) {
 
   // -- the live connection ------------------------------------------------------------------
 
-  let socket = null;
-  let attempt = 0;
-  let retryTimer = null;
-  let silence = null;
-  let stopped = false;
-
-  function listen() {
-    clearTimeout(silence);
-    silence = setTimeout(() => {
-      // No word for too long: the connection is dead even if nobody told the socket.
-      const dead = socket;
-      socket = null;
-      if (dead) dead.close();
-      retry();
-    }, SILENCE_MS);
-  }
-
-  function retry() {
-    if (stopped) return;
-    clearTimeout(retryTimer);
-    clearTimeout(silence);
-    const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** attempt);
-    attempt += 1;
-    const wait = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-    setConnection("reconnecting");
-    retryAt = performance.now() + wait;
-    tick();
-    retryTimer = setTimeout(connect, wait);
-  }
-
-  function connect() {
-    clearTimeout(retryTimer);
-    if (stopped) return;
-    const url = new URL(root.dataset.liveUrl, location.href);
-    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    let ws;
-    try {
-      ws = new WebSocket(url);
-    } catch {
-      retry();
-      return;
-    }
-    socket = ws;
-    if (connection.dataset.state !== "reconnecting") setConnection("connecting");
-    ws.addEventListener("message", (event) => {
-      if (ws !== socket) return;
-      let data;
-      try {
-        data = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (data.error) {
-        stopped = true;
-        socket = null;
-        clearTimeout(silence);
-        ws.close();
-        setConnection("gone");
-        showProblem(404, { type: `/problems/${data.error}`, detail: data.detail });
-        return;
-      }
-      attempt = 0;
-      setConnection("live");
-      listen();
-      apply(data);
-    });
-    ws.addEventListener("close", () => {
-      if (ws !== socket) return;
-      socket = null;
-      retry();
-    });
-  }
-
   async function refresh() {
     // The socket brings every change; without one, ask once.
-    if (socket && socket.readyState === WebSocket.OPEN) return;
+    if (live.open) return;
     try {
       const response = await fetch(root.dataset.stateUrl, { credentials: "same-origin" });
       if (response.ok) apply(await response.json());
@@ -534,16 +457,9 @@ function start(root) {
     await act(form.querySelector("button"), () => post(url, { answer }), text.done_answer);
   });
 
-  window.addEventListener("online", () => {
-    if (!socket && !stopped) {
-      attempt = 0;
-      connect();
-    }
-  });
-
   setInterval(tick, TICK_MS);
   tick();
-  connect();
+  live.start();
 }
 
 if (typeof document !== "undefined") {
