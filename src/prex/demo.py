@@ -2,7 +2,9 @@
 
 Everything goes through the same services as real use, so the audit chain, the outbox and the
 notifications of the demo are real too. The seed runs on a clock set back in time and moved
-forward step by step, so that tenders sit in every status with believable dates.
+forward step by step, so that tenders sit in every status with believable dates. Two past
+engineering tenders go through the award stage — committee, evaluation, signed report,
+publicity, objection, award and contract — in :mod:`prex.demo_award`.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from prex import demo_award as award
 from prex.bidding.opening_keys import bid_parameters
 from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
 from prex.envelope.release import release_share
 from prex.envelope.threshold import Commitments
-from prex.experts import committee, csv_import
+from prex.experts import csv_import
 from prex.experts import registry as experts
-from prex.experts.draw import CommitteeSpec, Quota, Venue
 from prex.identity import service as identity
 from prex.identity.divisions import division_name
 from prex.identity.orm import centres
@@ -43,7 +45,6 @@ from prex.tenders.model import (
     TenderStatus,
     TransactionType,
 )
-from prex.tenders.orm import tenders as tenders_orm
 
 DEMO_PASSWORD = "prex-demo-2026"
 SEED_ACTOR = Actor(
@@ -98,6 +99,20 @@ class DemoSeed:
     tenders: dict[str, str] = field(default_factory=dict)  # label → tender id
     experts: dict[str, str] = field(default_factory=dict)  # name → expert id
     pki: DemoPki | None = None
+    # label (complete, publicity) → what its award stage produced (demo_award)
+    awards: dict[str, award.Outcome] = field(default_factory=dict)
+    cast: award.Cast | None = None
+    signed_in: dict[str, Actor] = field(default_factory=dict, repr=False)  # username → actor
+
+    @property
+    def expert_accounts(self) -> list[tuple[str, str]]:
+        """(username, expert name) of the committee members' accounts the seed made (张工's
+        ``expert`` is one of :data:`USERS`)."""
+        if self.cast is None:
+            return []
+        names = {i: n for n, i in self.experts.items()}
+        made = ((u, names[e]) for e, (u, _label) in self.cast.accounts.items() if u != "expert")
+        return sorted(made, key=lambda account: int(account[0].removeprefix("expert")))
 
 
 def already_seeded(services: Services) -> bool:
@@ -105,18 +120,23 @@ def already_seeded(services: Services) -> bool:
         return bool(session.execute(select(func.count()).select_from(centres)).scalar())
 
 
-def _actor(services: Services, username: str, clock: Clock) -> Actor:
-    """Sign in as a demo user (a real session, as the web would)."""
-    credential = identity.sign_in(
-        services.uow(Actor(address="127.0.0.1")),
-        username=username,
-        password=DEMO_PASSWORD,
-        kind="token",
-        lifetime=timedelta(days=1),
-        label="demo seed",
-    )
-    with services.read_session() as session:
-        return identity.actor_for_secret(session, credential.secret, clock.now(), "127.0.0.1")
+def _actor(services: Services, seed: DemoSeed, username: str) -> Actor:
+    """Sign in as a demo user (a real session, as the web would), once per user: a sign-in
+    checks the password hash, which is most of the seed's time when repeated."""
+    if username not in seed.signed_in:
+        credential = identity.sign_in(
+            services.uow(Actor(address="127.0.0.1")),
+            username=username,
+            password=DEMO_PASSWORD,
+            kind="token",
+            lifetime=timedelta(days=1),
+            label="demo seed",
+        )
+        with services.read_session() as session:
+            seed.signed_in[username] = identity.actor_for_secret(
+                session, credential.secret, services.clock.now(), "127.0.0.1"
+            )
+    return seed.signed_in[username]
 
 
 def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
@@ -168,9 +188,9 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     seed.pki = seed_demo_pki(
         services,
         now=now,
-        operator=_actor(services, "operator", clock),
+        operator=_actor(services, seed, "operator"),
         bidders={
-            key: (_actor(services, key, clock), _uscc_of(seed, key), _org_name(key))
+            key: (_actor(services, seed, key), _uscc_of(seed, key), _org_name(key))
             for key in ("bidder1", "bidder2", "bidder3")
         },
     )
@@ -189,38 +209,34 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     seed_demo_custodians(
         services, seed.pki, now=now, admin=SEED_ACTOR, users=custodians, centre_id=province_id
     )
+    # The registry before the tenders: the past ones draw their committees from it.
+    _import_experts(services, seed)
+    assert seed.pki is not None
+    seed.cast = award.Cast(
+        services=services,
+        clock=clock,
+        pki=seed.pki,
+        now=now,
+        admin=SEED_ACTOR,
+        password=DEMO_PASSWORD,
+        province_id=province_id,
+        usccs={key: _uscc_of(seed, key) for key, *_ in ORGANISATIONS},
+        experts=seed.experts,
+        actor=lambda username: _actor(services, seed, username),
+    )
     _seed_tenders(services, clock, seed, now)
     clock.set(now)
-    _seed_experts(services, seed, now)
-    _define_committee(services, seed, clock)
+    _expert_states(services, seed, now)
+    # The open engineering tender: its seed's SHA-256 is public now; after the deadline
+    # `POST …/committee/draw` draws it (main venue Hangzhou, sub venue the province).
+    award.define_committee(seed.cast, seed.tenders["published"])
     return seed
 
 
-def _define_committee(services: Services, seed: DemoSeed, clock: Clock) -> None:
-    """The Hangzhou operator defines the committee of the open engineering tender: its seed's
-    SHA-256 is public now; after the deadline `POST …/committee/draw` draws it (main venue
-    Hangzhou, sub venue the province)."""
-    tender_id = seed.tenders["published"]
-    with services.read_session() as session:
-        centre_id = session.execute(
-            select(tenders_orm.c.centre_id).where(tenders_orm.c.id == tender_id)
-        ).scalar_one()
-    spec = CommitteeSpec(
-        venues=(
-            Venue(centre_id, (Quota("A", 2, 1),)),
-            Venue(seed.centre_ids[PROVINCE[1]], (Quota("A", 3, 1),)),
-        )
-    )
-    committee.define_committee(
-        services.uow(_actor(services, "operator", clock)), services, tender_id, spec
-    )
-
-
-def _seed_experts(services: Services, seed: DemoSeed, now: datetime) -> None:
+def _import_experts(services: Services, seed: DemoSeed) -> None:
     """The registry of the four centres, imported from ``experts/data/demo-experts.csv`` by the
     same code as ``prex experts import``; 张工 is the demo expert's account (and the holder of
-    its personal certificate); one expert is blacklisted, one away, one has declared an
-    interest in a bidder, and one works for a bidder (so a draw has avoidance to show)."""
+    its personal certificate)."""
     data = (resources.files("prex.experts") / "data" / "demo-experts.csv").read_bytes()
     secret = services.settings.secret_key
     report = csv_import.import_experts(services.uow(SEED_ACTOR), data, secret=secret)
@@ -228,8 +244,19 @@ def _seed_experts(services: Services, seed: DemoSeed, now: datetime) -> None:
         raise RuntimeError(f"the demo experts did not import: {report.rejected}")
     names = {row.line: row.name for row in csv_import.parse_csv(data).rows}
     seed.experts = {names[r.line]: str(r.expert_id) for r in report.results}
+    experts.link_account(services.uow(SEED_ACTOR), seed.experts["张工"], seed.user_ids["expert"])
+    experts.declare_interest(
+        services.uow(SEED_ACTOR),
+        seed.experts["李秀英"],
+        uscc=_uscc_of(seed, "bidder2"),
+        reason="配偶在该单位任项目经理",
+    )
+
+
+def _expert_states(services: Services, seed: DemoSeed, now: datetime) -> None:
+    """As of today one expert is blacklisted and one away; with the interest declared at the
+    import and the expert who works for a bidder, a draw has avoidance to show."""
     uow = services.uow
-    experts.link_account(uow(SEED_ACTOR), seed.experts["张工"], seed.user_ids["expert"])
     today = now.astimezone(experts.CHINA).date()
     experts.blacklist_expert(
         uow(SEED_ACTOR),
@@ -245,12 +272,6 @@ def _seed_experts(services: Services, seed: DemoSeed, now: datetime) -> None:
         start=today - timedelta(days=2),
         until=today + timedelta(days=12),
         reason="出国学术交流",
-    )
-    experts.declare_interest(
-        uow(SEED_ACTOR),
-        seed.experts["李秀英"],
-        uscc=_uscc_of(seed, "bidder2"),
-        reason="配偶在该单位任项目经理",
     )
 
 
@@ -356,7 +377,7 @@ def _bids(
     folder.mkdir(parents=True, exist_ok=True)
     for n, price in enumerate(prices, start=1):
         bidder = f"bidder{n}"
-        actor = _actor(services, bidder, clock)
+        actor = _actor(services, seed, bidder)
         tender = tenders.get_tender_for(services.uow(actor), tender_id)
         params = bid_parameters(services, tender)
         document = folder / f"{bidder}-投标文件.txt"
@@ -387,7 +408,6 @@ def _bids(
 def _open(
     services: Services,
     seed: DemoSeed,
-    clock: Clock,
     tender_id: str,
     *,
     shares: int = 3,
@@ -399,7 +419,7 @@ def _open(
     assert seed.pki is not None, "the demo PKI is seeded before the tenders"
     escrow = services.pki.platform_keys().escrow_certificate
     for n in range(1, shares + 1):
-        custodian = _actor(services, f"custodian{n}", clock)
+        custodian = _actor(services, seed, f"custodian{n}")
         mine = opening.my_share(services, custodian, tender_id)
         index, blob = release_share(
             tender_id=tender_id,
@@ -412,10 +432,10 @@ def _open(
     if not finish:
         return
     for bidder in ("bidder1", "bidder2"):
-        opening.check_in(services.uow(_actor(services, bidder, clock)), services, tender_id)
-    agency = _actor(services, "agency", clock)
+        opening.check_in(services.uow(_actor(services, seed, bidder)), services, tender_id)
+    agency = _actor(services, seed, "agency")
     opening.open_bids(services.uow(agency), services, tender_id)
-    bidder1 = _actor(services, "bidder1", clock)
+    bidder1 = _actor(services, seed, "bidder1")
     opening.make_statement(services.uow(bidder1), services, tender_id, "confirmation", "")
     opening.publish_record(services.uow(agency), services, tender_id)
 
@@ -434,8 +454,10 @@ def _sections(*pairs: tuple[str, str]) -> list[dict[str, Any]]:
 
 
 def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: datetime) -> None:
-    agency = _actor(services, "agency", clock)
-    bidders = {b: _actor(services, b, clock) for b in ("bidder1", "bidder2", "bidder3")}
+    assert seed.cast is not None
+    cast = seed.cast
+    agency = _actor(services, seed, "agency")
+    bidders = {b: _actor(services, seed, b) for b in ("bidder1", "bidder2", "bidder3")}
     system = Actor(user_id="system", label="system", address="127.0.0.1")
 
     def walk(tender_id: str, *steps: tuple[TenderStatus, str, int]) -> None:
@@ -460,6 +482,7 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         ttype=TransactionType.ENGINEERING,
         sections=_sections(("施工标段", "18600000.00")),
     )
+    award.define_committee(cast, done)  # before the deadline: its seed is committed
     _bids(services, seed, clock, done, ["18250000.00", "18388000.00", "18412600.00"])
     # A failed one and an awarded one from the same weeks.
     failed = _new_tender(
@@ -491,16 +514,14 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
     _bids(services, seed, clock, awarded, ["8650000.00", "8702000.00", "8733500.00"])
     clock.advance(timedelta(days=26))
     reach_deadline()
-    _open(services, seed, clock, done)
-    walk(
-        done,
-        (TenderStatus.PUBLICITY, "第一中标候选人：浙江之江建设工程有限公司", 2),
-        (TenderStatus.AWARDED, "中标人：浙江之江建设工程有限公司", 4),
-        (TenderStatus.COMPLETE, "合同已签订", 12),
-    )
+    # The award stage for real (demo_award): drawn, opened, evaluated, signed, published,
+    # objected to and answered, awarded, contracted and countersigned.
+    judges = award.seat_committee(cast, done)
+    _open(services, seed, done)
+    seed.awards["complete"] = award.carry_to_contract(cast, done, judges, favourite="bidder1")
     clock.set(now - timedelta(days=74))
     # `failed` had two bidders: the deadline commitment failed it (流标) by the rule pack.
-    _open(services, seed, clock, awarded)
+    _open(services, seed, awarded)
     walk(
         awarded,
         (TenderStatus.PUBLICITY, "第一中标候选人：宁波甬信医疗设备有限公司", 3),
@@ -521,6 +542,7 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         ttype=TransactionType.ENGINEERING,
         sections=_sections(("一标段", "9600000.00"), ("二标段", "7200000.00")),
     )
+    award.define_committee(cast, publicity)
     _bids(services, seed, clock, publicity, ["9410000.00", "9450000.00", "9502000.00"])
     clock.advance(timedelta(days=2))
     evaluation = _new_tender(
@@ -538,11 +560,14 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
     _bids(services, seed, clock, evaluation, ["3120000.00", "3150000.00", "3166000.00"])
     clock.set(now - timedelta(days=12))
     reach_deadline()
-    _open(services, seed, clock, publicity)
-    _open(services, seed, clock, evaluation)
-    walk(
-        publicity,
-        (TenderStatus.PUBLICITY, "第一中标候选人：杭州钱塘路桥建设有限公司", 3),
+    judges = award.seat_committee(cast, publicity)
+    _open(services, seed, publicity)
+    _open(services, seed, evaluation)
+    # Its committee sits three days ago; the candidates' publicity runs until tomorrow, so a
+    # losing bidder may still object (docs/tender-end-to-end.md).
+    clock.set(now - timedelta(days=3))
+    seed.awards["publicity"] = award.carry_to_publicity(
+        cast, publicity, judges, favourite="bidder2"
     )
 
     # Awaiting opening: its deadline passed yesterday.
@@ -564,7 +589,7 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
     reach_deadline()
     # Two of the three shares needed are in: the third custodian can finish it from the
     # command line (`prex opening release`) and the agency open it in the hall.
-    _open(services, seed, clock, awaiting, shares=2, finish=False)
+    _open(services, seed, awaiting, shares=2, finish=False)
 
     # Open for bids, with Q&A, a clarification and an invited tender.
     clock.set(now - timedelta(days=9))

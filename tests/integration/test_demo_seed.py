@@ -3,10 +3,14 @@ moves on within real minutes."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import base64
+import hashlib
+from datetime import datetime, timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from prex import demo_award as award
 from prex.bootstrap import Services
 from prex.demo import already_seeded, seed_demo
 from prex.identity.orm import organisations
@@ -115,7 +119,9 @@ def test_the_demo_commits_a_committee_seed_for_its_open_engineering_tender(
 
     seed = seed_demo(services, now=T0)
     with services.read_session() as session:
-        rows = session.execute(select(committee_draws)).all()
+        rows = session.execute(
+            select(committee_draws).where(committee_draws.c.status == "committed")
+        ).all()
         assert [(r.tender_id, r.status) for r in rows] == [(seed.tenders["published"], "committed")]
         assert len(rows[0].seed_sha256) == 64
         venues = [v["centre_id"] for v in rows[0].spec["venues"]]
@@ -125,3 +131,91 @@ def test_the_demo_commits_a_committee_seed_for_its_open_engineering_tender(
         needed = sum(q["members"] + q["standby"] for q in venue["quotas"])
         fit = [e for e in pool if e.centre_id == venue["centre_id"] and "A" in e.specialties]
         assert len(fit) >= needed + 2, venue
+
+
+def test_the_demo_carries_one_tender_through_the_award_stage_and_leaves_one_in_publicity(
+    services: Services, client: TestClient
+) -> None:
+    from prex.award import acts, reporting
+    from prex.envelope.container import canonical
+    from prex.experts.committee_orm import committee_draws, committee_members
+    from prex.experts.orm import experts
+    from prex.pki.cms import verify_detached
+    from prex.pki.tsa import verify_token
+
+    seed = seed_demo(services, now=T0)
+    done, shown = seed.awards["complete"], seed.awards["publicity"]
+    assert (done.tender_id, shown.tender_id) == (
+        seed.tenders["complete"],
+        seed.tenders["publicity"],
+    )
+    with services.read_session() as session:
+        status = dict(session.execute(select(tenders.c.id, tenders.c.status)).all())
+        draws = dict(
+            session.execute(select(committee_draws.c.tender_id, committee_draws.c.status)).all()
+        )
+    assert status[done.tender_id] is TenderStatus.COMPLETE
+    assert status[shown.tender_id] is TenderStatus.PUBLICITY
+    assert draws == {
+        done.tender_id: "revealed",
+        shown.tender_id: "revealed",
+        seed.tenders["published"]: "committed",
+    }
+    # Five sitting experts each, with accounts of their own (expert1 … or 张工's expert).
+    accounts = dict(seed.expert_accounts)
+    assert len(done.judges) == len(shown.judges) == 5 and len(accounts) >= 5
+    assert set(done.judges) | set(shown.judges) <= set(accounts) | {"expert"}
+
+    # The report: signed by every sitting member with a personal certificate of its own ID.
+    operator = seed.signed_in["operator"]
+    for outcome in (done, shown):
+        report = reporting.report_of(services, operator, outcome.tender_id)
+        to_sign = base64.b64decode(report["to_sign"])
+        assert report["outcome"] == "candidates" and len(report["signatures"]) == 5
+        with services.read_session() as session:
+            digests = dict(
+                session.execute(
+                    select(committee_members.c.pseudonym, experts.c.id_digest)
+                    .join(experts, experts.c.id == committee_members.c.expert_id)
+                    .where(committee_members.c.tender_id == outcome.tender_id)
+                ).all()
+            )
+        for entry in report["signatures"]:
+            assert entry["signed"], entry
+            der = base64.b64decode(entry["signature"])
+            assert verify_detached(to_sign, der)
+            acts.verify_person(
+                services, to_sign, der, id_digest=digests[entry["member"]], who=entry["member"]
+            )
+
+    # The public record of the completed one: objection answered, notice, signed contract.
+    public = client.get(f"/api/v1/tenders/{done.tender_id}/publicity")
+    assert public.status_code == 200, public.text
+    body = public.json()
+    assert body["outcome"] == "candidates"
+    assert [o["answer"] for o in body["objections"]] == [award.ANSWER]
+    (notice,) = body["awards"]
+    notice_bytes = canonical(notice["notice"])
+    assert seed.cast is not None
+    assert notice["notice"]["winner"]["uscc"] == seed.cast.usccs[done.winner]
+    assert verify_detached(notice_bytes, base64.b64decode(notice["signature"]))
+    verify_token(
+        base64.b64decode(notice["timestamp"]), digest=hashlib.sha256(notice_bytes).digest()
+    )
+    (contract,) = body["contracts"]
+    assert contract["countersigned_at"] and not contract["late"]
+    contract_bytes = canonical(contract["contract"])
+    assert contract["contract"]["award_notice_sha256"] == notice["sha256"]
+    for signature in (contract["buyer_signature"], contract["supplier_signature"]):
+        assert verify_detached(contract_bytes, base64.b64decode(signature))
+    published = client.get(f"/api/v1/tenders/{done.tender_id}/publicity/report")
+    assert published.status_code == 200 and all(s["signed"] for s in published.json()["signatures"])
+
+    page = client.get(f"/tenders/{done.tender_id}")
+    assert page.status_code == 200 and "中标通知书" in page.text and award.ANSWER in page.text
+
+    # The one in publicity: candidates out, publicity running past the demo's present.
+    shown_public = client.get(f"/api/v1/tenders/{shown.tender_id}/publicity").json()
+    assert shown_public["sections"][0]["candidates"] and not shown_public["awards"]
+    assert datetime.fromisoformat(shown_public["publicity_until"]) > T0
+    assert chain_of(services).ok

@@ -81,12 +81,13 @@ def demo(host: str = HOST, port: int = PORT) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
     seeding = bootstrap(settings, clock=FixedClock(datetime.now(UTC)))
+    seeded = None
     try:
         if already_seeded(seeding):
             console.print(f"demo data already in {settings.data_dir} (delete it to reseed)")
         else:
             with console.status("seeding the demo province…"):
-                seed_demo(seeding, now=datetime.now(UTC))
+                seeded = seed_demo(seeding, now=datetime.now(UTC))
     finally:
         seeding.close()
     services = bootstrap(settings)
@@ -103,6 +104,11 @@ def demo(host: str = HOST, port: int = PORT) -> None:
     table.add_column("who")
     for username, display, role, _org in USERS:
         table.add_row(username, role.value, display)
+    # The committee members of the demo's evaluated tenders (made as they were drawn).
+    for username, name in seeded.expert_accounts if seeded else []:
+        table.add_row(
+            username, "expert", f"评标专家 {name}（评标委员会成员，证书 demo-pki/{username}.pem）"
+        )
     console.print(table)
     console.print(
         f"CA互认: two demo CAs are trusted; certificates to try are in "

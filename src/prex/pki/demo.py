@@ -2,9 +2,11 @@
 
 Two independent demo CAs — an RSA one that puts the credit code in serialNumber and a national
 (SM2) one that puts it in OU and issues personal certificates too — are put on the trust list,
-their CRLs imported offline, and certificates issued to two bidders and an expert. The bidders'
-certificates are bound to their accounts through the real challenge–response flow. Everything a
-newcomer needs to try the commands lands in ``<data_dir>/demo-pki`` (see its README.txt).
+their CRLs imported offline, and certificates issued to three bidders and an expert. The
+bidders' certificates are bound to their accounts through the real challenge–response flow. The
+award stage of the demo (``prex.demo_award``) adds the tenderer's certificate and personal ones
+of the drawn experts. Everything a newcomer needs to try the commands lands in
+``<data_dir>/demo-pki`` (see its README.txt).
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def seed_demo_custodians(
 ) -> list[str]:
     """Opening custodians of the province, with SM2 encryption certificates from the GM demo
     CA; their keys go to demo-pki/custodianN.key (for the demo's openings)."""
-    ca = next(c for c in pki.cas.values() if c.intermediate.public_key.kind == "sm2")
+    ca = _ca_of(pki, "sm2")
     ids = []
     for n, user_id in enumerate(users, start=1):
         cert, key = _leaf(
@@ -195,12 +197,39 @@ def seed_demo_pki(
         )
         _write(pki, key_name, cert, key, [ca.intermediate])
         _bind(services, actor, cert, key)
-    expert_cert, expert_key = _leaf(
-        sm2_ca, [("C", "CN"), ("serialNumber", DEMO_PERSON_ID), ("CN", "张工")], now, kind="sm2"
-    )
-    _write(pki, "expert", expert_cert, expert_key, [sm2_ca.intermediate])
+    issue_person(pki, "expert", "张工", DEMO_PERSON_ID, now)
     (directory / "README.txt").write_text(_README, encoding="utf-8")
     return pki
+
+
+def _ca_of(pki: DemoPki, kind: str) -> DemoCa:
+    return next(c for c in pki.cas.values() if c.intermediate.public_key.kind == kind)
+
+
+def issue_person(
+    pki: DemoPki, label: str, name: str, id_number: str, now: datetime
+) -> tuple[Certificate, PrivateKey]:
+    """A personal SM2 signing certificate of the GM demo CA, the resident ID number in
+    serialNumber (its ``person:serialNumber`` profile): what an expert signs a report with.
+    Written to ``demo-pki/<label>.pem`` (with the issuing CA) and ``<label>.key``."""
+    ca = _ca_of(pki, "sm2")
+    cert, key = _leaf(ca, [("C", "CN"), ("serialNumber", id_number), ("CN", name)], now, kind="sm2")
+    _write(pki, label, cert, key, [ca.intermediate])
+    return cert, key
+
+
+def issue_organisation(
+    pki: DemoPki, label: str, name: str, uscc: str, now: datetime
+) -> tuple[Certificate, PrivateKey]:
+    """An organisation's RSA signing certificate of the RSA demo CA, the credit code in
+    serialNumber: what a tenderer signs answers and contracts with. Not bound to an account
+    (signing needs none); written like :func:`issue_person`."""
+    ca = _ca_of(pki, "rsa-2048")
+    cert, key = _leaf(
+        ca, [("C", "CN"), ("O", name), ("serialNumber", uscc), ("CN", name)], now, kind="rsa-2048"
+    )
+    _write(pki, label, cert, key, [ca.intermediate])
+    return cert, key
 
 
 def _write(
@@ -250,7 +279,11 @@ _README = """prex 演示证书 / demo certificates (CA mutual recognition)
 Files (certificate followed by its issuing CA; keys are unencrypted, for the demo only):
   bidder1.pem / bidder1.key   浙江之江建设 (RSA), bound to user bidder1
   bidder2.pem / bidder2.key   杭州钱塘路桥 (SM2), bound to user bidder2
-  expert.pem  / expert.key    a personal SM2 certificate
+  expert.pem  / expert.key    a personal SM2 certificate (张工, user expert)
+  tenderer.pem / tenderer.key 杭州城建集团 (RSA), the tenderer's signing certificate
+  expertN.pem / expertN.key   personal SM2 certificates of the committee members drawn for
+                              the demo's evaluated tenders (users expert1, expert2, …)
+  custodianN.pem / .key       opening custodians' SM2 encryption certificates
   revoked.pem                 on the RSA CA's CRL
 
 Try:
@@ -259,6 +292,10 @@ Try:
   prex sig sign 某文件.pdf --out f.sig \\
       --cert var/demo-pki/bidder2.pem --key var/demo-pki/bidder2.key
   prex sig verify 某文件.pdf f.sig
+  # the award stage (docs/tender-end-to-end.md): sign the bytes the API states, e.g. an
+  # objection to the candidates in publicity, as bidder1:
+  prex sig sign objection.json --out objection.p7s \\
+      --cert var/demo-pki/bidder1.pem --key var/demo-pki/bidder1.key
   prex ca suspend <id> --reason 演示 ; prex cert verify var/demo-pki/bidder1.pem   # ca-suspended
 Certificate login over the API: docs/trust-a-ca.md
 """
