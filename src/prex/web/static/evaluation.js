@@ -5,61 +5,16 @@
 // least every 10 s), reconnecting with back-off when it drops (live.js); keeps a clock on the
 // server's time (the last message's server_time advanced by this browser's monotonic clock, never
 // its calendar clock); and sends the member's review sheet, score sheet and justifications to the
-// evaluation API with the session cookie. While the room is not open every form is locked. Members
-// appear by pseudonym only; what the room says is written with textContent only.
+// evaluation API with the session cookie. The clock, the notices, the requests and asking the API
+// when the socket is down are the same as the opening hall's (page.js). While the room is not open
+// every form is locked. Members appear by pseudonym only; what the room says is written with
+// textContent only.
 "use strict";
 
-import { LiveLine } from "./live.js";
-import { ServerClock, beijing, fill, localTimes } from "./opening.js";
-
-const TICK_MS = 250;
-
-/** A refusal of the API, with its problem document (RFC 9457) when there was one. */
-class Refused extends Error {
-  constructor(status, problem) {
-    super(`HTTP ${status}`);
-    this.status = status;
-    this.problem = problem;
-  }
-}
-
-async function send(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: { Accept: "application/json, application/problem+json", "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  let answer = null;
-  try {
-    answer = await response.json();
-  } catch {
-    answer = null;
-  }
-  if (!response.ok) throw new Refused(response.status, answer);
-  return answer;
-}
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "hidden") node.hidden = Boolean(value);
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) {
-    if (child !== null && child !== undefined) {
-      node.append(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-  }
-  return node;
-}
+import { LivePage, ServerClock, beijing, element, fill, send, setText, show } from "./page.js";
 
 function start(root) {
   const $ = (id) => document.getElementById(id);
-  const text = {};
-  for (const span of document.querySelectorAll("#room-messages [data-msg]")) {
-    text[span.dataset.msg] = span.textContent;
-  }
   const me = root.dataset.me || null;
   const roomUrl = root.dataset.stateUrl;
   const clock = new ServerClock(root.dataset.serverTime, 1);
@@ -76,50 +31,20 @@ function start(root) {
     return true;
   }
 
-  // -- messages -----------------------------------------------------------------------------
+  // -- the page, the clock and the connection -----------------------------------------------
 
-  const problemBox = $("room-problem");
-  const doneBox = $("room-done");
-
-  function showDone(message) {
-    problemBox.hidden = true;
-    doneBox.textContent = message;
-    doneBox.hidden = false;
-  }
-
-  function showProblem(status, problem) {
-    doneBox.hidden = true;
-    const slug = problem && typeof problem.type === "string" ? problem.type.split("/").pop() : "";
-    const heading = text[`problem_${slug}`] || text.refused;
-    const detail = (problem && (problem.detail || problem.title)) || `HTTP ${status}`;
-    problemBox.replaceChildren(element("strong", {}, heading), element("p", {}, localTimes(detail)));
-    if (status === 401) {
-      const back = encodeURIComponent(location.pathname);
-      problemBox.append(element("p", {}, element("a", { href: `/login?next=${back}` }, text.sign_in)));
-    }
-    problemBox.hidden = false;
-  }
-
-  function showMessage(message) {
-    doneBox.hidden = true;
-    problemBox.replaceChildren(element("p", {}, message));
-    problemBox.hidden = false;
-  }
-
-  // -- the clock and the connection -----------------------------------------------------------
-
-  // The line itself (back-off, silence, refusal) is live.js's; the page says what it means.
-  const live = new LiveLine({
-    url: root.dataset.liveUrl,
-    indicator: $("room-connection"),
-    say: (kind, seconds) => (kind === "reconnecting" ? fill(text.reconnecting, { n: seconds }) : text[kind] || ""),
-    receive: apply,
+  // Notices, requests and the line are page.js's; the room says what a state and a refusal mean.
+  const page = new LivePage(root, {
+    apply,
+    // The API's room has no documents and no clock: keep the page's.
+    fromApi: (room) => ({ ...room, server_time: new Date(clock.now()).toISOString() }),
     refused: (data) => {
       // Refused (no longer a sitting member, signed out …): lock, and say why.
       for (const fieldset of root.querySelectorAll("form fieldset")) fieldset.disabled = true;
-      showProblem(data.error === "not-found" ? 404 : 403, { type: `/problems/${data.error}`, detail: data.detail });
+      page.showProblem(data.error === "not-found" ? 404 : 403, { type: `/problems/${data.error}`, detail: data.detail });
     },
   });
+  const { text, live } = page;
 
   function tick() {
     $("room-clock").textContent = beijing(clock.now());
@@ -128,14 +53,6 @@ function start(root) {
 
   // -- rendering the room -------------------------------------------------------------------
 
-  const show = (id, visible) => {
-    const node = $(id);
-    if (node) node.hidden = !visible;
-  };
-  const setText = (id, value) => {
-    const node = $(id);
-    if (node) node.textContent = value;
-  };
   const yesNo = (flag) => (flag ? text.yes : text.no);
 
   function renderStatus(status) {
@@ -332,41 +249,9 @@ function start(root) {
     tick();
   }
 
-  // -- the live connection ------------------------------------------------------------------
-
-  async function refresh() {
-    // The socket brings every change; without one, ask once.
-    if (live.open) return;
-    try {
-      const response = await fetch(roomUrl, { credentials: "same-origin" });
-      if (response.ok) {
-        const room = await response.json();
-        // The API's room has no documents and no clock: keep the page's.
-        apply({ ...room, server_time: new Date(clock.now()).toISOString() });
-      }
-    } catch {
-      // the next message will come with the reconnection
-    }
-  }
-
   // -- entries ------------------------------------------------------------------------------
 
-  async function act(form, request, done) {
-    const button = form.querySelector("button[type=submit]");
-    if (button) button.disabled = true;
-    try {
-      await request();
-      showDone(done);
-      await refresh();
-      return true;
-    } catch (error) {
-      if (error instanceof Refused) showProblem(error.status, error.problem);
-      else showMessage(text.network);
-      return false;
-    } finally {
-      if (button) button.disabled = false;
-    }
-  }
+  const act = (form, request, done) => page.act(form.querySelector("button[type=submit]"), request, done);
 
   function reviewSheet() {
     const marks = [];
@@ -403,33 +288,26 @@ function start(root) {
     if (form.id === "review-form") {
       const marks = reviewSheet();
       if (marks === null) {
-        showMessage(text.need_reason);
+        page.showMessage(text.need_reason);
         return;
       }
       await act(form, () => send("PUT", `${roomUrl}/review`, { marks }), text.done_review);
     } else if (form.id === "score-form") {
       const scores = scoreSheet();
       if (scores === null) {
-        showMessage(text.need_score);
+        page.showMessage(text.need_score);
         return;
       }
       await act(form, () => send("PUT", `${roomUrl}/scores`, { scores }), text.done_scores);
     } else if (form.classList.contains("justify-form")) {
-      const field = form.querySelector("textarea");
-      const reason = field.value.trim();
-      if (!reason) {
-        showMessage(text.need_justification);
-        field.focus();
-        return;
-      }
+      const reason = page.required(form.querySelector("textarea"), text.need_justification);
+      if (reason === null) return;
       const body = { bid_id: form.dataset.bidId, criterion: form.dataset.criterion, reason };
       await act(form, () => send("POST", `${roomUrl}/justifications`, body), text.done_justification);
     }
   });
 
-  setInterval(tick, TICK_MS);
-  tick();
-  live.start();
+  page.start(tick);
 }
 
 if (typeof document !== "undefined") {

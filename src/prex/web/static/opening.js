@@ -5,14 +5,16 @@
 // every 10 s), reconnecting with back-off when it drops (live.js); keeps a clock on the server's
 // time — the snapshot's server_time plus the time elapsed on this browser's monotonic clock since
 // it arrived, never the browser's calendar clock — and posts the reader's actions to the opening
-// API with the session cookie. What the hall says is written with textContent only.
+// API with the session cookie. The clock, the notices, the requests and asking the API when the
+// socket is down are the same as the evaluation room's (page.js). What the hall says is written
+// with textContent only.
 "use strict";
 
-import { LiveLine } from "./live.js";
+import { LivePage, ServerClock, beijing, element, fill, localTimes, send, setText, show, two } from "./page.js";
 
-const TICK_MS = 250;
-const BEIJING_OFFSET_MS = 8 * 3600 * 1000; // China keeps UTC+8 all year
-const ISO_INSTANT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g;
+// The time helpers are page.js's; they are also read from here, where the server's own are
+// compared with them (tests/e2e/test_pages_opening.py).
+export { ServerClock, beijing, fill, localTimes };
 
 /** A sealed price as read out: thousands separators, at least two decimals, exactly the digits
  * sealed (never through a float; pages/opening.py ``yuan`` does the same). */
@@ -25,13 +27,6 @@ export function formatYuan(amount) {
   return `${match[1]}${whole}.${(match[3] || "").padEnd(2, "0")}`;
 }
 
-/** Fill ``%(name)s`` placeholders of a translated message. */
-export function fill(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (all, name) => (name in values ? String(values[name]) : all));
-}
-
-const two = (n) => String(n).padStart(2, "0");
-
 /** Time left as ``HH:MM:SS`` (whole days before it, with ``daysText`` = "%(n)s d"), rounded up
  * to the second; nothing left reads 00:00:00. */
 export function countdown(ms, daysText) {
@@ -42,95 +37,14 @@ export function countdown(ms, daysText) {
   return days ? `${fill(daysText, { n: days })} ${clock}` : clock;
 }
 
-/** An instant (ms since the epoch) in Beijing time, as the server writes it. */
-export function beijing(ms, seconds = true) {
-  const d = new Date(ms + BEIJING_OFFSET_MS);
-  const day = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
-  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
-  return seconds ? `${day} ${time}:${two(d.getUTCSeconds())}` : `${day} ${time}`;
-}
-
-/** Instants a message quotes in ISO 8601 (a deadline, a window), shown in Beijing time. */
-export function localTimes(text) {
-  return String(text).replace(ISO_INSTANT, (iso) => {
-    const ms = Date.parse(iso);
-    return Number.isNaN(ms) ? iso : beijing(ms, false);
-  });
-}
-
-/** The server's clock, seen from here: the last snapshot's ``server_time`` advanced by the time
- * this browser's monotonic clock has run since (``rate`` times faster for a sandbox tender). */
-export class ServerClock {
-  constructor(serverIso, rate = 1, localNow = () => performance.now()) {
-    this.localNow = localNow;
-    this.sync(serverIso, rate);
-  }
-
-  sync(serverIso, rate = 1) {
-    const server = Date.parse(serverIso);
-    if (Number.isNaN(server)) return;
-    this.server = server;
-    this.local = this.localNow();
-    this.rate = Number(rate) > 0 ? Number(rate) : 1;
-  }
-
-  now() {
-    return this.server + (this.localNow() - this.local) * this.rate;
-  }
-}
-
-/** A refusal of the API, with its problem document (RFC 9457) when there was one. */
-class Refused extends Error {
-  constructor(status, problem) {
-    super(`HTTP ${status}`);
-    this.status = status;
-    this.problem = problem;
-  }
-}
-
-async function post(url, body) {
-  const init = {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { Accept: "application/json, application/problem+json" },
-  };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(url, init);
-  let answer = null;
-  if (response.status !== 204) {
-    try {
-      answer = await response.json();
-    } catch {
-      answer = null;
-    }
-  }
-  if (!response.ok) throw new Refused(response.status, answer);
-  return answer;
-}
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "hidden") node.hidden = Boolean(value);
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) {
-    if (child !== null && child !== undefined) {
-      node.append(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-  }
-  return node;
-}
-
 function start(root) {
   const $ = (id) => document.getElementById(id);
-  const text = {};
-  for (const span of document.querySelectorAll("#hall-messages [data-msg]")) {
-    text[span.dataset.msg] = span.textContent;
-  }
+  // Notices, requests and the line are page.js's; the hall says what a snapshot and a refusal mean.
+  const page = new LivePage(root, {
+    apply,
+    refused: (data) => page.showProblem(404, { type: `/problems/${data.error}`, detail: data.detail }),
+  });
+  const { text, live } = page;
   const sections = {};
   for (const span of document.querySelectorAll("#hall-messages [data-section]")) {
     sections[span.dataset.section] = span.textContent;
@@ -147,46 +61,7 @@ function start(root) {
   let readingShown = null;
   let namesShown = null;
 
-  // -- messages -----------------------------------------------------------------------------
-
-  const problemBox = $("hall-problem");
-  const doneBox = $("hall-done");
-
-  function showDone(message) {
-    problemBox.hidden = true;
-    doneBox.textContent = message;
-    doneBox.hidden = false;
-  }
-
-  function showProblem(status, problem) {
-    doneBox.hidden = true;
-    const slug = problem && typeof problem.type === "string" ? problem.type.split("/").pop() : "";
-    const heading = text[`problem_${slug}`] || text.refused;
-    const detail = (problem && (problem.detail || problem.title)) || `HTTP ${status}`;
-    problemBox.replaceChildren(element("strong", {}, heading), element("p", {}, localTimes(detail)));
-    if (status === 401) {
-      const back = encodeURIComponent(location.pathname);
-      problemBox.append(element("p", {}, element("a", { href: `/login?next=${back}` }, text.sign_in)));
-    }
-    problemBox.hidden = false;
-  }
-
-  function showMessage(message) {
-    doneBox.hidden = true;
-    problemBox.replaceChildren(element("p", {}, message));
-    problemBox.hidden = false;
-  }
-
   // -- the clock and the countdown ----------------------------------------------------------
-
-  // The line itself (back-off, silence, refusal) is live.js's; the page says what it means.
-  const live = new LiveLine({
-    url: root.dataset.liveUrl,
-    indicator: $("hall-connection"),
-    say: (kind, seconds) => (kind === "reconnecting" ? fill(text.reconnecting, { n: seconds }) : text[kind] || ""),
-    receive: apply,
-    refused: (data) => showProblem(404, { type: `/problems/${data.error}`, detail: data.detail }),
-  });
 
   function tick() {
     const now = clock.now();
@@ -207,14 +82,6 @@ function start(root) {
 
   // -- rendering a snapshot -----------------------------------------------------------------
 
-  const show = (id, visible) => {
-    const node = $(id);
-    if (node) node.hidden = !visible;
-  };
-  const setText = (id, value) => {
-    const node = $(id);
-    if (node) node.textContent = value;
-  };
   const when = (iso) => (iso ? beijing(Date.parse(iso)) : "");
 
   function readingRow(r) {
@@ -381,38 +248,12 @@ function start(root) {
     tick();
   }
 
-  // -- the live connection ------------------------------------------------------------------
-
-  async function refresh() {
-    // The socket brings every change; without one, ask once.
-    if (live.open) return;
-    try {
-      const response = await fetch(root.dataset.stateUrl, { credentials: "same-origin" });
-      if (response.ok) apply(await response.json());
-    } catch {
-      // the next snapshot will come with the reconnection
-    }
-  }
-
   // -- actions ------------------------------------------------------------------------------
 
   const hallUrl = `${api}/tenders/${encodeURIComponent(tenderId)}/opening`;
 
-  async function act(button, request, done) {
-    button.disabled = true;
-    try {
-      const answer = await request();
-      showDone(typeof done === "function" ? done(answer) : done);
-      await refresh();
-      return true;
-    } catch (error) {
-      if (error instanceof Refused) showProblem(error.status, error.problem);
-      else showMessage(text.network);
-      return false;
-    } finally {
-      button.disabled = false;
-    }
-  }
+  const act = (button, request, done) => page.act(button, request, done);
+  const post = (url, body) => send("POST", url, body);
 
   const actions = {
     "check-in": (button) => act(button, () => post(`${hallUrl}/check-in`), text.done_checkin),
@@ -420,12 +261,8 @@ function start(root) {
       act(button, () => post(`${hallUrl}/statements`, { kind: "confirmation" }), text.done_confirmation),
     object: async (button) => {
       const field = $("objection-text");
-      const grounds = field.value.trim();
-      if (!grounds) {
-        showMessage(text.need_text);
-        field.focus();
-        return;
-      }
+      const grounds = page.required(field, text.need_text);
+      if (grounds === null) return;
       if (await act(button, () => post(`${hallUrl}/statements`, { kind: "objection", text: grounds }), text.done_objection)) {
         field.value = "";
       }
@@ -446,20 +283,13 @@ function start(root) {
     event.preventDefault();
     const form = event.target.closest(".answer-form");
     if (!form) return;
-    const field = form.querySelector("textarea");
-    const answer = field.value.trim();
-    if (!answer) {
-      showMessage(text.need_answer);
-      field.focus();
-      return;
-    }
+    const answer = page.required(form.querySelector("textarea"), text.need_answer);
+    if (answer === null) return;
     const url = `${api}/opening-statements/${encodeURIComponent(form.dataset.statementId)}/answer`;
     await act(form.querySelector("button"), () => post(url, { answer }), text.done_answer);
   });
 
-  setInterval(tick, TICK_MS);
-  tick();
-  live.start();
+  page.start(tick);
 }
 
 if (typeof document !== "undefined") {
