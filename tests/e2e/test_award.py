@@ -20,7 +20,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from prex.audit.orm import audit_log
-from prex.award import awarding
+from prex.award import awarding, reporting
 from prex.cli.main import app
 from prex.envelope.container import canonical
 from prex.pki.cms import verify_detached
@@ -162,13 +162,17 @@ def test_from_sealed_bids_to_a_signed_contract(opening: Opening, tmp_path: Path)
     )
     tampered = {"signature": signers[judges[0]].sign(to_sign + b" ")}
     problem(client.post(sign_url, json=tampered, headers=auth(services, judges[0])), 422)
+    # The outlier signs and states its dissent (实施条例 第五十三条), signing that too.
+    dissent = "本人认为第一中标候选人的施工组织设计评分偏高"
+    signed_dissent = reporting.dissent_bytes(report["sha256"], dissent)
+    unsigned_dissent = {"signature": signers[outlier].sign(to_sign), "dissent": dissent}
+    problem(client.post(sign_url, json=unsigned_dissent, headers=auth(services, outlier)), 422)
     schemes = set()
     for judge in judges:
-        signed = client.post(
-            sign_url,
-            json={"signature": signers[judge].sign(to_sign)},
-            headers=auth(services, judge),
-        )
+        body = {"signature": signers[judge].sign(to_sign)}
+        if judge == outlier:
+            body |= {"dissent": dissent, "dissent_signature": signers[judge].sign(signed_dissent)}
+        signed = client.post(sign_url, json=body, headers=auth(services, judge))
         assert signed.status_code == 201, signed.text
         assert signed.json()["member"] == pseudonym[judge]
         schemes.add(signed.json()["scheme"].split("-")[0])
@@ -176,8 +180,12 @@ def test_from_sealed_bids_to_a_signed_contract(opening: Opening, tmp_path: Path)
     again = {"signature": signers[judges[0]].sign(to_sign)}
     problem(client.post(sign_url, json=again, headers=auth(services, judges[0])), 409)
     # Each stored signature verifies offline against the report's canonical bytes.
-    for entry in client.get(report_url, headers=operator).json()["signatures"]:
+    answers = client.get(report_url, headers=operator).json()["signatures"]
+    for entry in answers:
         assert entry["signed"] and verify_detached(to_sign, base64.b64decode(entry["signature"]))
+    [dissenting] = [entry for entry in answers if entry["dissent"]]
+    assert dissenting["member"] == pseudonym[outlier] and dissenting["dissent"] == dissent
+    assert verify_detached(signed_dissent, base64.b64decode(dissenting["dissent_signature"]))
 
     # Before the result — report drawn up and signed — no route of the application shows a
     # bidder or the public a committee member's name.

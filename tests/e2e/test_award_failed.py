@@ -30,7 +30,8 @@ def test_every_bid_rejected_fails_the_tender_and_it_is_retendered(opening: Openi
     submit_bids(opening)
     opening.to_deadline()
     assert client.post(f"{committee_url}/draw", headers=operator).status_code == 200
-    judges = sorted(seat_everyone(opening, accounts))
+    pseudonym = seat_everyone(opening, accounts)
+    judges = sorted(pseudonym)
     bid_of = open_and_start(opening)
     url = f"/api/v1/tenders/{opening.id}/evaluation"
     for judge in judges:
@@ -69,13 +70,31 @@ def test_every_bid_rejected_fails_the_tender_and_it_is_retendered(opening: Openi
         s["signed"] for s in client.get(report_url, headers=operator).json()["signatures"]
     )
 
-    for name in judges:
+    for name in judges[:-1]:
         signed = client.post(
             sign_url,
             json={"signature": signers[name].sign(to_sign)},
             headers=auth(services, name),
         )
         assert signed.status_code == 201, signed.text
+    # The last member will not sign and gives no reason: publication waits until the centre
+    # records the refusal, after which the member is deemed to agree (实施条例 第五十三条).
+    waiting = problem(client.post(f"/api/v1/tenders/{opening.id}/publicity", headers=agency), 409)
+    assert pseudonym[judges[-1]] in waiting["detail"]
+    refusal = {"member": pseudonym[judges[-1]], "note": "拒绝签字且未书面说明理由"}
+    refusals_url = f"{report_url}/refusals"
+    problem(client.post(refusals_url, json=refusal, headers=agency), 403)
+    problem(client.post(refusals_url, json=dict(refusal, member="专家XXXX"), headers=operator), 404)
+    problem(
+        client.post(
+            refusals_url, json=dict(refusal, member=pseudonym[judges[0]]), headers=operator
+        ),
+        409,
+    )
+    recorded = client.post(refusals_url, json=refusal, headers=operator)
+    assert recorded.status_code == 201 and "第五十三条" in recorded.json()["deemed"]
+    late = {"signature": signers[judges[-1]].sign(to_sign)}
+    problem(client.post(sign_url, json=late, headers=auth(services, judges[-1])), 409)
     published = client.post(f"/api/v1/tenders/{opening.id}/publicity", headers=agency)
     assert published.status_code == 200, published.text
     tender = client.get(f"/api/v1/tenders/{opening.id}").json()

@@ -18,6 +18,13 @@ class ReportSigned(DomainEvent):
     member_id: str
     scheme: str
     certificate_sha256: str
+    dissent: str  # empty: the member agrees
+
+
+@dataclass(frozen=True)
+class ReportSignatureRefused(DomainEvent):
+    member_id: str
+    note: str
 
 
 @dataclass(frozen=True)

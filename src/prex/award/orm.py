@@ -45,6 +45,22 @@ report_signatures = Table(
     Column("scheme", String(32), nullable=False),
     Column("certificate_sha256", String(64), nullable=False),
     Column("signed_at", UTCDateTime, nullable=False),
+    # A member who disagrees signs the report and states why (实施条例 第五十三条), signing the
+    # dissent too (``prex.award.reporting.dissent_bytes``); the report then notes it.
+    Column("dissent", Text, nullable=True),
+    Column("dissent_signature", LargeBinary, nullable=True),
+)
+
+# A sitting member who will not sign and gives no written reason is deemed to agree with the
+# result (实施条例 第五十三条); the centre records it so that the result can be published.
+report_refusals = Table(
+    "report_refusals",
+    metadata,
+    Column("tender_id", String(26), ForeignKey("tenders.id"), primary_key=True),
+    Column("member_id", String(26), ForeignKey("committee_members.id"), primary_key=True),
+    Column("note", Text, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(26), nullable=True),
 )
 
 # An objection to the result (对评标结果的异议) raised by a bidder during publicity; the

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select, update
 from prex.award import acts
 from prex.award import events as ev
 from prex.award.access import report_row, resource, tender_for
-from prex.award.orm import evaluation_reports, report_signatures
+from prex.award.orm import evaluation_reports, report_refusals, report_signatures
 from prex.award.report import build, has_candidates, report_bytes
 from prex.db.uow import SqlUnitOfWork
 from prex.evaluation import room as rooms
@@ -23,13 +23,18 @@ from prex.experts.committee import sits_on_committee
 from prex.experts.committee_orm import committee_members
 from prex.experts.orm import experts as experts_table
 from prex.identity.policy import Action, Actor, Role, is_allowed
-from prex.shared.errors import Conflict, NotFound, PermissionDenied
+from prex.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from prex.tenders.model import TenderStatus
 from prex.tenders.service import advance_within, get_tender_for
 
 if TYPE_CHECKING:
     from prex.bootstrap import Services
 
+DEEMED_TO_AGREE = (
+    "评标委员会成员拒绝在评标报告上签字又不书面说明其不同意见和理由的，视为同意评标结果"
+    "（《招标投标法实施条例》第五十三条）"
+)
+MAX_DISSENT = 4000
 ALL_REJECTED = (
     "评标委员会经评审，认为所有投标都不符合招标文件要求的，可以否决所有投标。依法必须进行招标的"
     "项目的所有投标被否决的，招标人应当依照本法重新招标（《招标投标法》第四十二条）"
@@ -83,31 +88,54 @@ def _member_of(session: Any, tender_id: str, user_id: str | None) -> Any:
     ).one()
 
 
-def sign(uow: SqlUnitOfWork, services: Services, tender_id: str, signature: str) -> dict[str, Any]:
+def dissent_bytes(report_sha256: str, dissent: str) -> bytes:
+    """What a dissenting member signs besides the report: its reasons, bound to the report."""
+    return acts.act_bytes("report-dissent", report_sha256=report_sha256, dissent=dissent)
+
+
+def sign(
+    uow: SqlUnitOfWork,
+    services: Services,
+    tender_id: str,
+    signature: str,
+    *,
+    dissent: str = "",
+    dissent_signature: str | None = None,
+) -> dict[str, Any]:
     """A sitting member signs the report with a personal certificate whose ID number is the
-    expert's (the registry keeps only its keyed digest, which the certificate's holder has)."""
+    expert's (the registry keeps only its keyed digest, which the certificate's holder has).
+    A member who disagrees signs too, and states and signs its reasons (``dissent``)."""
     tender = tender_for(services, uow.actor, tender_id, Action.EVALUATION_SCORE)
     der = acts.signature_der(signature)
+    dissent = dissent.strip()
+    if len(dissent) > MAX_DISSENT:
+        raise InvalidInput(f"a dissent is at most {MAX_DISSENT} characters", field="dissent")
+    if bool(dissent) != bool(dissent_signature):
+        raise InvalidInput(
+            "a dissent comes with its own signature, and a dissent signature with a dissent",
+            field="dissent_signature",
+        )
     with services.read_session() as session:
         row = report_row(session, tender.id)
         member = _member_of(session, tender.id, uow.actor.user_id)
+    who = f"committee member {member.pseudonym}"
     verdict = acts.verify_person(
-        services,
-        report_bytes(row.report),
-        der,
-        id_digest=member.id_digest,
-        who=f"committee member {member.pseudonym}",
+        services, report_bytes(row.report), der, id_digest=member.id_digest, who=who
     )
+    dissent_der = None
+    if dissent_signature:
+        dissent_der = acts.signature_der(dissent_signature)
+        acts.verify_person(
+            services,
+            dissent_bytes(row.sha256, dissent),
+            dissent_der,
+            id_digest=member.id_digest,
+            who=who,
+        )
     with uow:
         report_row(uow.session, tender.id, lock=True)
-        done = uow.session.execute(
-            select(report_signatures.c.member_id).where(
-                report_signatures.c.tender_id == tender.id,
-                report_signatures.c.member_id == member.id,
-            )
-        ).first()
-        if done is not None:
-            raise Conflict(f"{member.pseudonym} has signed the report already")
+        if member.id in _answered(uow.session, tender.id):
+            raise Conflict(f"{member.pseudonym} has signed the report already (or refused to)")
         now = uow.clock.now()
         uow.session.execute(
             insert(report_signatures).values(
@@ -117,6 +145,8 @@ def sign(uow: SqlUnitOfWork, services: Services, tender_id: str, signature: str)
                 scheme=acts.scheme_name(verdict),
                 certificate_sha256=verdict.check.signer.fingerprint,
                 signed_at=now,
+                dissent=dissent or None,
+                dissent_signature=dissent_der,
             )
         )
         uow.record(
@@ -127,20 +157,69 @@ def sign(uow: SqlUnitOfWork, services: Services, tender_id: str, signature: str)
                 member_id=member.id,
                 scheme=acts.scheme_name(verdict),
                 certificate_sha256=verdict.check.signer.fingerprint,
+                dissent=dissent,
             )
         )
         uow.commit()
-    return {"tender_id": tender.id, "member": member.pseudonym, "scheme": acts.scheme_name(verdict)}
+    return {
+        "tender_id": tender.id,
+        "member": member.pseudonym,
+        "scheme": acts.scheme_name(verdict),
+        "dissent": dissent or None,
+    }
+
+
+def record_refusal(
+    uow: SqlUnitOfWork, services: Services, tender_id: str, pseudonym: str, note: str
+) -> dict[str, Any]:
+    """The centre records that a sitting member would not sign and gave no written reason: the
+    member is deemed to agree (实施条例 第五十三条), and publication no longer waits for it."""
+    tender = tender_for(services, uow.actor, tender_id, Action.EVALUATION_MANAGE)
+    note = note.strip()
+    if not note or len(note) > MAX_DISSENT:
+        raise InvalidInput(f"note is 1 to {MAX_DISSENT} characters", field="note")
+    with uow:
+        row = report_row(uow.session, tender.id, lock=True)
+        if row.outcome is not None:
+            raise Conflict(f"the result of tender {tender.id} is published already")
+        room = rooms.load(uow.session, tender.id)
+        member = next((m for m in room.members if m.pseudonym == pseudonym), None)
+        if member is None:
+            raise NotFound(f"no sitting member '{pseudonym[:40]}' on this committee")
+        if member.id in _answered(uow.session, tender.id):
+            raise Conflict(f"{pseudonym} has signed the report already (or refused to)")
+        now = uow.clock.now()
+        uow.session.execute(
+            insert(report_refusals).values(
+                tender_id=tender.id,
+                member_id=member.id,
+                note=note,
+                recorded_at=now,
+                recorded_by=uow.actor.user_id,
+            )
+        )
+        uow.record(
+            ev.ReportSignatureRefused("tender", tender.id, now, member_id=member.id, note=note)
+        )
+        uow.commit()
+    return {"tender_id": tender.id, "member": pseudonym, "deemed": DEEMED_TO_AGREE}
+
+
+def _answered(session: Any, tender_id: str) -> set[str]:
+    """Members who signed the report or were recorded as refusing to."""
+    signed = session.execute(
+        select(report_signatures.c.member_id).where(report_signatures.c.tender_id == tender_id)
+    ).scalars()
+    refused = session.execute(
+        select(report_refusals.c.member_id).where(report_refusals.c.tender_id == tender_id)
+    ).scalars()
+    return {*signed, *refused}
 
 
 def _unsigned(session: Any, tender_id: str) -> list[str]:
     room = rooms.load(session, tender_id)
-    signed = set(
-        session.execute(
-            select(report_signatures.c.member_id).where(report_signatures.c.tender_id == tender_id)
-        ).scalars()
-    )
-    return [m.pseudonym for m in room.members if m.id not in signed]
+    answered = _answered(session, tender_id)
+    return [m.pseudonym for m in room.members if m.id not in answered]
 
 
 def publish(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[str, Any]:
@@ -234,6 +313,12 @@ def report_of(
                 select(report_signatures).where(report_signatures.c.tender_id == tender_id)
             )
         }
+        refusals = {
+            r.member_id: r
+            for r in session.execute(
+                select(report_refusals).where(report_refusals.c.tender_id == tender_id)
+            )
+        }
     return {
         "tender_id": tender_id,
         "sha256": row.sha256,
@@ -244,19 +329,33 @@ def report_of(
         "report": row.report,
         "to_sign": base64.b64encode(report_bytes(row.report)).decode(),
         "signatures": [
-            {
-                "member": m.pseudonym,
-                "signed": m.id in signatures,
-                "scheme": signatures[m.id].scheme if m.id in signatures else None,
-                "signed_at": _iso(signatures[m.id].signed_at) if m.id in signatures else None,
-                "signature": (
-                    base64.b64encode(signatures[m.id].signature).decode()
-                    if m.id in signatures
-                    else None
-                ),
-            }
+            _signature_view(m.pseudonym, signatures.get(m.id), refusals.get(m.id))
             for m in room.members
         ],
+    }
+
+
+def _b64(value: bytes | None) -> str | None:
+    return None if value is None else base64.b64encode(value).decode()
+
+
+def _signature_view(pseudonym: str, signed: Any, refused: Any) -> dict[str, Any]:
+    """One member's answer to the report: signed (with any dissent), refused, or nothing yet."""
+    return {
+        "member": pseudonym,
+        "signed": signed is not None,
+        "scheme": signed.scheme if signed else None,
+        "signed_at": _iso(signed.signed_at) if signed else None,
+        "signature": _b64(signed.signature) if signed else None,
+        "dissent": signed.dissent if signed else None,
+        "dissent_signature": _b64(signed.dissent_signature) if signed else None,
+        "refused": None
+        if refused is None
+        else {
+            "note": refused.note,
+            "recorded_at": _iso(refused.recorded_at),
+            "deemed": DEEMED_TO_AGREE,
+        },
     }
 
 

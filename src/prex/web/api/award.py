@@ -30,6 +30,24 @@ class SignatureIn(BaseModel):
     signature: str = _SIGNATURE  # base64 of the detached CMS / GB/T 35275 DER
 
 
+class ReportSignatureIn(BaseModel):
+    """The member's signature over the report's ``to_sign`` bytes; a member who disagrees adds
+    its reasons and a signature over ``{"act":"report-dissent","dissent":…,"report_sha256":…}``."""
+
+    model_config = ConfigDict(extra="forbid")
+    signature: str = _SIGNATURE
+    dissent: str = Field(default="", max_length=reporting.MAX_DISSENT)
+    dissent_signature: str | None = Field(default=None, min_length=16, max_length=90000)
+
+
+class RefusalIn(BaseModel):
+    """A member who would not sign and gave no written reason (deemed to agree)."""
+
+    model_config = ConfigDict(extra="forbid")
+    member: str = Field(min_length=1, max_length=32)  # the member's pseudonym
+    note: str = Field(min_length=1, max_length=reporting.MAX_DISSENT)
+
+
 class ObjectionIn(BaseModel):
     """The objection's text and the bidder's signature over
     ``{"act":"result-objection","tender_id":…,"text":…}`` in canonical JSON."""
@@ -130,10 +148,31 @@ def read_published_report_pdf(tender_id: str, actor: ActorDep, services: Service
     dependencies=[Depends(require(Action.EVALUATION_SCORE))],
 )
 def sign_report(
-    tender_id: str, body: SignatureIn, uow: UowDep, services: ServicesDep
+    tender_id: str, body: ReportSignatureIn, uow: UowDep, services: ServicesDep
 ) -> dict[str, Any]:
     """A sitting member's signature with a personal certificate of the expert's own ID."""
-    return reporting.sign(uow, services, tender_id, body.signature)
+    return reporting.sign(
+        uow,
+        services,
+        tender_id,
+        body.signature,
+        dissent=body.dissent,
+        dissent_signature=body.dissent_signature,
+    )
+
+
+@router.post(
+    "/tenders/{tender_id}/report/refusals",
+    status_code=201,
+    openapi_extra=acts(Action.EVALUATION_MANAGE),
+    dependencies=[Depends(require(Action.EVALUATION_MANAGE))],
+)
+def record_refusal(
+    tender_id: str, body: RefusalIn, uow: UowDep, services: ServicesDep
+) -> dict[str, Any]:
+    """The centre records a member's refusal to sign without written reasons (实施条例 第五十三条:
+    deemed to agree), so that publication no longer waits for that signature."""
+    return reporting.record_refusal(uow, services, tender_id, body.member, body.note)
 
 
 @router.post(
