@@ -73,6 +73,9 @@ USERS = [
     ("expert", "评标专家 张工", Role.EXPERT, "expert_employer"),
 ]
 
+# The province's operator (user award.PROVINCE_OPERATOR): books the sub venue's seats.
+PROVINCE_OPERATOR_NAME = "浙江省中心 值班员"
+
 # (key, name, division, kinds, organisation-code serial)
 ORGANISATIONS = [
     ("centre_hz", "杭州市公共资源交易中心", "330100", ["centre"], "MB0A1C2D3"),
@@ -209,6 +212,17 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     seed_demo_custodians(
         services, seed.pki, now=now, admin=SEED_ACTOR, users=custodians, centre_id=province_id
     )
+    # The province's operator books the sub venue's seats of every committee.
+    seed.user_ids[award.PROVINCE_OPERATOR] = identity.create_user(
+        uow(SEED_ACTOR),
+        username=award.PROVINCE_OPERATOR,
+        password=DEMO_PASSWORD,
+        display_name=PROVINCE_OPERATOR_NAME,
+        roles=[Role.OPERATOR.value],
+        org_id=None,
+        centre_id=province_id,
+        email=f"{award.PROVINCE_OPERATOR}@example.com",
+    )
     # The registry before the tenders: the past ones draw their committees from it.
     _import_experts(services, seed)
     assert seed.pki is not None
@@ -224,12 +238,15 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
         experts=seed.experts,
         actor=lambda username: _actor(services, seed, username),
     )
+    award.register_rooms(seed.cast)  # the venues' evaluation rooms (评标室)
     _seed_tenders(services, clock, seed, now)
     clock.set(now)
     _expert_states(services, seed, now)
     # The open engineering tender: its seed's SHA-256 is public now; after the deadline
     # `POST …/committee/draw` draws it (main venue Hangzhou, sub venue the province).
+    # Its venues have booked their seats for the day after the deadline already.
     award.define_committee(seed.cast, seed.tenders["published"])
+    award.book_seats(seed.cast, seed.tenders["published"])
     return seed
 
 

@@ -1,16 +1,19 @@
 """The award stage in ``prex demo``: two past engineering tenders carried through it for real.
 
-A committee is defined before the bid deadline (its seed committed), drawn after it from the
-demo experts of the tender's centre (main venue) and the province (sub venue), and every drawn
-member confirms. Each sitting expert gets an account (``expert1``, ``expert2``, … ; 张工 keeps
-``expert``) linked to its registry entry and a personal SM2 signing certificate of its own ID
-number from the GM demo CA (``demo-pki/expertN.pem``). After the opening the centre starts the
-evaluation, the members send their review and score sheets, the centre completes it and draws up
-the report, and every member signs the report's canonical bytes. Then the agency publishes the
-candidates (3 days of publicity); for the tender carried to the end a losing bidder objects,
-signed with its organisation certificate, the tenderer answers, signed with its own
-(``demo-pki/tenderer.pem``), the tenderer issues the award notice once publicity is over, signs
-the contract and the winner countersigns it.
+A committee is defined before the bid deadline (its seed committed), drawn after it from
+the demo experts of the tender's centre (main venue) and the province (sub venue), and
+every drawn member confirms. Both venues keep their evaluation rooms (评标室) on the
+platform, so before each draw the Hangzhou operator books the main venue's seats and the
+province's operator (``operator_zj``) the sub venue's (远程异地评标: each centre books its own
+rooms). Each sitting expert gets an account (``expert1``, ``expert2``, … ; 张工 keeps
+``expert``) linked to its registry entry and a personal SM2 signing certificate of its own
+ID number from the GM demo CA (``demo-pki/expertN.pem``). After the opening the centre
+starts the evaluation, the members send their review and score sheets, the centre
+completes it and draws up the report, and every member signs the report's canonical bytes.
+Then the agency publishes the candidates (3 days of publicity); for the tender carried to
+the end a losing bidder objects, signed with its organisation certificate, the tenderer
+answers, signed with its own (``demo-pki/tenderer.pem``), the tenderer issues the award
+notice once publicity is over, signs the contract and the winner countersigns it.
 
 Everything goes through the same service functions as the API (``web/api/evaluation.py`` and
 ``web/api/award.py``), each under a unit of work of the actor who may do it, on the demo's
@@ -34,9 +37,9 @@ from prex.award.awarding import ContractTerms
 from prex.bootstrap import Services
 from prex.evaluation import entries
 from prex.evaluation import service as evaluation
-from prex.experts import committee, csv_import
+from prex.experts import committee, csv_import, venues
 from prex.experts import registry as experts
-from prex.experts.committee_orm import committee_members
+from prex.experts.committee_orm import committee_draws, committee_members
 from prex.experts.draw import CommitteeSpec, Quota, Venue
 from prex.identity import service as identity
 from prex.identity.orm import organisations
@@ -48,6 +51,11 @@ from prex.pki.keys import PrivateKey
 from prex.shared.clock import FixedClock
 from prex.tenders.orm import tenders as tenders_orm
 from prex.tenders.service import get_tender_for
+
+#: The province's operator: the sub venue of every committee books its own seats.
+PROVINCE_OPERATOR = "operator_zj"
+#: (centre: "hz" the tender's centre, "zj" the province; room name; seats) of the demo rooms.
+ROOMS = (("hz", "第1评标室", 9), ("hz", "第2评标室", 5), ("zj", "远程异地评标室", 6))
 
 #: The tenderer's certificate in ``demo-pki`` (杭州城市建设投资集团, the tenderer of both).
 TENDERER_LABEL = "tenderer"
@@ -71,6 +79,7 @@ class Cast:
     actor: Callable[[str], Actor]  # username → that user, signed in (once)
     # expert id → (username, certificate label in demo-pki); filled as members are seated
     accounts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    rooms: dict[str, str] = field(default_factory=dict)  # centre id → the room its seats are in
 
     def sign(self, label: str, data: bytes) -> str:
         """A detached signature of ``data`` with the ``demo-pki/<label>`` certificate and key,
@@ -114,10 +123,46 @@ def define_committee(cast: Cast, tender_id: str) -> str:
     return str(defined["seed_sha256"])
 
 
+def register_rooms(cast: Cast) -> None:
+    """Each venue's operator registers its evaluation rooms (:data:`ROOMS`); the first of each
+    centre is where the demo books its seats."""
+    for where, name, seats in ROOMS:
+        actor = cast.actor("operator" if where == "hz" else PROVINCE_OPERATOR)
+        assert actor.centre_id is not None
+        room = venues.register_room(cast.services.uow(actor), actor.centre_id, name, seats)
+        cast.rooms.setdefault(actor.centre_id, str(room["id"]))
+
+
+def book_seats(cast: Cast, tender_id: str) -> None:
+    """Each venue's operator books seats for its members in its room, for the evaluation day:
+    from an hour after the bid deadline (or after now, past it) for eight hours."""
+    services = cast.services
+    with services.read_session() as session:
+        deadline, spec = session.execute(
+            select(tenders_orm.c.bid_deadline, committee_draws.c.spec)
+            .join(committee_draws, committee_draws.c.tender_id == tenders_orm.c.id)
+            .where(tenders_orm.c.id == tender_id)
+        ).one()
+    starts_at = max(deadline, cast.clock.now()) + timedelta(hours=1)
+    for venue in CommitteeSpec.from_json(spec).venues:
+        actor = cast.actor(PROVINCE_OPERATOR if venue.centre_id == cast.province_id else "operator")
+        venues.book_seats(
+            services.uow(actor),
+            services,
+            tender_id,
+            cast.rooms[venue.centre_id],
+            venue.members,
+            starts_at,
+            starts_at + timedelta(hours=8),
+        )
+
+
 def seat_committee(cast: Cast, tender_id: str) -> list[str]:
-    """After the deadline: draw, give every drawn member an account and a signing certificate,
-    and record each one's confirmation. Returns the sitting members' usernames."""
+    """After the deadline: the venues book their seats, draw, give every drawn member an
+    account and a signing certificate, and record each one's confirmation. Returns the sitting
+    members' usernames."""
     services, operator = cast.services, cast.actor("operator")
+    book_seats(cast, tender_id)
     committee.draw_committee(services.uow(operator), services, tender_id)
     with services.read_session() as session:
         drawn = session.execute(

@@ -16,7 +16,8 @@ from prex.bootstrap import bootstrap
 from prex.cli.common import console, rejecting
 from prex.config import get_settings
 from prex.db.migrate import upgrade
-from prex.demo import DEMO_PASSWORD, USERS, already_seeded, seed_demo
+from prex.demo import DEMO_PASSWORD, PROVINCE_OPERATOR_NAME, USERS, already_seeded, seed_demo
+from prex.demo_award import PROVINCE_OPERATOR
 from prex.shared.clock import FixedClock
 from prex.worker import run_forever, run_once
 
@@ -104,6 +105,7 @@ def demo(host: str = HOST, port: int = PORT) -> None:
     table.add_column("who")
     for username, display, role, _org in USERS:
         table.add_row(username, role.value, display)
+    table.add_row(PROVINCE_OPERATOR, "operator", f"{PROVINCE_OPERATOR_NAME}（远程异地评标的副场）")
     # The committee members of the demo's evaluated tenders (made as they were drawn).
     for username, name in seeded.expert_accounts if seeded else []:
         table.add_row(

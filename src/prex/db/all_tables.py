@@ -7,6 +7,7 @@ from prex.db.base import metadata
 from prex.evaluation import orm as evaluation_orm
 from prex.experts import committee_orm as committee_orm
 from prex.experts import orm as experts_orm
+from prex.experts import venues_orm as venues_orm
 from prex.identity import orm as identity_orm
 from prex.notifications import orm as notifications_orm
 from prex.opening import orm as opening_orm
@@ -26,4 +27,5 @@ __all__ = [
     "opening_orm",
     "pki_orm",
     "tenders_orm",
+    "venues_orm",
 ]

@@ -8,6 +8,9 @@ and reveal: nobody reading the database learns it early. Every step is an audit 
 A committee dissolved by an interruption is drawn again in a new round from a seed derived from
 this one (:mod:`prex.experts.committee_redraw`); members and answers are per round, and the
 reveal publishes every round's record.
+
+A venue whose centre keeps its evaluation rooms on the platform must have seats booked for its
+members before the draw (:mod:`prex.experts.venues`); the bookings stay out of the draw record.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from prex.db.uow import SqlUnitOfWork
 from prex.envelope.ecies import unwrap_with_key, wrap_for_certificate
 from prex.experts import committee_events as ev
 from prex.experts import draw as drawing
+from prex.experts import venues
 from prex.experts.committee_orm import committee_draws, committee_members, committee_rounds
 from prex.experts.orm import experts as experts_table
 from prex.experts.pseudonyms import pseudonym
@@ -242,6 +246,9 @@ def draw_committee(uow: SqlUnitOfWork, services: Services, tender_id: str) -> di
         ).scalar_one()
         if state != "committed":
             raise Conflict("the committee is drawn already")
+        # Seats at every venue that keeps its rooms here; checked under the definition's
+        # lock, in the transaction that writes the draw (nothing of it enters the record).
+        venues.require_seats(uow.session, tender.id, spec, now)
         uow.session.execute(
             insert(committee_members), member_rows(tender.id, result.draws, secret, now)
         )
@@ -429,6 +436,9 @@ def committee_of(services: Services, actor: Actor, tender_id: str) -> dict[str, 
             .where(committee_rounds.c.tender_id == tender.id)
             .order_by(committee_rounds.c.round)
         ).all()
+        seats = venues.seats_by_venue(
+            session, tender.id, drawing.CommitteeSpec.from_json(row.spec), services.clock.now()
+        )
     published = row.status == "revealed" or tender.status in REVEALABLE
     return {
         "tender_id": tender.id,
@@ -438,6 +448,8 @@ def committee_of(services: Services, actor: Actor, tender_id: str) -> dict[str, 
         "spec": row.spec,
         "record_sha256": row.record_sha256,
         "record": row.record if row.status == "revealed" else None,
+        # Per venue: members seated there, the seats booked (room, seats, window); no names.
+        "venues": seats,
         # Dissolved rounds, oldest first: each record's digest at once, the record with the seed.
         "rounds": [
             {

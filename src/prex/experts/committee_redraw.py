@@ -22,6 +22,10 @@ When a tender's evaluation room stays paused longer than the rule pack's
 The record of round n ≥ 2 has ``round`` and a ``redraw`` block; when the seeds are revealed
 with the result, each round's record gets its own seed and, from round 2, the committed seed
 as ``root_seed``, and ``prex experts replay-draw`` checks the derivation and the draws.
+
+A redraw needs seats like the first draw (:func:`prex.experts.venues.seat_shortages`): short of
+them, the worker's redraw fails as one short of experts does, and the retry is refused until
+the venues have booked them.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from prex.db.uow import SqlUnitOfWork
 from prex.envelope.ecies import unwrap_with_key
 from prex.experts import committee_events as ev
 from prex.experts import draw as drawing
+from prex.experts import venues
 from prex.experts.committee import SEED_INFO, member_rows, sitting
 from prex.experts.committee_orm import committee_draws, committee_members, committee_rounds
 from prex.experts.queries import pool_for_draw
@@ -131,6 +136,8 @@ def redraw_again(
     ).first()
     if row is None or row.status != "dissolved":
         raise Conflict("the committee is not waiting for a redraw", tender_id=tender_id)
+    spec = drawing.CommitteeSpec.from_json(row.spec)
+    venues.require_seats(uow.session, tender_id, spec, uow.clock.now())
     last = uow.session.execute(
         select(committee_rounds).where(
             committee_rounds.c.tender_id == tender_id, committee_rounds.c.round == row.round - 1
@@ -195,6 +202,13 @@ def _redraw(
     del root
     public_input = drawing.redraw_input(previous_sha256, expired_at.isoformat())
     try:
+        # The worker's dissolution cannot be refused: too few seats fails the redraw as too
+        # few experts do, and `POST …/committee/draw` retries it once the seats are booked.
+        if short := venues.seat_shortages(uow.session, tender_id, spec, now):
+            raise drawing.DrawImpossible(
+                "the committee cannot be drawn before its seats are booked: "
+                + "; ".join(str(s) for s in short)
+            )
         result = drawing.draw(pool, spec, avoid, seed, public_input=public_input)
     except drawing.DrawImpossible as exc:
         uow.session.execute(

@@ -75,6 +75,9 @@ class Action(StrEnum):
     EXPERT_MANAGE = "expert.manage"  # register, update, blacklist, import experts; their calendar
     EXPERT_READ_IDENTITY = "expert.read_identity"  # see experts with their names and numbers
     COMMITTEE_MANAGE = "committee.manage"  # define and draw a tender's committee, seat standby
+    VENUE_MANAGE = "venue.manage"  # register, update, deactivate a centre's evaluation rooms
+    VENUE_READ = "venue.read"  # a centre's evaluation rooms; the seats booked for a tender
+    SEAT_BOOK = "seat.book"  # book (and release) seats in one's own centre's evaluation rooms
     EVALUATION_READ = "evaluation.read"  # the evaluation room before the result (scores and all)
     EVALUATION_SCORE = "evaluation.score"  # marks, scores, justifications, explanations decided
     EVALUATION_MANAGE = "evaluation.manage"  # start, pause, resume and complete an evaluation
@@ -181,6 +184,12 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.EXPERT_READ_IDENTITY: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
     # The centre runs the draw (抽取评标专家); supervisors watch it (EXPERT_READ_IDENTITY).
     Action.COMMITTEE_MANAGE: {_O: Scope.CENTRE},
+    # Each centre keeps its own evaluation rooms (评标室); the platform administrator all of them.
+    Action.VENUE_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    Action.VENUE_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
+    # A venue's own centre books its seats for a remote evaluation (远程异地评标): the resource's
+    # centre is the room's, so a sub venue's seats are booked by the sub venue, not the host.
+    Action.SEAT_BOOK: {_O: Scope.CENTRE},
     # Scores before the result: the committee and the centre that supervises it. The expert
     # grant is narrowed by the evaluation service to the tender's sitting committee members.
     Action.EVALUATION_READ: {Role.EXPERT: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},

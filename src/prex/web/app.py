@@ -23,6 +23,7 @@ from prex.web.api import opening as opening_api
 from prex.web.api import pki as pki_api
 from prex.web.api import system as system_api
 from prex.web.api import tenders as tenders_api
+from prex.web.api import venues as venues_api
 from prex.web.pages import routes as pages
 
 API_PREFIX = "/api/v1"
@@ -57,6 +58,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(bidding_api.router)
     api.include_router(opening_api.router)
     api.include_router(committee_api.router)
+    api.include_router(venues_api.router)
     api.include_router(evaluation_api.router)
     api.include_router(experts_api.router)
     api.include_router(award_api.router)
