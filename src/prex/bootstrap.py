@@ -12,6 +12,7 @@ from functools import cached_property
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from prex.auctions.rules import AuctionRuleRegistry
 from prex.config import Settings
 from prex.db.engine import Engines, make_engines
 from prex.db.uow import SqlUnitOfWork
@@ -33,6 +34,7 @@ class Services:
     blobs: FileBlobStore
     rule_packs: RulePackRegistry
     mailer: Mailer
+    auction_rules: AuctionRuleRegistry = field(default_factory=AuctionRuleRegistry.bundled)
     _writer: sessionmaker[Session] = field(init=False)
     _reader: sessionmaker[Session] = field(init=False)
 

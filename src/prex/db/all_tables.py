@@ -1,5 +1,6 @@
 """Import every context's tables so that the metadata is complete (Alembic, create_all)."""
 
+from prex.auctions import orm as auctions_orm
 from prex.audit import orm as audit_orm
 from prex.award import orm as award_orm
 from prex.bidding import orm as bidding_orm
@@ -15,6 +16,7 @@ from prex.pki import orm as pki_orm
 from prex.tenders import orm as tenders_orm
 
 __all__ = [
+    "auctions_orm",
     "audit_orm",
     "award_orm",
     "bidding_orm",
