@@ -88,6 +88,11 @@ class Action(StrEnum):
     AWARD_ISSUE = "award.issue"  # issue the award notice (定标, 中标通知书)
     CONTRACT_RECORD = "contract.record"  # record and sign the contract, as the buyer
     CONTRACT_COUNTERSIGN = "contract.countersign"  # countersign it, as the winner
+    LISTING_MANAGE = "listing.manage"  # set up, announce, cancel a listing or an auction
+    LISTING_REGISTER = "listing.register"  # apply to bid (竞买申请), declare for the timed round
+    LISTING_REVIEW = "listing.review"  # eligibility review; deposits confirmed or released
+    LISTING_READ_BIDDERS = "listing.read_bidders"  # who registered (confidential until it closes)
+    LISTING_BID = "listing.bid"  # quote or bid, once eligible with the deposit confirmed
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,13 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.CONTRACT_RECORD: {_T: Scope.PARTY, _A: Scope.PARTY},
     # The winner countersigns (the award context checks that it is the awarded bidder).
     Action.CONTRACT_COUNTERSIGN: {Role.BIDDER: Scope.ANY},
+    # Listings and auctions (挂牌、拍卖): the centre runs them for the seller; any bidder may
+    # apply and, once admitted with its deposit confirmed, bid (the auctions context checks).
+    Action.LISTING_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    Action.LISTING_REGISTER: {Role.BIDDER: Scope.ANY},
+    Action.LISTING_REVIEW: {_O: Scope.CENTRE},
+    Action.LISTING_READ_BIDDERS: {_O: Scope.CENTRE, _S: Scope.CENTRE},
+    Action.LISTING_BID: {Role.BIDDER: Scope.ANY},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN})

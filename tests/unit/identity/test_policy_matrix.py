@@ -81,6 +81,11 @@ EXPECTED = {
     Action.AWARD_ISSUE: "-   -   P    P    -    -    -",
     Action.CONTRACT_RECORD: "-   -   P    P    -    -    -",
     Action.CONTRACT_COUNTERSIGN: "-   -   -    -    Y    -    -",
+    Action.LISTING_MANAGE: "Y   C   -    -    -    -    -",
+    Action.LISTING_REGISTER: "-   -   -    -    Y    -    -",
+    Action.LISTING_REVIEW: "-   C   -    -    -    -    -",
+    Action.LISTING_READ_BIDDERS: "-   C   -    -    -    -    C",
+    Action.LISTING_BID: "-   -   -    -    Y    -    -",
 }
 
 ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me", address="127.0.0.1")
