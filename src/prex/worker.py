@@ -11,6 +11,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from prex.auctions.timeline import run_due_listings
 from prex.bidding.uploads import sweep_uploads
 from prex.bootstrap import Services
 from prex.evaluation.interruption import dissolve_interrupted
@@ -30,6 +31,7 @@ class PassResult:
     crls: int = 0
     uploads: int = 0  # expired resumable uploads and stale spool files removed
     dissolved: int = 0  # committees dissolved by an interruption beyond the limit, and redrawn
+    listings: int = 0  # listings opened, moved to their timed round or closed
 
 
 def run_once(services: Services) -> PassResult:
@@ -39,7 +41,8 @@ def run_once(services: Services) -> PassResult:
     crls = refresh_due_crls(services)
     swept = sweep_uploads(services)
     dissolved = dissolve_interrupted(services)
-    return PassResult(transitions, notified, emails, crls, swept, dissolved)
+    listings = run_due_listings(services)
+    return PassResult(transitions, notified, emails, crls, swept, dissolved, listings)
 
 
 def run_forever(services: Services, stop: threading.Event, interval: float | None = None) -> None:
@@ -50,13 +53,15 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
             if any(dataclasses.astuple(result)):
                 log.info(
                     "worker pass: %d transitions, %d notifications, %d e-mails, %d CRLs renewed, "
-                    "%d stale uploads removed, %d committees dissolved and redrawn",
+                    "%d stale uploads removed, %d committees dissolved and redrawn, "
+                    "%d listings moved on",
                     result.transitions,
                     result.notifications,
                     result.emails,
                     result.crls,
                     result.uploads,
                     result.dissolved,
+                    result.listings,
                 )
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("worker pass failed")
