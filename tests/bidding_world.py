@@ -93,9 +93,11 @@ def open_listing(
     reserve: Decimal | None = Decimal("10150000.00"),
     method: str = "listing",
     unpaid: tuple[str, ...] = ("sm2-org",),
+    lead: timedelta = timedelta(minutes=1),
 ) -> Listing:
-    """A land listing opened by the worker, with the three bidders registered and admitted;
-    those in ``unpaid`` have no confirmed deposit."""
+    """A land listing opened by the worker ``lead`` after ``clock.now()``, with the three bidders
+    registered and admitted; those in ``unpaid`` have no confirmed deposit. (With services on
+    the system clock, give a negative ``lead``: the listing is open already.)"""
     trust_world(services, pki)
     for leaf, user in LEAVES.items():
         member_of(services, world, pki.uscc[leaf], user)
@@ -125,14 +127,12 @@ def open_listing(
                 reserve_commitment=commitment,
                 countdown_seconds=300,
                 announced_at=now,
-                opens_at=now + timedelta(minutes=1),
-                listing_ends_at=now + timedelta(days=14)
-                if method == "listing"
-                else now + timedelta(minutes=1),
+                opens_at=now + lead,
+                listing_ends_at=now + timedelta(days=14) if method == "listing" else now + lead,
                 status="announced",
                 seq=0,
                 in_round=[],
-                next_check=now + timedelta(minutes=1),
+                next_check=now + lead,
                 created_at=now,
                 updated_at=now,
             )
@@ -163,5 +163,5 @@ def open_listing(
                 )
             )
         session.commit()
-    listing.at(now + timedelta(minutes=1))
+    listing.at(max(now, now + lead))
     return listing
