@@ -171,3 +171,32 @@ def test_a_single_bidder_at_the_end_buys_at_its_quote_when_it_reaches_the_reserv
     result = client.get(f"{listing.url}/result").json()
     assert result["status"] == "sold" and result["outcome"]["price"] == "10200000.00"
     assert result["confirmation"]["bids"] == 1
+
+
+def test_an_english_auction_is_a_timed_round_from_its_start(
+    client: TestClient, services: Services, world: World, pki_world: PkiWorld, clock: FixedClock
+) -> None:
+    listing = open_listing(
+        client, services, world, pki_world, clock, method="auction", reserve=None
+    )
+    book = listing.book()
+    assert book["status"] == "round" and book["method"] == "auction"
+    start = clock.now()
+    assert datetime.fromisoformat(book["round_ends_at"]) == start + timedelta(seconds=300)
+    assert sorted(book["in_round"]) == sorted(
+        [listing.number["ecdsa-org"], listing.number["ecdsa-p384"]]
+    )
+    assert listing.bid("sm2-org", "10000000.00").status_code == 403  # no deposit, no paddle
+    clock.set(start + timedelta(seconds=299))
+    snipe = listing.bid("ecdsa-org", "10000000.00")  # one second before the end …
+    assert snipe.status_code == 201
+    assert datetime.fromisoformat(snipe.json()["round_ends_at"]) == clock.now() + timedelta(
+        seconds=300
+    )  # … gives everyone another 300 s
+    clock.set(clock.now() + timedelta(seconds=120))
+    assert listing.bid("ecdsa-p384", "10100000.00").status_code == 201
+    listing.at(clock.now() + timedelta(seconds=300))
+    result = client.get(f"{listing.url}/result").json()
+    assert (
+        result["status"] == "sold" and result["outcome"]["winner"] == listing.number["ecdsa-p384"]
+    )
