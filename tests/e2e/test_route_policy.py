@@ -25,6 +25,7 @@ from tests.factories import World, auth, published_tender
 WEBSOCKET_TWINS = {
     "/api/v1/tenders/{tender_id}/opening/live": "/api/v1/tenders/{tender_id}/opening",
     "/api/v1/tenders/{tender_id}/evaluation/live": "/api/v1/tenders/{tender_id}/evaluation",
+    "/api/v1/listings/{listing_id}/live": "/api/v1/listings/{listing_id}/book",
 }
 # Routes FastAPI itself adds for the API documentation (public by nature).
 FRAMEWORK_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/oauth2-redirect"}

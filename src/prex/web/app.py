@@ -14,6 +14,7 @@ from prex import __version__
 from prex.bootstrap import Services
 from prex.web import errors
 from prex.web.api import auction_bids as auction_bids_api
+from prex.web.api import auction_live as auction_live_api
 from prex.web.api import award as award_api
 from prex.web.api import bidding as bidding_api
 from prex.web.api import committee as committee_api
@@ -64,6 +65,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(experts_api.router)
     api.include_router(award_api.router)
     api.include_router(auction_bids_api.router)
+    api.include_router(auction_live_api.router)
     app.include_router(api)
     app.include_router(pages.router)
     static = resources.files("prex.web") / "static"

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from prex.auctions import bidding, views
 from prex.identity.policy import Action
+from prex.web.api.auction_live import HUB
 from prex.web.deps import ServicesDep, UowDep, acts, require
 
 router = APIRouter(tags=["auctions"])
@@ -34,7 +35,9 @@ class BidIn(BaseModel):
 def place_bid(listing_id: str, body: BidIn, uow: UowDep, services: ServicesDep) -> dict[str, Any]:
     """Accepted (its sequence number and the new countdown) or refused with the current price
     and the minimum (problem ``bid-refused``); either way the decision is audited."""
-    return bidding.place_bid(uow, services, listing_id, body.amount, body.signature)
+    result = bidding.place_bid(uow, services, listing_id, body.amount, body.signature)
+    HUB.notify(listing_id)  # the live channels of this process push it at once
+    return result
 
 
 @router.get("/listings/{listing_id}/book", openapi_extra=acts(Action.PUBLIC_READ))

@@ -24,6 +24,7 @@ from prex.tenders.queries import TenderFilter, list_public_tenders
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
 from prex.web.pages import (
     account,
+    auction,
     bid,
     certificates,
     evaluation,
@@ -121,3 +122,4 @@ router.include_router(certificates.router)
 router.include_router(bid.router)
 router.include_router(opening.router)
 router.include_router(evaluation.router)
+router.include_router(auction.router)
