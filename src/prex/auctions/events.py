@@ -67,3 +67,82 @@ class DepositSettled(DomainEvent):
 
 
 # -- set-up, registration and deposits (prex.auctions.listings, registration, deposits) ---------
+# The reserve price never appears in an event: only whether there is one, and its commitment.
+
+
+@dataclass(frozen=True)
+class ListingCreated(DomainEvent):
+    code: str
+    rule_pack_id: str
+    kind: str
+    method: str
+    seller_org_id: str
+    start_price: str
+    increment: str
+    deposit: str
+    has_reserve: bool
+    opens_at: str
+    listing_ends_at: str
+
+
+@dataclass(frozen=True)
+class ListingEdited(DomainEvent):
+    fields: list[str]  # the names of the fields changed (``reserve``: resealed, value unlogged)
+
+
+@dataclass(frozen=True)
+class ListingDocumentAttached(DomainEvent):
+    document_id: str
+    name: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ListingAnnounced(DomainEvent):
+    code: str
+    opens_at: str
+    listing_ends_at: str
+    reserve_commitment: str | None  # SHA-256 of the sealed reserve's canonical JSON
+
+
+@dataclass(frozen=True)
+class ListingCancelled(DomainEvent):
+    previous: str  # the status it was cancelled from
+    reason: str
+
+
+@dataclass(frozen=True)
+class RegistrationApplied(DomainEvent):
+    registration_id: str
+    number: str  # 竞买号
+    certificate_sha256: str
+    sha256: str  # of the signed application's canonical bytes
+
+
+@dataclass(frozen=True)
+class RegistrationReviewed(DomainEvent):
+    registration_id: str
+    eligibility: str  # approved | refused
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ContinuingDeclared(DomainEvent):
+    registration_id: str  # wants to go on to the timed round
+
+
+@dataclass(frozen=True)
+class DepositConfirmed(DomainEvent):
+    registration_id: str
+    amount: str
+    reference: str  # the bank's transaction reference
+    source: str  # manual | statement:<sha256> | an adapter's name
+
+
+@dataclass(frozen=True)
+class DepositStatementImported(DomainEvent):
+    sha256: str  # of the statement file
+    lines: int
+    confirmed: int
+    unchanged: int  # lines already imported (same reference, same registration)

@@ -93,7 +93,7 @@ listing_registrations = Table(
     Column("payer_name", String(200), nullable=True),
     Column("payer_account", String(64), nullable=True),
     Column("deposit_reference", String(64), nullable=True),  # the bank's transaction reference
-    Column("deposit_source", String(64), nullable=True),  # the adapter, or statement:<sha256>
+    Column("deposit_source", String(80), nullable=True),  # the adapter, or statement:<sha256>
     Column("deposit_confirmed_at", UTCDateTime, nullable=True),
     Column("continuing", Boolean, nullable=False, default=False),  # joins the timed round
     Column("updated_at", UTCDateTime, nullable=False),

@@ -21,6 +21,7 @@ from prex.web.api import committee as committee_api
 from prex.web.api import evaluation as evaluation_api
 from prex.web.api import experts as experts_api
 from prex.web.api import identity as identity_api
+from prex.web.api import listings as listings_api
 from prex.web.api import opening as opening_api
 from prex.web.api import pki as pki_api
 from prex.web.api import system as system_api
@@ -64,6 +65,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(evaluation_api.router)
     api.include_router(experts_api.router)
     api.include_router(award_api.router)
+    api.include_router(listings_api.router)
     api.include_router(auction_bids_api.router)
     api.include_router(auction_live_api.router)
     app.include_router(api)

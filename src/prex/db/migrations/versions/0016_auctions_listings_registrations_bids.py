@@ -88,7 +88,7 @@ def upgrade() -> None:
         sa.Column("payer_name", sa.String(length=200), nullable=True),
         sa.Column("payer_account", sa.String(length=64), nullable=True),
         sa.Column("deposit_reference", sa.String(length=64), nullable=True),
-        sa.Column("deposit_source", sa.String(length=64), nullable=True),
+        sa.Column("deposit_source", sa.String(length=80), nullable=True),
         sa.Column("deposit_confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("continuing", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
