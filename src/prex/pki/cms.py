@@ -508,23 +508,32 @@ def _digest_algorithm(oid: str) -> str:
         raise BadSignature(f"the digest algorithm {oid} is not supported") from None
 
 
+@functools.lru_cache(maxsize=4096)
+def _embedded_certificate(der: bytes) -> Certificate:
+    """One certificate carried in a signature, parsed once per process: the same bidders and
+    experts sign again and again (a live auction's bids), and parsing is most of the cost of
+    checking a signature. Refusals are not cached (``lru_cache`` keeps no exception)."""
+    try:
+        serial = asn1_x509.Certificate.load(der)["tbs_certificate"]["serial_number"].native
+        positive = isinstance(serial, int) and serial > 0
+        if positive:  # cryptography only warns (for now) about the others: never parse them
+            certificate = load_certificate(der)
+            certificate.subject_key_id  # noqa: B018 - read the extensions now
+    except _CERTIFICATE_ERRORS as exc:
+        reason = exc.message if isinstance(exc, InvalidInput) else _first_line(exc)
+        raise BadSignature(f"a certificate in the signature is malformed: {reason}") from exc
+    if not positive:
+        raise BadSignature(
+            "a certificate in the signature has a serial number that is not positive "
+            "(RFC 5280 forbids it)"
+        )
+    return certificate
+
+
 def _certificates(ders: tuple[bytes, ...]) -> tuple[Certificate, ...]:
     found: list[Certificate] = []
     for der in ders:
-        try:
-            serial = asn1_x509.Certificate.load(der)["tbs_certificate"]["serial_number"].native
-            positive = isinstance(serial, int) and serial > 0
-            if positive:  # cryptography only warns (for now) about the others: never parse them
-                certificate = load_certificate(der)
-                certificate.subject_key_id  # noqa: B018 - read the extensions now
-        except _CERTIFICATE_ERRORS as exc:
-            reason = exc.message if isinstance(exc, InvalidInput) else _first_line(exc)
-            raise BadSignature(f"a certificate in the signature is malformed: {reason}") from exc
-        if not positive:
-            raise BadSignature(
-                "a certificate in the signature has a serial number that is not positive "
-                "(RFC 5280 forbids it)"
-            )
+        certificate = _embedded_certificate(der)
         if certificate not in found:
             found.append(certificate)
     return tuple(found)
