@@ -4,7 +4,8 @@ Everything goes through the same services as real use, so the audit chain, the o
 notifications of the demo are real too. The seed runs on a clock set back in time and moved
 forward step by step, so that tenders sit in every status with believable dates. Two past
 engineering tenders go through the award stage — committee, evaluation, signed report,
-publicity, objection, award and contract — in :mod:`prex.demo_award`.
+publicity, objection, award and contract — in :mod:`prex.demo_award`; three land listings (sold,
+failed, in live bidding) in :mod:`prex.demo_auctions`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from prex import demo_auctions as auctions
 from prex import demo_award as award
 from prex.bidding.opening_keys import bid_parameters
 from prex.bidding.submissions import receive_envelope
@@ -105,6 +107,7 @@ class DemoSeed:
     # label (complete, publicity) → what its award stage produced (demo_award)
     awards: dict[str, award.Outcome] = field(default_factory=dict)
     cast: award.Cast | None = None
+    listings: dict[str, str] = field(default_factory=dict)  # sold, failed, live → listing id
     signed_in: dict[str, Actor] = field(default_factory=dict, repr=False)  # username → actor
 
     @property
@@ -247,6 +250,8 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     # Its venues have booked their seats for the day after the deadline already.
     award.define_committee(seed.cast, seed.tenders["published"])
     award.book_seats(seed.cast, seed.tenders["published"])
+    # Land listings: one sold, one failed, one in live bidding as the demo starts.
+    seed.listings = auctions.seed_listings(seed.cast, centre_id=seed.centre_ids["330100"])
     return seed
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -218,4 +219,54 @@ def test_the_demo_carries_one_tender_through_the_award_stage_and_leaves_one_in_p
     shown_public = client.get(f"/api/v1/tenders/{shown.tender_id}/publicity").json()
     assert shown_public["sections"][0]["candidates"] and not shown_public["awards"]
     assert datetime.fromisoformat(shown_public["publicity_until"]) > T0
+    assert chain_of(services).ok
+
+
+def test_the_demo_sells_one_listing_fails_one_and_leaves_one_in_live_bidding(
+    services: Services, client: TestClient
+) -> None:
+    from prex.auctions.orm import listing_registrations as regs
+    from prex.envelope.container import canonical
+    from prex.pki.cms import verify_detached
+
+    seed = seed_demo(services, now=T0)
+    sold, failed, live = (seed.listings[k] for k in ("sold", "failed", "live"))
+
+    # Sold above the reserve after a timed round; the platform's confirmation verifies.
+    result = client.get(f"/api/v1/listings/{sold}/result").json()
+    assert result["status"] == "sold"
+    assert Decimal(result["outcome"]["price"]) > Decimal(result["outcome"]["reserve"])
+    confirmation = canonical(result["confirmation"])
+    assert hashlib.sha256(confirmation).hexdigest() == result["sha256"]
+    assert verify_detached(confirmation, base64.b64decode(result["signature"]))
+    assert result["confirmation"]["buyer"]["name"] == "浙江之江建设工程有限公司"
+    with services.read_session() as session:
+        settled = dict(
+            session.execute(
+                select(regs.c.number, regs.c.deposit_status).where(regs.c.listing_id == sold)
+            ).all()
+        )
+        sources = set(
+            session.execute(select(regs.c.deposit_source).where(regs.c.listing_id == sold))
+            .scalars()
+            .all()
+        )
+    assert sorted(settled.values()) == ["applied", "released", "released"]
+    assert settled[result["outcome"]["winner"]] == "applied"
+    assert "manual" in sources and any(s.startswith("statement:") for s in sources)
+
+    # Failed: the best quote stayed below the reserve, deposits released.
+    assert client.get(f"/api/v1/listings/{failed}/result").json()["status"] == "failed"
+
+    # Live: its listing period runs past the demo's present, with quotes in the book.
+    book = client.get(f"/api/v1/listings/{live}/book")
+    assert book.status_code == 200, book.text
+    body = book.json()
+    assert body["status"] in ("listing", "round") and body["seq"] == 5 and body["bids"]
+    assert datetime.fromisoformat(body["listing_ends_at"]) == T0 + timedelta(hours=2)
+    page = client.get(f"/listings/{live}/live")
+    assert page.status_code == 200 and "9,400,000.00" in page.text
+    listed = client.get("/listings")
+    assert listed.status_code == 200
+    assert all(f"/listings/{i}/live" in listed.text for i in (sold, failed, live))
     assert chain_of(services).ok

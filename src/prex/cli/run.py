@@ -118,6 +118,14 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         f"http://{host}:{port}/cas",
         highlight=False,
     )
+    live = f"/listings/{seeded.listings['live']}/live" if seeded else "/listings"
+    console.print(
+        f"Live bidding (网络竞价) until about 2 hours from now: http://{host}:{port}{live} — "
+        "sign in as bidder1 or bidder3 and sign bids in the page with demo-pki/bidder1.pem + "
+        "bidder1.key (RSA) or bidder3.pem + bidder3.key (ECDSA); bidder2 leads, its SM2 key "
+        "cannot sign in a browser",
+        highlight=False,
+    )
     from prex.web.app import create_app
 
     try:

@@ -279,6 +279,7 @@ _README = """prex 演示证书 / demo certificates (CA mutual recognition)
 Files (certificate followed by its issuing CA; keys are unencrypted, for the demo only):
   bidder1.pem / bidder1.key   浙江之江建设 (RSA), bound to user bidder1
   bidder2.pem / bidder2.key   杭州钱塘路桥 (SM2), bound to user bidder2
+  bidder3.pem / bidder3.key   温州瓯江建工 (ECDSA P-256), bound to user bidder3
   expert.pem  / expert.key    a personal SM2 certificate (张工, user expert)
   tenderer.pem / tenderer.key 杭州城建集团 (RSA), the tenderer's signing certificate
   expertN.pem / expertN.key   personal SM2 certificates of the committee members drawn for
@@ -297,5 +298,7 @@ Try:
   prex sig sign objection.json --out objection.p7s \\
       --cert var/demo-pki/bidder1.pem --key var/demo-pki/bidder1.key
   prex ca suspend <id> --reason 演示 ; prex cert verify var/demo-pki/bidder1.pem   # ca-suspended
+  # live bidding (docs/auctions.md): sign in as bidder1 or bidder3, open /listings, the
+  # listing in its listing period, and choose bidder1.pem + bidder1.key (or bidder3's) to bid
 Certificate login over the API: docs/trust-a-ca.md
 """

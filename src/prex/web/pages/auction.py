@@ -1,5 +1,5 @@
 """The live bidding page of a listing (网络竞价): public, read-only for watchers; a bid form for
-a registered bidder.
+a registered bidder. ``/listings`` lists the announced listings, each linking to its page.
 
 The page is the book (:func:`prex.auctions.views.book_view`) rendered on the server, so that it
 reads without scripts. ``/static/auction.js`` then follows the listing's WebSocket
@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from prex.auctions import live, views
+from prex.auctions import listing_views, live, views
 from prex.identity.policy import Action, is_allowed
 from prex.web.deps import ActorDep, ServicesDep, acts
 from prex.web.i18n import N_, translations
@@ -105,6 +105,19 @@ def timer(book: dict[str, Any], now: datetime, days: str) -> dict[str, str] | No
         "key": key if left.total_seconds() > 0 else "countdown_over",
         "value": countdown(left, days),
     }
+
+
+@router.get("/listings", response_class=HTMLResponse, openapi_extra=acts(Action.PUBLIC_READ))
+def listing_list(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
+    """The announced listings (挂牌、拍卖), newest opening first, with their live pages."""
+    items = listing_views.public_listings(services, actor, limit=100)
+    return render(
+        request,
+        "listings.html",
+        items=[i for i in items if i["status"] != "draft"],
+        yuan=yuan,
+        phases=PHASE,
+    )
 
 
 @router.get(
