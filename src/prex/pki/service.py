@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.policy import SYSTEM, Action, authorize
@@ -248,7 +249,19 @@ class DatabaseCrlStore:
 def store_crl(
     uow: SqlUnitOfWork, ca_fingerprint: str, crl: ParsedCrl, source: str, url: str | None
 ) -> bool:
-    """Keep ``crl`` unless a newer one is stored already; True when it was stored."""
+    """Keep ``crl`` unless a newer one is stored already; True when it was stored.
+
+    Two processes that fetch a CA's first CRL at the same moment both find no row to lock, and
+    the second insert collides: it then runs again and compares with the row the first stored."""
+    try:
+        return _store_crl(uow, ca_fingerprint, crl, source, url)
+    except IntegrityError:
+        return _store_crl(uow, ca_fingerprint, crl, source, url)
+
+
+def _store_crl(
+    uow: SqlUnitOfWork, ca_fingerprint: str, crl: ParsedCrl, source: str, url: str | None
+) -> bool:
     with uow:
         now = uow.clock.now()
         row = uow.session.execute(
