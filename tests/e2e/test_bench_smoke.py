@@ -11,7 +11,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 RESULT_LINE = re.compile(
-    r"^RESULT (?P<name>\S+) ours=(?P<ours>[\d.]+)(?P<unit>ms|req/s|paths/s|MB/s|s) "
+    r"^RESULT (?P<name>\S+) ours=(?P<ours>[\d.]+)(?P<unit>ms|req/s|paths/s|MB/s|msg/s|s) "
     r"baseline=(?P<base>[\d.]+)(?P=unit) ratio=(?P<ratio>[\d.]+)$"
 )
 
@@ -111,3 +111,21 @@ def test_expert_draw_bench_quick() -> None:
     assert results["expert_draw_time"]["unit"] == "ms"
     assert "excluded by avoidance" in stdout  # the human summary came first
     assert "the aim of < 100 ms" in stdout
+
+
+def test_auction_bench_quick() -> None:
+    stdout, results = run_quick("auction.py", "--quick")
+    assert set(results) == {
+        "auction_accepted_p99",
+        "auction_accepted_p50",
+        "auction_throughput",
+    }, stdout
+    assert all(m["unit"] == ("msg/s" if n.endswith("throughput") else "ms")
+               for n, m in results.items())  # fmt: skip
+    assert float(results["auction_accepted_p99"]["ours"]) >= float(
+        results["auction_accepted_p50"]["ours"]
+    )
+    # Every bid answered exactly once, and the database agrees with the acks.
+    assert "sqlite: lost acknowledgements: 0; invariants hold;" in stdout
+    assert "LOST" not in stdout and "BROKEN" not in stdout
+    assert "where one bid goes" in stdout  # the stage timing came first
