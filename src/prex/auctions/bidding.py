@@ -93,17 +93,25 @@ def place_bid(
     amount = parse_amount(amount_text)
     der = signature_der(signature)
     with services.read_session() as session:
-        status = session.execute(
-            select(listings.c.status).where(listings.c.id == listing_id)
-        ).scalar()
-        if status is None or status == "draft":
+        found = session.execute(
+            select(
+                listings.c.status, listings.c.best, listings.c.start_price, listings.c.increment
+            ).where(listings.c.id == listing_id)
+        ).first()
+        status = None if found is None else found.status
+        if found is None or status == "draft":
             raise NotFound(f"no listing '{listing_id}'")
         if status not in BIDDING:
             raise BidRefused(f"listing {listing_id} is {status}: bidding is over", reason="closed")
         bidder = _bidder(session, listing_id, uow.actor.org_id)
     data = bid_bytes(listing_id, bidder.number, amount)
     verdict = verify_organisation(services, data, der, uscc=bidder.uscc, name=bidder.name)
-    token = services.pki.timestamp_authority().stamp(hashlib.sha256(der).digest())
+    # The minimum only rises: a bid under it now is refused under the lock too (and audited
+    # there), so only a bid that may win is timestamped — most bids in a rush lose.
+    floor = Decimal(found.start_price if found.best is None else found.best) + (
+        Decimal(0) if found.best is None else Decimal(found.increment)
+    )
+    token = _stamp(services, der) if amount >= floor else None
     with uow:
         row = uow.session.execute(
             select(listings).where(listings.c.id == listing_id).with_for_update()
@@ -133,6 +141,7 @@ def place_bid(
                 minimum=format(decision.minimum, "f"),
                 seq=row.seq,
             )
+        token = token or _stamp(services, der)  # not reached: a bid under the floor loses
         digest = hashlib.sha256(data).hexdigest()
         uow.session.execute(
             insert(listing_bids).values(
@@ -177,6 +186,11 @@ def place_bid(
         else decision.round_ends_at.isoformat(),
         "minimum_next": format(after.minimum, "f"),
     }
+
+
+def _stamp(services: Services, der: bytes) -> bytes:
+    """The platform's RFC 3161 timestamp over the bid's signature."""
+    return services.pki.timestamp_authority().stamp(hashlib.sha256(der).digest())
 
 
 _REASONS = {
