@@ -661,6 +661,7 @@ class Server:
                 sys.executable, "-m", "uvicorn", factory, "--factory",
                 "--app-dir", str(app_dir or Path.cwd()), *address,
                 "--no-access-log", "--log-level", "warning",
+                "--ws-per-message-deflate", "false",  # as `prex serve` runs
             ]  # fmt: skip
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
