@@ -3,11 +3,15 @@ services (so the test's clock and database are the server's)."""
 
 from __future__ import annotations
 
+import importlib.util
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -45,3 +49,17 @@ def serve(services: Services, *, websockets: bool = False) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def serve_launcher() -> Any:
+    """``Server`` of bench/portal.py: the one launcher of the real server (``prex serve`` in a
+    process group of its own) for benchmarks and tests."""
+    name = "prex_bench_portal"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "bench" / "portal.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name].Server

@@ -12,7 +12,6 @@ written on a raw socket so that the kill lands mid-body.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import signal
@@ -42,25 +41,12 @@ from prex.web.app import create_app
 from prex.worker import run_once
 from tests.e2e.test_bid_submission import Bidding
 from tests.factories import make_world, token_for
+from tests.live_server import serve_launcher
 from tests.pki_openssl import PkiWorld
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 MIB = 1024 * 1024
 OFFSET = "application/offset+octet-stream"
-
-
-def _launcher() -> Any:
-    """``Server`` of bench/portal.py: the one launcher of the real server for benchmarks and
-    tests (``prex serve`` in its own process group)."""
-    name = "prex_bench_portal"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "bench" / "portal.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name].Server
 
 
 @dataclass
@@ -75,7 +61,7 @@ class Live:
     server: Any = None
 
     def start(self, port: int | None = None) -> None:
-        self.server = _launcher()(
+        self.server = serve_launcher()(
             self.settings.data_dir,
             self.settings.resolved_database_url,
             self.workers,

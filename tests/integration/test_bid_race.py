@@ -7,13 +7,10 @@ sequence numbers."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,22 +25,11 @@ from prex.shared.clock import FixedClock, SystemClock
 from prex.web.app import create_app
 from tests.bidding_world import INCREMENT, LEAVES, Listing, open_listing
 from tests.factories import make_world, token_for
+from tests.live_server import serve_launcher
 from tests.pki_openssl import PkiWorld
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 6
 COPIES = 3  # each bidder sends the same bid this many times at once
-
-
-def _server() -> Any:
-    name = "prex_bench_portal"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "bench" / "portal.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name].Server
 
 
 @pytest.fixture
@@ -63,7 +49,7 @@ def race(settings: Settings, pki_world: PkiWorld) -> Iterator[tuple[Listing, str
                 lead=-timedelta(seconds=5),
             )
         services.pki.platform_keys()  # made once here, not raced for by the server's workers
-        server = _server()(settings.data_dir, settings.resolved_database_url, 3)
+        server = serve_launcher()(settings.data_dir, settings.resolved_database_url, 3)
         yield listing, f"http://127.0.0.1:{server.port}"
     finally:
         if server is not None:

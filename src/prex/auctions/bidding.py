@@ -93,11 +93,7 @@ def place_bid(
     amount = parse_amount(amount_text)
     der = signature_der(signature)
     with services.read_session() as session:
-        found = session.execute(
-            select(
-                listings.c.status, listings.c.best, listings.c.start_price, listings.c.increment
-            ).where(listings.c.id == listing_id)
-        ).first()
+        found = session.execute(select(listings).where(listings.c.id == listing_id)).first()
         status = None if found is None else found.status
         if found is None or status == "draft":
             raise NotFound(f"no listing '{listing_id}'")
@@ -108,9 +104,7 @@ def place_bid(
     verdict = verify_organisation(services, data, der, uscc=bidder.uscc, name=bidder.name)
     # The minimum only rises: a bid under it now is refused under the lock too (and audited
     # there), so only a bid that may win is timestamped — most bids in a rush lose.
-    floor = Decimal(found.start_price if found.best is None else found.best) + (
-        Decimal(0) if found.best is None else Decimal(found.increment)
-    )
+    floor = book_of(found).minimum
     token = _stamp(services, der) if amount >= floor else None
     with uow:
         row = uow.session.execute(

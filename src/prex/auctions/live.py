@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from prex.auctions.book import BIDDING
 from prex.auctions.orm import listing_bids, listing_registrations, listings
-from prex.shared.clock import ensure_utc
+from prex.shared.clock import iso_utc
 from prex.shared.errors import NotFound
 
 if TYPE_CHECKING:
@@ -20,10 +20,6 @@ if TYPE_CHECKING:
 
 #: At most this many bids in one catch-up message; the channel sends several when more are due.
 CATCH_UP = 500
-
-
-def _iso(value: Any) -> str | None:
-    return None if value is None else ensure_utc(value).isoformat()
 
 
 def book_mark(services: Services, listing_id: str) -> tuple[Any, ...]:
@@ -38,7 +34,7 @@ def book_mark(services: Services, listing_id: str) -> tuple[Any, ...]:
         ).first()
     if row is None or row.status == "draft":
         raise NotFound(f"no listing '{listing_id}'")
-    return (row.status, row.seq, _iso(row.round_ends_at), _iso(row.updated_at))
+    return (row.status, row.seq, iso_utc(row.round_ends_at), iso_utc(row.updated_at))
 
 
 def bids_after(
@@ -69,9 +65,9 @@ def bids_after(
             "seq": r.seq,
             "number": r.number,
             "amount": r.amount,
-            "at": _iso(r.at),
+            "at": iso_utc(r.at),
             "phase": r.phase,
-            "round_ends_at": _iso(r.round_ends_at),
+            "round_ends_at": iso_utc(r.round_ends_at),
         }
         for r in rows
     ]

@@ -10,15 +10,11 @@ from sqlalchemy import select
 
 from prex.auctions.book import book_of
 from prex.auctions.orm import listing_bids, listing_registrations, listings
-from prex.shared.clock import ensure_utc
+from prex.shared.clock import iso_utc
 from prex.shared.errors import NotFound
 
 if TYPE_CHECKING:
     from prex.bootstrap import Services
-
-
-def _iso(value: Any) -> str | None:
-    return None if value is None else ensure_utc(value).isoformat()
 
 
 def _public_row(session: Any, listing_id: str) -> Any:
@@ -56,9 +52,9 @@ def book_view(services: Services, listing_id: str, *, last: int = 50) -> dict[st
         "method": row.method,
         "status": row.status,
         "server_time": services.clock.now().isoformat(),
-        "opens_at": _iso(row.opens_at),
-        "listing_ends_at": _iso(row.listing_ends_at),
-        "round_ends_at": _iso(row.round_ends_at),
+        "opens_at": iso_utc(row.opens_at),
+        "listing_ends_at": iso_utc(row.listing_ends_at),
+        "round_ends_at": iso_utc(row.round_ends_at),
         "countdown_seconds": row.countdown_seconds,
         "start_price": row.start_price,
         "increment": row.increment,
@@ -72,7 +68,7 @@ def book_view(services: Services, listing_id: str, *, last: int = 50) -> dict[st
                 "seq": b.seq,
                 "number": numbers.get(b.registration_id),
                 "amount": b.amount,
-                "at": _iso(b.at),
+                "at": iso_utc(b.at),
                 "phase": b.phase,
             }
             for b in bids
@@ -100,8 +96,8 @@ def result_view(services: Services, listing_id: str) -> dict[str, Any]:
         "listing_id": row.id,
         "code": row.code,
         "status": row.status,
-        "closed_at": _iso(row.closed_at),
-        "published_until": _iso(row.result_until),
+        "closed_at": iso_utc(row.closed_at),
+        "published_until": iso_utc(row.result_until),
         "outcome": outcome,
         "confirmation": row.confirmation,
         "sha256": row.confirmation_sha256,

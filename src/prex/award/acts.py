@@ -49,6 +49,11 @@ def signature_der(text: str) -> bytes:
     return der
 
 
+def signature_text(der: bytes | None) -> str | None:
+    """A stored signature as it is answered: base64 of the DER (None stays None)."""
+    return None if der is None else base64.b64encode(der).decode()
+
+
 def verify_person(
     services: Services, content: bytes, signature: bytes, *, id_digest: str, who: str
 ) -> SignatureVerdict:

@@ -11,7 +11,6 @@ the winner, not the tenderer), and the signature checks' own refusals (``prex.aw
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,7 +28,7 @@ from prex.bidding.orm import bids
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.policy import Action
 from prex.opening.record import sign_record
-from prex.shared.clock import ensure_utc
+from prex.shared.clock import ensure_utc, iso_utc
 from prex.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from prex.shared.ids import new_id
 from prex.tenders.model import Tender, TenderStatus
@@ -556,14 +555,6 @@ def retender(
 # -- reading ------------------------------------------------------------------------------------
 
 
-def _iso(value: Any) -> str | None:
-    return None if value is None else ensure_utc(value).isoformat()
-
-
-def _b64(value: bytes | None) -> str | None:
-    return None if value is None else base64.b64encode(value).decode()
-
-
 def published_of(services: Services, tender_id: str) -> dict[str, Any]:
     """What everyone sees once the result is published: the candidates (or the failure), the
     publicity window, the objections' state, the award notices and contracts with signatures."""
@@ -587,8 +578,8 @@ def published_of(services: Services, tender_id: str) -> dict[str, Any]:
         "tender_id": tender_id,
         "outcome": row.outcome,
         "report_sha256": row.sha256,
-        "publicity_from": _iso(row.publicity_from),
-        "publicity_until": _iso(row.publicity_until),
+        "publicity_from": iso_utc(row.publicity_from),
+        "publicity_until": iso_utc(row.publicity_until),
         "sections": [
             {
                 "section_id": s["section_id"],
@@ -607,9 +598,9 @@ def published_of(services: Services, tender_id: str) -> dict[str, Any]:
         "objections": [
             {
                 "id": o.id,
-                "filed_at": _iso(o.filed_at),
-                "answer_due": _iso(o.answer_due),
-                "answered_at": _iso(o.answered_at),
+                "filed_at": iso_utc(o.filed_at),
+                "answer_due": iso_utc(o.answer_due),
+                "answered_at": iso_utc(o.answered_at),
                 "answer": o.answer,
             }
             for o in objections
@@ -630,9 +621,9 @@ def published_of(services: Services, tender_id: str) -> dict[str, Any]:
                 "contract": c.contract,
                 "sha256": c.sha256,
                 "late": c.late,
-                "buyer_signature": _b64(c.buyer_signature),
-                "supplier_signature": _b64(c.supplier_signature),
-                "countersigned_at": _iso(c.countersigned_at),
+                "buyer_signature": acts.signature_text(c.buyer_signature),
+                "supplier_signature": acts.signature_text(c.supplier_signature),
+                "countersigned_at": iso_utc(c.countersigned_at),
             }
             for c in signed
         ],

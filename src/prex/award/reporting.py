@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
@@ -23,6 +24,7 @@ from prex.experts.committee import sits_on_committee
 from prex.experts.committee_orm import committee_members
 from prex.experts.orm import experts as experts_table
 from prex.identity.policy import Action, Actor, Role, is_allowed
+from prex.shared.clock import iso_utc
 from prex.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from prex.tenders.model import TenderStatus
 from prex.tenders.service import advance_within, get_tender_for
@@ -268,11 +270,10 @@ def publish(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[str,
             .values(**values)
         )
         uow.commit()
-    return {"tender_id": tender.id, **{k: _iso(v) for k, v in values.items()}}
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    return {
+        "tender_id": tender.id,
+        **{k: iso_utc(v) if isinstance(v, datetime) else v for k, v in values.items()},
+    }
 
 
 def _readable_row(services: Services, actor: Actor, tender_id: str, *, published: bool) -> Any:
@@ -324,8 +325,8 @@ def report_of(
         "sha256": row.sha256,
         "pdf_sha256": row.pdf_sha256,
         "outcome": row.outcome,
-        "publicity_from": _iso(row.publicity_from),
-        "publicity_until": _iso(row.publicity_until),
+        "publicity_from": iso_utc(row.publicity_from),
+        "publicity_until": iso_utc(row.publicity_until),
         "report": row.report,
         "to_sign": base64.b64encode(report_bytes(row.report)).decode(),
         "signatures": [
@@ -335,25 +336,21 @@ def report_of(
     }
 
 
-def _b64(value: bytes | None) -> str | None:
-    return None if value is None else base64.b64encode(value).decode()
-
-
 def _signature_view(pseudonym: str, signed: Any, refused: Any) -> dict[str, Any]:
     """One member's answer to the report: signed (with any dissent), refused, or nothing yet."""
     return {
         "member": pseudonym,
         "signed": signed is not None,
         "scheme": signed.scheme if signed else None,
-        "signed_at": _iso(signed.signed_at) if signed else None,
-        "signature": _b64(signed.signature) if signed else None,
+        "signed_at": iso_utc(signed.signed_at) if signed else None,
+        "signature": acts.signature_text(signed.signature) if signed else None,
         "dissent": signed.dissent if signed else None,
-        "dissent_signature": _b64(signed.dissent_signature) if signed else None,
+        "dissent_signature": acts.signature_text(signed.dissent_signature) if signed else None,
         "refused": None
         if refused is None
         else {
             "note": refused.note,
-            "recorded_at": _iso(refused.recorded_at),
+            "recorded_at": iso_utc(refused.recorded_at),
             "deemed": DEEMED_TO_AGREE,
         },
     }

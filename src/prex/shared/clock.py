@@ -70,3 +70,8 @@ def ensure_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """A stored instant as ISO 8601 in UTC for an answer (None stays None)."""
+    return None if value is None else ensure_utc(value).isoformat()
