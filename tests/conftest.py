@@ -55,7 +55,7 @@ def pg_database() -> Iterator[str]:
     """A database of this xdist worker's own, migrated once."""
     assert PG_URL is not None
     base = make_url(normalise_url(PG_URL))
-    name = f"prex_test_{_worker()}"
+    name = f"{os.environ.get('PREX_TEST_DB_PREFIX', 'prex_test')}_{_worker()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
