@@ -10,7 +10,7 @@ over the channel:
     .venv/bin/python bench/auction.py              # 200 bidders x 10,000 bids, SQLite
     .venv/bin/python bench/auction.py --quick      # smoke run: 10 bidders x 200 bids
     .venv/bin/python bench/auction.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
-    .venv/bin/python bench/auction.py --think 4 --bids 3000   # paced: 200 bidders / 4 s
+    .venv/bin/python bench/auction.py --think 0   # closed loop: the capacity
 
 Setup (not timed), in a temporary data directory: the world of the deadline rush (a province
 centre, a bidders' CA on the trust list with its CRL, N bidder organisations each with a user,
@@ -42,11 +42,15 @@ process from ``--stage-threads`` threads at once (as the server's thread pool do
 timed (signature check, RFC 3161 timestamp, the row lock, commit), and the broadcast's work per
 accepted bid (the book and the new bid read once, then a ``book`` message per connection).
 
-The aim (issue 6): accepted-bid p99 under 50 ms, on SQLite and on PostgreSQL. By default the
-bidders bid as fast as the server answers (closed loop: the latency is then mostly the queue of
-200 bidders, one bid each, ahead of a bid); ``--think S`` gives every bidder a pause of S seconds
-on average (exponential) before each bid — a load below the server's capacity — and names the
-figures ``auction_paced_*``. It ends, as every benchmark here does, with one line per figure:
+The aim (issue 6): accepted-bid p99 under 50 ms, on SQLite and on PostgreSQL, in a timed round
+(decision 0011). By default every bidder pauses ``--think`` seconds on average (exponential, 4 s)
+before each bid: 200 bidders offer up to 50 bids a second, many times a real round's rate and
+well below what the server can decide on two CPUs, and the figures are named
+``auction_paced_*``. ``--think 0`` is the closed loop, every bidder bidding again as soon as it
+is answered: that measures the capacity (``auction_*``: throughput), and its latency is by
+Little's law at least bidders / throughput — the queue of 200 bids, one per bidder, ahead of
+each — whatever the server does, so the aim does not apply to it. It ends, as every benchmark
+here does, with one line per figure:
 
     RESULT <name> ours=<number><unit> baseline=<number><unit> ratio=<ours/baseline>
 """
@@ -731,27 +735,29 @@ def stage_timing(
         event.remove(engine, "after_cursor_execute", after)
     stages = {k: 1000 * statistics.median(v) for k, v in per.items()}
 
-    # The broadcast of one accepted bid, as the channel does it for every process: the mark,
-    # the book and the new bid read once; then for every connection its book compared and sent.
+    # The broadcast of one accepted bid, as the channel does it in every process: the mark, the
+    # book (without its list of bids) and the new bid read once, the book serialised once; then
+    # the same two texts written to every connection (the sockets' work, not timed here).
     followers = len(world.bidders)
-    fan: dict[str, list[float]] = {"mark": [], "book": [], "bids": [], "per-connection": []}
+    fan: dict[str, list[float]] = {"mark": [], "book": [], "bids": [], "encode": [], "bytes": []}
     for _ in range(20):
         t = time.perf_counter()
         live.book_mark(services, listing.id)
         t1 = time.perf_counter()
-        book = views.book_view(services, listing.id)
+        book = views.book_view(services, listing.id, last=0)
+        del book["bids"]
         t2 = time.perf_counter()
-        live.bids_after(services, listing.id, max(0, book["seq"] - 1))
+        fresh = live.bids_after(services, listing.id, max(0, book["seq"] - 1))
         t3 = time.perf_counter()
-        for _ in range(followers):
-            json.dumps(book, sort_keys=True)
-            json.dumps({"type": "book", **book, "server_time": services.clock.now().isoformat()})
+        text = json.dumps({"type": "book", **book})
         t4 = time.perf_counter()
         fan["mark"].append(t1 - t)
         fan["book"].append(t2 - t1)
         fan["bids"].append(t3 - t2)
-        fan["per-connection"].append(t4 - t3)
+        fan["encode"].append(t4 - t3)
+        fan["bytes"].append((len(text) + len(json.dumps({"type": "bids", "bids": fresh}))) / 1000)
     broadcast = {k: 1000 * statistics.median(v) for k, v in fan.items()}
+    broadcast["bytes"] /= 1000  # kB, not scaled as the seconds are
     broadcast["followers"] = followers
     return stages, broadcast
 
@@ -847,8 +853,9 @@ def report(outcomes: Sequence[Outcome], args: argparse.Namespace) -> None:
             print(
                 f"  the broadcast of one accepted bid, per server process: mark "
                 f"{fmt(b['mark'])} ms (every {0.2:g} s anyway), book {fmt(b['book'])} ms, "
-                f"new bid {fmt(b['bids'])} ms, then {int(b['followers'])} book messages "
-                f"encoded {fmt(b['per-connection'])} ms (before the sockets' own work)"
+                f"new bid {fmt(b['bids'])} ms, book serialised once {fmt(b['encode'])} ms; "
+                f"then {fmt(b['bytes'])} kB (book and bids messages) written to each of "
+                f"{int(b['followers'])} connections"
             )
     print()
     for o in outcomes:
@@ -856,10 +863,11 @@ def report(outcomes: Sequence[Outcome], args: argparse.Namespace) -> None:
         p99 = o.ours.p(99, accepted=True)
         lost = len(o.ours.problems) + len(o.base.problems if o.base else [])
         met = not o.broken and lost == 0 and p99 < P99_AIM_MS
+        verdict = ("met" if met else "MISSED") if o.paced else "not judged (closed loop)"
         print(
             f"{o.backend}: lost acknowledgements: {lost}; invariants "
             f"{'hold' if not o.broken else 'BROKEN'}; accepted-bid p99 {fmt(p99)} ms "
-            f"(aim < {P99_AIM_MS:g} ms): aims {'met' if met else 'MISSED'}"
+            f"(aim < {P99_AIM_MS:g} ms): aims {verdict}"
         )
     for o in outcomes:
         assert o.ours is not None and o.base is not None
@@ -955,8 +963,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--think",
         type=float,
-        default=0.0,
-        help="a bidder's mean pause before each bid, seconds (exponential; 0: closed loop)",
+        help="a bidder's mean pause before each bid, seconds (exponential; 4, quick 0.1; 0: the "
+        "closed loop)",
     )
     parser.add_argument(
         "--no-compression",
@@ -978,6 +986,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     for name, full, small in (("bidders", 200, 10), ("bids", 10_000, 200), ("stage_bids", 400, 40)):
         if getattr(args, name) is None:
             setattr(args, name, small if args.quick else full)
+    if args.think is None:
+        args.think = 0.1 if args.quick else 4.0
     if args.server_workers is None:
         args.server_workers = os.cpu_count() or 1
     if args.no_compression:

@@ -25,7 +25,8 @@ def _public_row(session: Any, listing_id: str) -> Any:
 
 
 def book_view(services: Services, listing_id: str, *, last: int = 50) -> dict[str, Any]:
-    """The live state of the bidding; ``bids`` are the last ``last`` accepted ones."""
+    """The live state of the bidding; ``bids`` are the last ``last`` accepted ones (none read
+    when ``last`` is 0)."""
     with services.read_session() as session:
         row = _public_row(session, listing_id)
         numbers = dict(
@@ -35,15 +36,19 @@ def book_view(services: Services, listing_id: str, *, last: int = 50) -> dict[st
                 )
             ).all()
         )
-        bids = list(
-            session.execute(
-                select(listing_bids.c.seq, listing_bids.c.registration_id, listing_bids.c.amount)
-                .add_columns(listing_bids.c.at, listing_bids.c.phase)
-                .where(listing_bids.c.listing_id == listing_id)
-                .order_by(listing_bids.c.seq.desc())
-                .limit(last)
+        bids: list[Any] = []
+        if last:
+            bids = list(
+                session.execute(
+                    select(
+                        listing_bids.c.seq, listing_bids.c.registration_id, listing_bids.c.amount
+                    )
+                    .add_columns(listing_bids.c.at, listing_bids.c.phase)
+                    .where(listing_bids.c.listing_id == listing_id)
+                    .order_by(listing_bids.c.seq.desc())
+                    .limit(last)
+                )
             )
-        )
     book = book_of(row) if row.status != "cancelled" else None
     return {
         "listing_id": row.id,

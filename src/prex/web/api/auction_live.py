@@ -7,7 +7,9 @@ Anyone may watch; bidders appear only by number. The server sends, in this order
   number (``?after_seq=N`` on connecting, or a ``resume`` message), in order and without gaps,
   before anything newer; then each newly accepted bid as it happens;
 - ``{"type": "book", ...}``: the book (:func:`prex.auctions.views.book_view`, ``server_time``
-  the server's clock when sent) on connecting, on every change, and at least every 10 s.
+  the server's clock when sent) on connecting, on every change, and at least every 10 s —
+  without the book's list of latest bids, which the ``bids`` messages carry already (sent to
+  every watcher on every change, it would be most of the bytes of the fan-out).
 
 A signed-in bidder sends ``{"type": "bid", "ref", "amount", "signature"}``; each client message
 gets exactly one answer carrying its ``ref``: ``{"type": "ack", "accepted": true, "seq", …}``,
@@ -107,7 +109,8 @@ class Channel:
             self._poked.clear()
 
     async def _load(self, mark: tuple[Any, ...]) -> None:
-        book = await run_in_threadpool(views.book_view, self.services, self.listing_id)
+        book = await run_in_threadpool(views.book_view, self.services, self.listing_id, last=0)
+        del book["bids"]
         known = self.recent[-1]["seq"] if self.recent else max(0, book["seq"] - RECENT)
         while known < book["seq"]:
             fresh = await run_in_threadpool(live.bids_after, self.services, self.listing_id, known)

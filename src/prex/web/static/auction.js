@@ -120,7 +120,7 @@ function start(root) {
     setText("auction-minimum", next.minimum_next ? formatYuan(next.minimum_next) : "—");
     setText("auction-in-round", (next.in_round || []).join(", ") || "—");
     if (next.listing_ends_at) setText("auction-listing-ends", beijing(Date.parse(next.listing_ends_at)));
-    // The book lists the latest bids: they fill any gap (the bids messages come first anyway).
+    // GET …/book lists the latest bids; the live book leaves them to the bids messages.
     addBids([...(next.bids || [])].reverse());
     const button = $("bid-button");
     if (button) button.disabled = !BIDDING.includes(next.status) || pending.size > 0;
