@@ -764,3 +764,27 @@ def test_a_banks_feed_confirms_deposits_through_the_adapter_interface_idempotent
     refused = confirm_from(services.uow(outsider), FakeBank([payment]), auction.listing["code"])
     assert not refused.ok
     assert refused.errors[0].reasons == (f"no listing {auction.listing['code']} of your centre",)
+
+
+def test_a_listings_audit_trail_is_read_only_within_its_centre(
+    auction: AuctionWorld, services: Services
+) -> None:
+    from prex.identity import service as identity
+    from tests.factories import ADMIN_ACTOR, PASSWORD
+
+    auction.create()
+    url = f"{API}/audit/listing/{auction.listing['id']}"
+    trail = auction.client.get(url, headers=auction.as_("operator"))
+    assert trail.status_code == 200 and trail.json()[0]["action"] == "ListingCreated"
+    identity.create_user(
+        services.uow(ADMIN_ACTOR),
+        username="operator_hz",
+        password=PASSWORD,
+        display_name="杭州 值班员",
+        roles=["operator"],
+        org_id=auction.world.orgs["operator"],
+        centre_id=auction.world.city_centre_id,
+    )
+    assert auction.client.get(url, headers=auction.as_("operator_hz")).status_code == 403
+    missing = auction.client.get(f"{API}/audit/listing/nope", headers=auction.as_("operator"))
+    assert missing.status_code == 404

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import text
 
 from prex import __version__
+from prex.auctions import listing_views
 from prex.audit.service import entries_for, verify_chain
 from prex.identity.policy import Action, authorize
 from prex.tenders.queries import tender_resource_of
@@ -73,11 +74,17 @@ def audit_verify(services: ServicesDep) -> dict[str, Any]:
 def audit_of(
     object_type: str, object_id: str, services: ServicesDep, actor: ActorDep
 ) -> list[dict[str, Any]]:
-    """Every audit entry about one object, oldest first. A tender's trail is readable by the
-    operators and supervisors of the tender's own centre (and administrators)."""
+    """Every audit entry about one object, oldest first. A tender's or a listing's trail is
+    readable by the operators and supervisors of its own centre (and administrators)."""
     with services.read_session() as session:
         if object_type == "tender":
             authorize(actor, Action.AUDIT_READ, tender_resource_of(session, object_id))
+        elif object_type == "listing":
+            authorize(
+                actor,
+                Action.AUDIT_READ,
+                listing_views.resource_of(listing_views.load(session, object_id)),
+            )
         rows = entries_for(session, object_type, object_id)
     return [
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
