@@ -193,6 +193,22 @@ def test_the_public_may_watch_but_not_bid(
         assert ws.receive_json()["error"] == "not-found"
 
 
+def test_a_line_opened_before_signing_out_bids_no_more(
+    client: TestClient, services: Services, world: World, pki_world: PkiWorld, clock: FixedClock
+) -> None:
+    listing = open_listing(client, services, world, pki_world, clock)
+    headers = auth(services, LEAVES["ecdsa-org"])
+    with client.websocket_connect(f"{listing.url}/live", headers=headers) as ws:
+        assert ws.receive_json()["you"]["may_bid"] is True
+        ws.send_json(bid_message(listing, "ecdsa-org", "10000000.00", "before"))
+        assert until(ws, lambda m: m.get("ref") == "before")[-1]["accepted"] is True
+        assert client.delete("/api/v1/session", headers=headers).status_code == 204
+        ws.send_json(bid_message(listing, "ecdsa-org", "10200000.00", "after"))
+        answer = until(ws, lambda m: m.get("ref") == "after")[-1]
+    assert answer["type"] == "error" and answer["status"] in (401, 403)
+    assert listing.book()["seq"] == 1
+
+
 def test_the_page_signs_exactly_the_bytes_the_server_verifies() -> None:
     """auction.js's amount and signed bytes, run by node, are the server's for the same bid."""
     node = shutil.which("node")

@@ -11,8 +11,9 @@ Anyone may watch; bidders appear only by number. The server sends, in this order
   without the book's list of latest bids, which the ``bids`` messages carry already (sent to
   every watcher on every change, it would be most of the bytes of the fan-out).
 
-A signed-in bidder sends ``{"type": "bid", "ref", "amount", "signature"}``; each client message
-gets exactly one answer carrying its ``ref``: ``{"type": "ack", "accepted": true, "seq", …}``,
+A signed-in bidder sends ``{"type": "bid", "ref", "amount", "signature"}`` (its credentials are
+checked again for every bid, so signing out ends its bidding on lines already open); each client
+message gets exactly one answer carrying its ``ref``: ``{"type": "ack", "accepted": true, …}``,
 ``{"type": "ack", "accepted": false, "reason", "best", "minimum", "seq"}`` (the book had moved
 on: the server's decision, audited), or ``{"type": "error", "status", "problem"}`` (bad input,
 not allowed). ``{"type": "resume", "ref", "after_seq"}`` resends the accepted bids after
@@ -318,11 +319,8 @@ class Connection:
             detail = "signature is the base64 CMS signature of the bid"
             await self.reply(ref, error=_problem(422, "invalid-input", detail, field="signature"))
             return
-        uow = self.services.uow(self.actor)
         try:
-            result = await run_in_threadpool(
-                place_bid, uow, self.services, self.listing_id, amount, signature
-            )
+            result = await run_in_threadpool(self._place, amount, signature)
         except BidRefused as exc:
             await self.reply(
                 ref,
@@ -345,6 +343,14 @@ class Connection:
             return
         HUB.notify(self.listing_id)
         await self.reply(ref, accepted=True, **result)
+
+    def _place(self, amount: str, signature: str) -> dict[str, Any]:
+        """The bid, by whoever the connection's credentials name *now*: a session signed out
+        or a token revoked since the line opened bids no more (one primary-key read a bid)."""
+        self.actor = connection_actor(self.websocket, self.services)
+        return place_bid(
+            self.services.uow(self.actor), self.services, self.listing_id, amount, signature
+        )
 
     def close(self) -> None:
         HUB.leave(self.channel, self.wake)
