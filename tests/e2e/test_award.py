@@ -190,6 +190,10 @@ def test_from_sealed_bids_to_a_signed_contract(opening: Opening, tmp_path: Path)
     # Before the result — report drawn up and signed — no route of the application shows a
     # bidder or the public a committee member's name.
     sweep_for_names(opening, set(names), members[0]["id"], members[0]["expert_id"])
+    # … nor the candidates themselves (招标投标法 第四十四条): the result is not out yet.
+    result_url = f"/api/v1/tenders/{opening.id}/evaluation/result"
+    problem(client.get(result_url), 404)
+    assert client.get(result_url, headers=agency).status_code == 200
 
     # Candidates published by the tenderer's agency: publicity for 3 days.
     published = client.post(f"/api/v1/tenders/{opening.id}/publicity", headers=agency)
@@ -201,6 +205,9 @@ def test_from_sealed_bids_to_a_signed_contract(opening: Opening, tmp_path: Path)
     public = client.get(f"/api/v1/tenders/{opening.id}/publicity").json()
     candidates = public["sections"][0]["candidates"]
     assert candidates[0]["bidder_uscc"] == pki.uscc[winner]
+    assert client.get(result_url).json()["sections"][0]["candidates"][0]["bidder_uscc"] == (
+        pki.uscc[winner]
+    )
     problem(client.get(report_url), 401)  # the working copy stays with its readers
     published_report = client.get(f"/api/v1/tenders/{opening.id}/publicity/report")
     assert published_report.status_code == 200  # published: the signed report is public now

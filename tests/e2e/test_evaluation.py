@@ -351,14 +351,16 @@ def test_from_opened_bids_to_ranked_candidates(opening: Opening) -> None:
     ]
     assert completed.json()["sections"][0]["benchmark"] == str(expected.benchmark)
 
-    # The result for everyone: candidates, no expert, no score sheet.
-    result = client.get(f"{url}/result")
+    # The result, for the centre until the tenderer publishes it (and then for everyone):
+    # candidates, no expert, no score sheet.
+    result = client.get(f"{url}/result", headers=operator)
     assert result.status_code == 200
     assert [c["bidder_uscc"] for c in result.json()["sections"][0]["candidates"]] == [
         c.bidder_uscc for c in expected.candidates
     ]
     for headers in ({}, auth(services, "bidder_ec")):
-        text = client.get(f"{url}/result", headers=headers).text
+        problem(client.get(f"{url}/result", headers=headers), 404)  # not published yet
+        text = result.text
         assert all(name not in text for name in names)
         assert all(p not in text for p in sitting.values()) and "construction" not in text
         problem(client.get(url, headers=headers), 401 if not headers else 403)

@@ -25,7 +25,13 @@ from prex.experts.committee_orm import committee_members
 from prex.experts.orm import experts as experts_table
 from prex.identity.policy import Action, Actor, Role, is_allowed
 from prex.shared.clock import iso_utc
-from prex.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from prex.shared.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from prex.tenders.model import TenderStatus
 from prex.tenders.service import advance_within, get_tender_for
 
@@ -286,9 +292,15 @@ def _readable_row(services: Services, actor: Actor, tender_id: str, *, published
         if row.outcome is None:
             raise NotFound(f"the result of tender {tender_id} is not published yet")
         return row
-    tender = tender_for(services, actor, tender_id, Action.REPORT_READ)
+    tender = _authorize_report_read(services, actor, tender_id)
     with services.read_session() as session:
-        row = report_row(session, tender.id)
+        return report_row(session, tender.id)
+
+
+def _authorize_report_read(services: Services, actor: Actor, tender_id: str) -> Any:
+    """The tender, if ``actor`` may read its report before publication: the tender's parties,
+    the centre, and — of the experts — only the committee's sitting members."""
+    tender = tender_for(services, actor, tender_id, Action.REPORT_READ)
     if Role.EXPERT in actor.roles:
         others = dataclasses.replace(actor, roles=actor.roles - {Role.EXPERT})
         with services.read_session() as session:
@@ -298,7 +310,25 @@ def _readable_row(services: Services, actor: Actor, tender_id: str, *, published
                 f"{actor.label} is not a sitting member of the committee of tender {tender.id}",
                 tender_id=tender.id,
             )
-    return row
+    return tender
+
+
+def check_result_readable(services: Services, actor: Actor, tender_id: str) -> None:
+    """Whether ``actor`` may see the evaluation's result (candidates, prices, totals).
+
+    No one may disclose the candidates before the tenderer publishes them (招标投标法 第四十四条;
+    the publicity of 实施条例 第五十四条): from publication on the result is everyone's; before,
+    only those who may read the report see it, and to anyone else it does not exist yet."""
+    with services.read_session() as session:
+        row = session.execute(
+            select(evaluation_reports.c.outcome).where(evaluation_reports.c.tender_id == tender_id)
+        ).first()
+    if row is not None and row.outcome is not None:
+        return
+    try:
+        _authorize_report_read(services, actor, tender_id)
+    except (PermissionDenied, AuthenticationFailed):
+        raise NotFound(f"the result of tender {tender_id} is not published yet") from None
 
 
 def report_of(

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from prex.award import reporting
 from prex.evaluation import entries, service
 from prex.evaluation.access import MAX_TEXT
 from prex.evaluation.documents import room_with_documents
@@ -222,6 +223,9 @@ def decide_explanation(
 
 
 @router.get(f"{_BASE}/result", openapi_extra=acts(Action.PUBLIC_READ))
-def result(tender_id: str, services: ServicesDep) -> dict[str, Any]:
-    """The frozen result: candidates with price and total; no expert and no score sheet."""
+def result(tender_id: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """The frozen result: candidates with price and total; no expert and no score sheet.
+    Everyone's once the tenderer publishes it; before, only the tender's parties', the
+    centre's and the sitting members' (to anyone else it is not there yet: 404)."""
+    reporting.check_result_readable(services, actor, tender_id)
     return service.result_of(services, tender_id)
