@@ -2,8 +2,9 @@
 
 :func:`room_view` is for the committee and for the centre's operators and supervisors: every
 figure the arithmetic found, members by pseudonym only (the names stay in the expert registry,
-for the centre). :func:`result_view` is the frozen result for everyone once it is complete:
-the ranked candidates with their prices and totals, no per-expert score and no expert at all.
+for the centre). :func:`result_view` is the frozen result once it is complete — for everyone
+once the tenderer publishes it (the award context decides who may read it before): the ranked
+candidates with their prices and totals, no per-expert score and no expert at all.
 """
 
 from __future__ import annotations
