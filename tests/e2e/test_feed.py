@@ -13,8 +13,10 @@ from prex.bootstrap import Services
 from prex.identity.orm import organisations
 from prex.shared.clock import FixedClock
 from tests.auction_world import RESERVE, AuctionWorld
+from tests.award_world import PRICES, seat_everyone, seed_committee_pool, submit_bids, two_venues
 from tests.bidding_world import LEAVES, open_listing
 from tests.factories import World, auth, project_body, published_tender, tender_body
+from tests.opening_world import MARKER, Opening
 from tests.pki_openssl import PkiWorld
 
 FEED = "/api/v1/feed"
@@ -257,3 +259,48 @@ def test_accepted_bids_appear_by_bidder_number_never_by_name(
     text = client.get(FEED, params={"limit": 1000}).text
     assert "10150000" not in text  # the reserve
     assert len(names) == len(LEAVES) and [n for n in names | codes if n in text] == []
+
+
+def test_no_bidder_price_sealed_content_or_expert_appears_before_publication(
+    opening: Opening,
+) -> None:
+    client, services = opening.client, opening.services
+    operator = auth(services, "operator")
+    _, accounts, expert_names = seed_committee_pool(opening)
+    committee_url = f"/api/v1/tenders/{opening.id}/committee"
+    defined = client.put(committee_url, json=two_venues(opening), headers=operator)
+    assert defined.status_code == 200, defined.text
+    submit_bids(opening)
+    opening.to_deadline()
+    assert client.post(f"{committee_url}/draw", headers=operator).status_code == 200
+    seat_everyone(opening, accounts)
+    bidder_codes = {opening.pki.uscc[leaf] for leaf in PRICES}
+    with services.read_session() as session:
+        bidder_names = set(
+            session.execute(
+                select(organisations.c.name).where(organisations.c.uscc.in_(bidder_codes))
+            ).scalars()
+        )
+    prices = {p.replace(",", "") for p in PRICES.values()} | set(PRICES.values())
+    secrets = {MARKER, *expert_names, *bidder_codes, *bidder_names, *prices}
+    assert len(bidder_names) == len(PRICES)
+
+    def leaked() -> list[str]:
+        text = client.get(FEED, params={"limit": 1000}).text
+        return sorted(s for s in secrets if s in text)
+
+    assert leaked() == []
+    for n in (1, 2, 3):
+        assert opening.release(n).status_code == 200
+    assert opening.host("open").status_code == 200  # opened, read out in the hall: no record yet
+    assert leaked() == []
+    _, cursor = walk(client)
+
+    assert opening.host("record").status_code == 201
+    changes, _ = walk(client, cursor)
+    record = [c for c in changes if c["type"] == "tender.opening_record"]
+    assert [c["event"] for c in record] == ["OpeningRecordPublished"]
+    assert record[0]["object"] == client.get(f"/api/v1/tenders/{opening.id}/opening-record").json()
+    shown = leaked()
+    assert MARKER not in shown and not set(expert_names) & set(shown)  # experts: after the result
+    assert {p.replace(",", "") for p in PRICES.values()} <= set(shown)  # the record reads prices
