@@ -10,11 +10,18 @@ from sqlalchemy import func, select
 
 from prex.audit.orm import outbox
 from prex.bootstrap import Services
+from prex.demo import seed_demo
+from prex.exchange.public_forms import FORMS
+from prex.experts.committee import REVEALABLE
+from prex.experts.committee_orm import committee_members
+from prex.experts.orm import experts
 from prex.identity.orm import organisations
 from prex.shared.clock import FixedClock
+from prex.tenders.orm import tenders
 from tests.auction_world import RESERVE, AuctionWorld
 from tests.award_world import PRICES, seat_everyone, seed_committee_pool, submit_bids, two_venues
 from tests.bidding_world import LEAVES, open_listing
+from tests.conftest import T0
 from tests.factories import World, auth, project_body, published_tender, tender_body
 from tests.opening_world import MARKER, Opening
 from tests.pki_openssl import PkiWorld
@@ -304,3 +311,25 @@ def test_no_bidder_price_sealed_content_or_expert_appears_before_publication(
     shown = leaked()
     assert MARKER not in shown and not set(expert_names) & set(shown)  # experts: after the result
     assert {p.replace(",", "") for p in PRICES.values()} <= set(shown)  # the record reads prices
+
+
+def test_the_demo_feed_carries_every_public_form_but_no_draft_sandbox_or_secret_expert(
+    client: TestClient, services: Services
+) -> None:
+    seed = seed_demo(services, now=T0)
+    changes, _ = walk(client, limit=1000)
+    assert {c["type"] for c in changes} == set(FORMS)
+    ids = {c["id"] for c in changes}
+    assert seed.tenders["draft"] not in ids and seed.tenders["sandbox"] not in ids
+    assert {t for k, t in seed.tenders.items() if k not in ("draft", "sandbox")} <= ids
+    text = client.get(FEED, params={"limit": 1000}).text
+    with services.read_session() as session:
+        members = session.execute(
+            select(tenders.c.status, experts.c.name, experts.c.phone)
+            .join(committee_members, committee_members.c.tender_id == tenders.c.id)
+            .join(experts, experts.c.id == committee_members.c.expert_id)
+        ).all()
+    assert members
+    for status, name, phone in members:
+        assert (name in text) is (status in {s.value for s in REVEALABLE}), (status, name)
+        assert phone not in text
