@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, case, null, select, type_coerce
 
 from prex.audit.orm import audit_head, outbox
-from prex.exchange.public_forms import public_form, publicity_of
+from prex.exchange.public_forms import PUBLIC_EVENTS, public_form, publicity_of
 from prex.shared.clock import ensure_utc
 from prex.shared.errors import InvalidInput
 
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+# Event types whose publicity is decided on their payload (an answer published or kept private).
+PAYLOAD_DEPENDENT = frozenset(name for name, p in PUBLIC_EVENTS.items() if p.when is not None)
 _CURSOR_TEXT = re.compile(r"feed\.v1\.(0|[1-9][0-9]{0,17})")
 
 
@@ -118,7 +120,12 @@ class FeedPage:
 
 def scan_outbox(conn: Connection, after: int, limit: int) -> list[OutboxRow]:
     """The next ``limit`` outbox rows after ``after``, in sequence order (one statement, so one
-    snapshot: a prefix of the commit order, never a later row without an earlier one)."""
+    snapshot: a prefix of the commit order, never a later row without an earlier one).
+
+    Payloads are read only for the event types whose publicity depends on them (some payloads,
+    such as a committee draw's, are large and the feed never shows them); the others come back
+    empty."""
+    payload = case((outbox.c.event.in_(sorted(PAYLOAD_DEPENDENT)), outbox.c.payload), else_=null())
     rows = conn.execute(
         select(
             outbox.c.seq,
@@ -126,7 +133,7 @@ def scan_outbox(conn: Connection, after: int, limit: int) -> list[OutboxRow]:
             outbox.c.event,
             outbox.c.object_type,
             outbox.c.object_id,
-            outbox.c.payload,
+            type_coerce(payload, JSON).label("payload"),
         )
         .where(outbox.c.seq > after)
         .order_by(outbox.c.seq)
