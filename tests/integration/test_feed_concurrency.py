@@ -9,6 +9,9 @@ later number first moves past the earlier one. The clock jitters as well, betwee
 event's time and taking the head lock. Meanwhile a consumer pages the feed with random page
 sizes, always resuming from ``next_cursor``. Afterwards it must have seen exactly the public
 changes of the outbox, each once, in sequence order.
+
+And a change whose events are appended but not yet committed is invisible to the feed, which
+reads it without waiting for the writer's lock (the reader engine, committed data only).
 """
 
 from __future__ import annotations
@@ -171,3 +174,47 @@ def test_a_consumer_reading_while_writers_commit_late_sees_every_change_once_in_
     assert [s for s, _, _ in seen] == sorted({s for s, _, _ in seen})  # once each, in order
     assert seen == expected  # none skipped
     assert pages_while_writing >= 3  # the consumer really read while writers were committing
+
+
+def test_a_change_not_yet_committed_is_neither_shown_nor_waited_for(
+    client: TestClient, services: Services, world: World
+) -> None:
+    tender_id = published_tender(client, world, auth(services, "agency"))["id"]
+    end = read_feed(services, None, 1000)
+    inside, release = threading.Event(), threading.Event()
+    writer_engine = services.engines.writer
+
+    def hold(session: Session) -> None:  # the events have their numbers; the commit waits
+        if session.get_bind() is writer_engine:
+            inside.set()
+            release.wait(30)
+
+    errors: list[BaseException] = []
+
+    def amend() -> None:
+        try:
+            service.issue_amendment(
+                services.uow(_actor(world, "agency", Role.AGENCY)),
+                services.rule_packs,
+                service.IssueAmendment(tender_id, AmendmentKind.CLARIFICATION, "迟到的澄清", False),
+            )
+        except BaseException as exc:  # noqa: BLE001 (reported by the test thread)
+            errors.append(exc)
+
+    event.listen(Session, "before_commit", hold)
+    writer = threading.Thread(target=amend)
+    try:
+        writer.start()
+        assert inside.wait(30)
+        started = time.monotonic()
+        pending = read_feed(services, end.next_cursor, 1000)
+        assert time.monotonic() - started < 5  # the reader did not wait for the writer's lock
+        assert pending.changes == [] and pending.position == end.position
+    finally:
+        release.set()
+        writer.join(30)
+        event.remove(Session, "before_commit", hold)
+    assert errors == []
+    committed = read_feed(services, end.next_cursor, 1000)
+    assert [(c.event, c.object_id) for c in committed.changes] == [("TenderAmended", tender_id)]
+    assert committed.changes[0].data["amendments"][-1]["text"] == "迟到的澄清"
