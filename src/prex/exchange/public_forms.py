@@ -34,7 +34,7 @@ from prex.award.awarding import published_of
 from prex.experts.committee import REVEALABLE, committee_of
 from prex.identity.policy import Actor
 from prex.opening.service import published_record
-from prex.shared.errors import NotFound
+from prex.shared.errors import AuthenticationFailed, NotFound, PermissionDenied
 from prex.tenders.model import PUBLIC_STATUSES, Tender, TenderStatus
 from prex.tenders.orm import tenders
 from prex.web.schemas.tenders import TenderPublic
@@ -83,10 +83,12 @@ def tender_form(services: Services, tender_id: str) -> dict[str, Any] | None:
 
 
 def _or_none(read: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
-    """A public view that answers NotFound while there is nothing public yet."""
+    """A public view that refuses the public (NotFound while there is nothing public yet) means
+    "not public". Anything else propagates: the feed then stalls at that change, loudly, rather
+    than lose it for every consumer."""
     try:
         return read()
-    except NotFound:
+    except (NotFound, PermissionDenied, AuthenticationFailed):
         return None
 
 
