@@ -80,7 +80,7 @@ def test_a_published_tender_appears_in_the_form_the_public_api_gives_it(
     changes, _ = walk(client)
     mine = [c for c in changes if c["id"] == tender["id"]]
     assert [c["event"] for c in mine] == ["TenderPublished"]
-    assert mine[0]["type"] == "tender"
+    assert mine[0]["type"] == "tender" and mine[0]["detail"] is None
     assert mine[0]["object"] == client.get(f"/api/v1/tenders/{tender['id']}").json()
     assert [c["seq"] for c in changes] == sorted({c["seq"] for c in changes})
 
@@ -250,6 +250,13 @@ def test_accepted_bids_appear_by_bidder_number_never_by_name(
     assert listing.bid("ecdsa-p384", "10100000.00").status_code == 201
     changes, _ = walk(client, cursor)
     assert [(c["event"], c["type"]) for c in changes] == [("BidAccepted", "listing.book")] * 2
+    # Each change carries its own bid (the book shows only the newest few to a late reader).
+    assert [
+        (c["detail"]["seq"], c["detail"]["number"], c["detail"]["amount"]) for c in changes
+    ] == [
+        (1, listing.number["ecdsa-org"], "10000000.00"),
+        (2, listing.number["ecdsa-p384"], "10100000.00"),
+    ]
     book = changes[-1]["object"]
     assert book == {**client.get(f"{listing.url}/book").json(), "server_time": book["server_time"]}
     assert [b["number"] for b in book["bids"]] == [
@@ -322,6 +329,11 @@ def test_the_demo_feed_carries_every_public_form_but_no_draft_sandbox_or_secret_
     ids = {c["id"] for c in changes}
     assert seed.tenders["draft"] not in ids and seed.tenders["sandbox"] not in ids
     assert {t for k, t in seed.tenders.items() if k not in ("draft", "sandbox")} <= ids
+    bids: dict[str, list[int]] = {}
+    for c in changes:
+        if c["event"] == "BidAccepted":
+            bids.setdefault(c["id"], []).append(c["detail"]["seq"])
+    assert bids and all(seqs == list(range(1, len(seqs) + 1)) for seqs in bids.values())
     text = client.get(FEED, params={"limit": 1000}).text
     with services.read_session() as session:
         members = session.execute(

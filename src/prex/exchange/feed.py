@@ -40,8 +40,9 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-# Event types whose publicity is decided on their payload (an answer published or kept private).
-PAYLOAD_DEPENDENT = frozenset(name for name, p in PUBLIC_EVENTS.items() if p.when is not None)
+# Event types whose payload the feed reads: to decide publicity (an answer published or kept
+# private) or to find the one item the change added (an accepted bid). Never shown as such.
+PAYLOAD_DEPENDENT = frozenset(name for name, p in PUBLIC_EVENTS.items() if p.reads_payload)
 _CURSOR_TEXT = re.compile(r"feed\.v1\.(0|[1-9][0-9]{0,17})")
 
 
@@ -95,6 +96,7 @@ class Change:
     form: str
     object_id: str
     data: dict[str, Any]
+    detail: dict[str, Any] | None = None  # the one item this change added (an accepted bid)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +106,7 @@ class Change:
             "type": self.form,
             "id": self.object_id,
             "object": self.data,
+            "detail": self.detail,
         }
 
 
@@ -122,9 +125,8 @@ def scan_outbox(conn: Connection, after: int, limit: int) -> list[OutboxRow]:
     """The next ``limit`` outbox rows after ``after``, in sequence order (one statement, so one
     snapshot: a prefix of the commit order, never a later row without an earlier one).
 
-    Payloads are read only for the event types whose publicity depends on them (some payloads,
-    such as a committee draw's, are large and the feed never shows them); the others come back
-    empty."""
+    Payloads are read only for the event types that need them (some payloads, such as a
+    committee draw's, are large and the feed never shows them); the others come back empty."""
     payload = case((outbox.c.event.in_(sorted(PAYLOAD_DEPENDENT)), outbox.c.payload), else_=null())
     rows = conn.execute(
         select(
@@ -180,8 +182,14 @@ def public_changes(services: Services, after: int, limit: int = DEFAULT_LIMIT) -
         if key not in forms:
             forms[key] = public_form(services, publicity.form, row.object_id)
         data = forms[key]
-        if data is not None:
-            changes.append(Change(row.seq, row.at, row.event, publicity.form, row.object_id, data))
+        if data is None:
+            continue
+        detail = None
+        if publicity.detail is not None:
+            detail = publicity.detail(services, row.object_id, row.payload)
+        changes.append(
+            Change(row.seq, row.at, row.event, publicity.form, row.object_id, data, detail)
+        )
     position = rows[-1].seq if rows else after
     return FeedPage(changes, position, has_more=len(rows) == limit)
 

@@ -151,15 +151,32 @@ def public_form(services: Services, form: str, object_id: str) -> dict[str, Any]
 # -- which events are public --------------------------------------------------------------------
 
 
+DetailFunction = Callable[["Services", str, Mapping[str, Any]], "dict[str, Any] | None"]
+
+
 @dataclass(frozen=True)
 class Publicity:
-    """A public event type: the form it changes, and (rarely) a test on its payload."""
+    """A public event type: the form it changes; (rarely) a test on its payload; and, for an
+    event that adds one item to a form showing only the newest few, that item's public detail
+    (so a consumer reading late still receives every item once)."""
 
     form: str
     when: Callable[[Mapping[str, Any]], bool] | None = None
+    detail: DetailFunction | None = None
+
+    @property
+    def reads_payload(self) -> bool:
+        return self.when is not None or self.detail is not None
 
     def admits(self, payload: Mapping[str, Any]) -> bool:
         return self.when is None or self.when(payload)
+
+
+def _accepted_bid(
+    services: Services, listing_id: str, payload: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The accepted bid by bidder number (the payload's registration id is never shown)."""
+    return auction_views.accepted_bid(services, listing_id, str(payload.get("amount", "")))
 
 
 def _answer_published(payload: Mapping[str, Any]) -> bool:
@@ -193,7 +210,8 @@ PUBLIC_EVENTS: Mapping[str, Publicity] = {
     "ListingCancelled": Publicity("listing"),
     "ListingOpened": Publicity("listing"),
     "RoundStarted": Publicity("listing.book"),
-    "BidAccepted": Publicity("listing.book"),  # by bidder number (竞买号), never by name
+    # by bidder number (竞买号), never by name; the book shows the newest bids, the detail each
+    "BidAccepted": Publicity("listing.book", detail=_accepted_bid),
     "BiddingClosed": Publicity("listing.result"),
     "DealConfirmed": Publicity("listing.result"),
 }

@@ -24,6 +24,9 @@ class FeedChange(BaseModel):
     type: str = Field(description="the public form: tender, tender.result, listing.book …")
     id: str = Field(description="the tender's or listing's id")
     object: dict[str, Any] = Field(description="the object's current public form")
+    detail: dict[str, Any] | None = Field(
+        default=None, description="the one item this change added, e.g. the accepted bid"
+    )
 
 
 class FeedPage(BaseModel):
