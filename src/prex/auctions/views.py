@@ -109,3 +109,36 @@ def result_view(services: Services, listing_id: str) -> dict[str, Any]:
         "signature": row.confirmation_signature,
         "timestamp": row.confirmation_timestamp,
     }
+
+
+def accepted_bid(services: Services, listing_id: str, amount: str) -> dict[str, Any] | None:
+    """One accepted bid as the book shows it (by bidder number), found by its amount — unique
+    on a listing, since every accepted bid is higher than the last — or None (a draft listing,
+    or no such bid). For the change feed, which carries each bid, not only the newest few."""
+    with services.read_session() as session:
+        _public_row(session, listing_id)
+        row = session.execute(
+            select(
+                listing_bids.c.seq,
+                listing_registrations.c.number,
+                listing_bids.c.amount,
+                listing_bids.c.at,
+                listing_bids.c.phase,
+                listing_bids.c.round_ends_at,
+            )
+            .join(
+                listing_registrations,
+                listing_registrations.c.id == listing_bids.c.registration_id,
+            )
+            .where(listing_bids.c.listing_id == listing_id, listing_bids.c.amount == amount)
+        ).first()
+    if row is None:
+        return None
+    return {
+        "seq": row.seq,
+        "number": row.number,
+        "amount": row.amount,
+        "at": iso_utc(row.at),
+        "phase": row.phase,
+        "round_ends_at": iso_utc(row.round_ends_at),
+    }

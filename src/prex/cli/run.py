@@ -129,6 +129,11 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         "cannot sign in a browser",
         highlight=False,
     )
+    console.print(
+        f"Public change feed (公开数据变更): http://{host}:{port}/api/v1/feed — follow "
+        "next_cursor (docs/feed.md)",
+        highlight=False,
+    )
     from prex.web.app import create_app
 
     try:
