@@ -14,6 +14,7 @@ Parties carry every role known so far in each release, because the merge replace
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -376,12 +377,28 @@ def contract_signed(
 # -- listings -----------------------------------------------------------------------------------
 
 
+LISTING_KINDS = {
+    "land_use": "国有建设用地使用权出让 (land-use right)",
+    "mining": "矿业权出让 (mining right)",
+    "equity": "国有产权转让 (state-owned property right)",
+}
+
+
+def _eligibility(conditions: str) -> str:
+    """Who may bid, from the listing's conditions (JSON with ``eligibility``, or plain text)."""
+    try:
+        parsed = json.loads(conditions)
+    except ValueError:
+        return conditions
+    return str(parsed.get("eligibility", "")) if isinstance(parsed, dict) else conditions
+
+
 def _listing_tender(listing: dict[str, Any], status: str) -> dict[str, Any]:
     method, details = LISTING_METHODS.get(listing["method"], ("open", listing["method"]))
-    return {
+    block = {
         "id": listing["id"],
         "title": listing["title"],
-        "description": f"{listing['kind']}: {listing['conditions']}",
+        "description": f"{LISTING_KINDS.get(listing['kind'], listing['kind'])} {listing['code']}",
         "status": status,
         "procuringEntity": org_ref(listing["seller"]),
         # A sale: the start price is the least the seller accepts to hear (the reserve stays
@@ -395,6 +412,10 @@ def _listing_tender(listing: dict[str, Any], status: str) -> dict[str, Any]:
             "endDate": rfc3339(listing["listing_ends_at"]),
         },
     }
+    eligibility = _eligibility(listing["conditions"])
+    if eligibility:
+        block["eligibilityCriteria"] = eligibility
+    return block
 
 
 def _seller(listing: dict[str, Any]) -> dict[str, Any]:

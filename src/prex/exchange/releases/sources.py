@@ -173,3 +173,13 @@ def listing_snapshot(session: Session, listing_id: str) -> dict[str, Any] | None
         "listing_ends_at": row["listing_ends_at"],
         "confirmation": row["confirmation"],
     }
+
+
+def tender_ocid(session: Session, prefix: str, tender_id: str) -> str | None:
+    """The ocid a public tender's releases carry (None for a sandbox tender or an unknown id)."""
+    row = session.execute(
+        select(tenders.c.deal_code, tenders.c.sandbox).where(tenders.c.id == tender_id)
+    ).first()
+    if row is None or row.sandbox:
+        return None
+    return f"ocds-{prefix}-{row.deal_code}"
