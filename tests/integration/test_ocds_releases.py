@@ -8,17 +8,19 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from prex.auctions.orm import listing_registrations, listings
+from prex.award.awarding import retender
 from prex.bootstrap import Services
-from prex.demo import DemoSeed, seed_demo
-from prex.exchange.releases import store
+from prex.demo import DemoSeed, _actor, seed_demo
+from prex.exchange.releases import mapping, store
 from prex.exchange.releases.orm import ocds_releases
 from prex.exchange.releases.publisher import publish_all, publish_releases
-from prex.exchange.releases.sources import tender_ocid
+from prex.exchange.releases.sources import tender_ocid, tender_snapshot
 from prex.identity.orm import organisations
 from prex.opening.orm import openings
 from prex.tenders.orm import tenders
@@ -187,3 +189,38 @@ def test_the_publisher_is_idempotent_and_two_workers_publish_each_release_once(
 def test_a_worker_pass_publishes_new_public_events(services: Services) -> None:
     seed_demo(services, now=T0)
     assert run_once(services).releases > 0
+
+
+def test_a_re_tender_is_a_new_contracting_process_naming_the_failed_one(
+    services: Services,
+) -> None:
+    seed = seed_demo(services, now=T0)
+    failed = _ocid(services, seed.tenders["failed"])
+    agency = _actor(services, seed, "agency")
+    now = services.clock.now()
+    again = retender(
+        services.uow(agency),
+        services,
+        seed.tenders["failed"],
+        bid_deadline=now + timedelta(days=30),
+        documents_until=now + timedelta(days=10),
+    )
+    assert _ocid(services, again["retender_id"]) == f"{failed}-2"
+    assert _ocid(services, seed.tenders["failed"]) == failed  # the first keeps its ocid
+
+    with services.read_session() as session:
+        snapshot = tender_snapshot(session, seed.tenders["failed"])
+    assert snapshot is not None
+    release = mapping.tender_published(
+        f"{failed}-2",
+        1,
+        now,
+        snapshot,
+        {"bid_deadline": (now + timedelta(days=30)).isoformat()},
+        "http://testserver",
+        (failed,),
+    )
+    assert release["relatedProcesses"] == [
+        {"id": "1", "relationship": ["unsuccessfulProcess"], "scheme": "ocid", "identifier": failed}
+    ]
+    assert schema_errors("release", release) == []

@@ -173,10 +173,37 @@ def tender_block(
 
 
 def tender_published(
-    ocid: str, seq: int, at: datetime, tender: dict[str, Any], payload: dict[str, Any], base: str
+    ocid: str,
+    seq: int,
+    at: datetime,
+    tender: dict[str, Any],
+    payload: dict[str, Any],
+    base: str,
+    replaces: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Tag ``tender``: the announcement, with planning (the project's budget)."""
+    """Tag ``tender``: the announcement, with planning (the project's budget); a re-tender
+    (重新招标) names the ocids of the failed processes it replaces."""
     project = tender["project"]
+    related = [
+        {
+            "id": str(n),
+            "relationship": ["unsuccessfulProcess"],
+            "scheme": "ocid",
+            "identifier": earlier,
+        }
+        for n, earlier in enumerate(replaces, start=1)
+    ]
+    planning: dict[str, Any] = {
+        "budget": {
+            "id": project["deal_code"],
+            "description": project["funding_source"],
+            "amount": money(project["budget"]),
+            "project": project["name"],
+            "projectID": project["deal_code"],
+        }
+    }
+    if project["approval_ref"]:
+        planning["rationale"] = project["approval_ref"]
     return release(
         ocid,
         seq,
@@ -184,19 +211,11 @@ def tender_published(
         ["tender"],
         parties=buyer_parties(tender),
         buyer=org_ref(tender["tenderer"]),
-        planning={
-            "budget": {
-                "id": project["deal_code"],
-                "description": project["funding_source"],
-                "amount": money(project["budget"]),
-                "project": project["name"],
-                "projectID": project["deal_code"],
-            },
-            "rationale": project["approval_ref"] or None,
-        },
+        planning=planning,
         tender=tender_block(
             tender, status="active", deadline=payload["bid_deadline"], base_url=base
         ),
+        relatedProcesses=related or None,
     )
 
 

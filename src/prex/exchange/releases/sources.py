@@ -43,6 +43,7 @@ def tender_snapshot(session: Session, tender_id: str) -> dict[str, Any] | None:
     return {
         "id": t["id"],
         "deal_code": t["deal_code"],
+        "process_codes": process_codes(session, t["project_id"], tender_id),
         "title": t["title"],
         "description": t["description"],
         "method": t["method"].value,
@@ -175,11 +176,28 @@ def listing_snapshot(session: Session, listing_id: str) -> dict[str, Any] | None
     }
 
 
+def process_codes(session: Session, project_id: str, tender_id: str) -> list[str]:
+    """The codes that name the project's tenders up to this one, oldest first: the deal code for
+    the first, ``<deal code>-<n>`` for the n-th (a re-tender, 重新招标, is a new contracting
+    process of the same deal, so it needs an ocid of its own)."""
+    rows = session.execute(
+        select(tenders.c.id, tenders.c.deal_code)
+        .where(tenders.c.project_id == project_id)
+        .order_by(tenders.c.created_at, tenders.c.id)
+    ).all()
+    codes = []
+    for n, row in enumerate(rows, start=1):
+        codes.append(row.deal_code if n == 1 else f"{row.deal_code}-{n}")
+        if row.id == tender_id:
+            break
+    return codes
+
+
 def tender_ocid(session: Session, prefix: str, tender_id: str) -> str | None:
     """The ocid a public tender's releases carry (None for a sandbox tender or an unknown id)."""
     row = session.execute(
-        select(tenders.c.deal_code, tenders.c.sandbox).where(tenders.c.id == tender_id)
+        select(tenders.c.project_id, tenders.c.sandbox).where(tenders.c.id == tender_id)
     ).first()
     if row is None or row.sandbox:
         return None
-    return f"ocds-{prefix}-{row.deal_code}"
+    return f"ocds-{prefix}-{process_codes(session, row.project_id, tender_id)[-1]}"

@@ -36,7 +36,7 @@ def _tender(
         tender = sources.tender_snapshot(session, row["object_id"])
         if tender is None:
             return None
-        return build(m.ocid_for(origin.prefix, tender["deal_code"]), tender)
+        return build(m.ocid_for(origin.prefix, tender["process_codes"][-1]), tender)
 
     return handler
 
@@ -44,7 +44,13 @@ def _tender(
 def _published(session: Session, row: Any, origin: Origin) -> dict[str, Any] | None:
     return _tender(
         lambda ocid, t: m.tender_published(
-            ocid, row["seq"], row["at"], t, row["payload"], origin.base_url
+            ocid,
+            row["seq"],
+            row["at"],
+            t,
+            row["payload"],
+            origin.base_url,
+            tuple(m.ocid_for(origin.prefix, code) for code in t["process_codes"][:-1]),
         )
     )(session, row, origin)
 
