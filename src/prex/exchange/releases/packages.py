@@ -16,7 +16,6 @@ EXTENSIONS = [
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
 ]
 LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
-POLICY = "/docs/ocds.md"
 
 
 def publisher(settings: Settings) -> dict[str, Any]:
@@ -31,7 +30,6 @@ def metadata(settings: Settings, uri: str, published: datetime) -> dict[str, Any
         "publishedDate": rfc3339(published),
         "publisher": publisher(settings),
         "license": LICENSE,
-        "publicationPolicy": settings.base_url.rstrip("/") + POLICY,
         "extensions": list(EXTENSIONS),
     }
 

@@ -40,7 +40,6 @@ class PackageMeta(BaseModel):
     publishedDate: str  # OCDS field names are camelCase
     publisher: Publisher
     license: str
-    publicationPolicy: str
     extensions: list[str] = Field(description="the bids and lots extensions, v1.1.5")
 
 
