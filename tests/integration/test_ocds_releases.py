@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from prex.auctions.orm import listing_registrations, listings
 from prex.award.awarding import retender
 from prex.bootstrap import Services
+from prex.cli.run import _ocds_line
 from prex.demo import DemoSeed, _actor, seed_demo
 from prex.exchange.releases import mapping, store
 from prex.exchange.releases.orm import ocds_releases
@@ -224,3 +225,15 @@ def test_a_re_tender_is_a_new_contracting_process_naming_the_failed_one(
         {"id": "1", "relationship": ["unsuccessfulProcess"], "scheme": "ocid", "identifier": failed}
     ]
     assert schema_errors("release", release) == []
+
+
+def test_the_demo_names_its_release_feed_and_a_record_that_the_worker_publishes(
+    services: Services,
+) -> None:
+    seed = seed_demo(services, now=T0)
+    line = _ocds_line(services, seed, "http://127.0.0.1:8000")
+    assert "http://127.0.0.1:8000/api/v1/ocds/releases" in line
+    ocid = line.rsplit("/records/", 1)[1]
+    publish_all(services)
+    with services.read_session() as session:
+        assert store.record(session, ocid)["compiledRelease"]["contracts"]

@@ -148,7 +148,9 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         "cannot sign in a browser",
         highlight=False,
     )
-    console.print(_ocds_line(services, seeded, f"http://{host}:{port}"), highlight=False)
+    console.print(
+        _ocds_line(services, seeded, f"http://{host}:{port}"), highlight=False, soft_wrap=True
+    )
     from prex.web.app import create_app
 
     try:
