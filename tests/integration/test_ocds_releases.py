@@ -79,6 +79,9 @@ def test_every_public_event_of_the_demo_is_a_valid_release_compiled_into_its_rec
     assert compiled["tender"]["procurementMethod"] in {"open", "limited"}
     assert compiled["tender"]["lots"] and compiled["tender"]["value"]["currency"] == "CNY"
     assert compiled["bids"]["details"] and compiled["bids"]["statistics"]
+    # Read out at opening as pending, judged by the published result.
+    assert {b["status"] for b in compiled["bids"]["details"]} <= {"valid", "disqualified"}
+    assert all("value" in b and b["tenderers"] for b in compiled["bids"]["details"])
     active = [a for a in compiled["awards"] if a["status"] == "active"]
     assert len(active) == len(compiled["contracts"]) >= 1
     assert {c["status"] for c in compiled["contracts"]} == {"active"}

@@ -249,12 +249,22 @@ def tender_status(
     status: str,
     reason: str,
     base: str,
+    evaluated: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """Tag ``tenderCancellation`` (cancelled) or ``tenderUpdate`` (failed: 流标)."""
+    """Tag ``tenderCancellation`` (cancelled) or ``tenderUpdate`` (failed: 流标, with the
+    evaluation's verdicts when every bid was rejected)."""
     block = tender_block(tender, status=status, deadline=None, base_url=base)
     block["statusDetails"] = reason
     tag = "tenderCancellation" if status == "cancelled" else "tenderUpdate"
-    return release(ocid, seq, at, [tag], parties=buyer_parties(tender), tender=block)
+    return release(
+        ocid,
+        seq,
+        at,
+        [tag],
+        parties=buyer_parties(tender),
+        tender=block,
+        bids=verdicts(evaluated or []),
+    )
 
 
 def opening_published(
@@ -267,7 +277,7 @@ def opening_published(
         org = {"name": bid["bidder_name"], "uscc": bid["bidder_uscc"]}
         bidders[org["uscc"]] = org
         detail: dict[str, Any] = {
-            "id": f"{bid['section_id']}-{bid['envelope_sha256'][:16]}",
+            "id": bid_id(bid["section_id"], bid["envelope_sha256"]),
             "date": rfc3339(record["opened_at"]),
             "status": BID_STATUS.get(bid["outcome"], "pending"),
             "tenderers": [org_ref(org)],
@@ -308,6 +318,25 @@ def opening_published(
     )
 
 
+def bid_id(section_id: str, envelope_sha256: str) -> str:
+    """A bid's id in the releases: its lot and the start of its envelope's digest (the
+    commitment published at the deadline), stable from the opening to the result."""
+    return f"{section_id}-{envelope_sha256[:16]}"
+
+
+def verdicts(evaluated: list[dict[str, str]]) -> dict[str, Any] | None:
+    """The evaluation's verdict on each bid (``valid`` / ``disqualified``), to update the bids
+    read out at opening; None when there is none to publish."""
+    if not evaluated:
+        return None
+    return {
+        "details": [
+            {"id": bid_id(e["section_id"], e["envelope_sha256"]), "status": e["status"]}
+            for e in evaluated
+        ]
+    }
+
+
 def _award(
     section_id: str, candidate: dict[str, Any], status: str, date: str, title: str
 ) -> dict[str, Any]:
@@ -324,10 +353,16 @@ def _award(
 
 
 def candidates_published(
-    ocid: str, seq: int, at: datetime, tender: dict[str, Any], sections: list[dict[str, Any]]
+    ocid: str,
+    seq: int,
+    at: datetime,
+    tender: dict[str, Any],
+    sections: list[dict[str, Any]],
+    evaluated: list[dict[str, str]],
 ) -> dict[str, Any]:
     """Tag ``award``: the winning candidates in publicity (中标候选人公示), one ``pending`` award
-    per candidate and section, ranked; the losing bidders stay tenderers only."""
+    per candidate and section, ranked, and each bid's verdict; the losing bidders stay
+    tenderers only."""
     awards, parties = [], buyer_parties(tender)
     seen: set[str] = set()
     for s in sections:
@@ -338,7 +373,9 @@ def candidates_published(
                 seen.add(c["bidder_uscc"])
                 org = {"name": c["bidder_name"], "uscc": c["bidder_uscc"]}
                 parties.append(party(org, ["tenderer", "supplier"]))
-    return release(ocid, seq, at, ["award"], parties=parties, awards=awards)
+    return release(
+        ocid, seq, at, ["award"], parties=parties, awards=awards, bids=verdicts(evaluated)
+    )
 
 
 def award_notified(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from prex.auctions.orm import listings
 from prex.award.orm import award_notices, contracts, evaluation_reports
+from prex.bidding.orm import bids
 from prex.identity.orm import organisations
 from prex.opening.orm import openings
 from prex.tenders.orm import amendments, documents, projects, sections, tenders
@@ -115,6 +116,34 @@ def published_candidates(session: Session, tender_id: str) -> list[dict[str, Any
             }
         )
     return result
+
+
+def evaluated_bids(session: Session, tender_id: str) -> list[dict[str, str]]:
+    """Once the result is published (candidates or failure): each evaluated bid's verdict,
+    ``valid`` (ranked) or ``disqualified`` (rejected), by lot and envelope digest."""
+    row = session.execute(
+        select(evaluation_reports.c.report, evaluation_reports.c.outcome).where(
+            evaluation_reports.c.tender_id == tender_id
+        )
+    ).first()
+    if row is None or row.outcome is None:
+        return []
+    envelopes = dict(
+        session.execute(
+            select(bids.c.id, bids.c.envelope_sha256).where(bids.c.tender_id == tender_id)
+        ).all()
+    )
+    verdicts: dict[tuple[str, str], str] = {}
+    for s in row.report["sections"]:
+        for c in s.get("ranking") or []:
+            verdicts[(s["section_id"], c["bid_id"])] = "valid"
+        for r in s.get("rejected") or []:
+            verdicts[(s["section_id"], r["bid_id"])] = "disqualified"
+    return [
+        {"section_id": section_id, "envelope_sha256": envelopes[bid_id], "status": status}
+        for (section_id, bid_id), status in sorted(verdicts.items())
+        if bid_id in envelopes
+    ]
 
 
 def award_notice(session: Session, tender_id: str, section_id: str) -> dict[str, Any] | None:

@@ -89,6 +89,7 @@ def _status_changed(session: Session, row: Any, origin: Origin) -> dict[str, Any
             status="unsuccessful",
             reason=f"流标: {row['payload']['note']}",
             base=origin.base_url,
+            evaluated=sources.evaluated_bids(session, row["object_id"]),
         )
     )(session, row, origin)
 
@@ -106,8 +107,9 @@ def _candidates(session: Session, row: Any, origin: Origin) -> dict[str, Any] | 
     published = sources.published_candidates(session, row["object_id"])
     if not published:
         return None
+    evaluated = sources.evaluated_bids(session, row["object_id"])
     return _tender(
-        lambda ocid, t: m.candidates_published(ocid, row["seq"], row["at"], t, published)
+        lambda ocid, t: m.candidates_published(ocid, row["seq"], row["at"], t, published, evaluated)
     )(session, row, origin)
 
 
