@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     platform_code: str = Field(default="PREX00000", description="PLATFORM_CODE of this centre")
     platform_name: str = "prex 公共资源交易平台"
     base_url: str = "http://127.0.0.1:8000"
+    ocds_prefix: str = Field(
+        default="prex00",
+        pattern=r"^[a-z0-9]{6}$",
+        description="the registered OCDS prefix after 'ocds-'; ocids are "
+        "ocds-<prefix>-<unified deal code>. The default is a placeholder: register one",
+    )
 
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     session_hours: int = Field(default=12, gt=0)

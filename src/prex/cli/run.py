@@ -12,12 +12,20 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from prex.bootstrap import bootstrap
+from prex.bootstrap import Services, bootstrap
 from prex.cli.common import console, rejecting
 from prex.config import get_settings
 from prex.db.migrate import upgrade
-from prex.demo import DEMO_PASSWORD, PROVINCE_OPERATOR_NAME, USERS, already_seeded, seed_demo
+from prex.demo import (
+    DEMO_PASSWORD,
+    PROVINCE_OPERATOR_NAME,
+    USERS,
+    DemoSeed,
+    already_seeded,
+    seed_demo,
+)
 from prex.demo_award import PROVINCE_OPERATOR
+from prex.exchange.releases.sources import tender_ocid
 from prex.shared.clock import FixedClock
 from prex.worker import run_forever, run_once
 
@@ -62,7 +70,7 @@ def worker(once: bool = typer.Option(False, "--once", help="one pass, then exit"
             result = run_once(services)
             console.print(
                 f"{result.transitions} transitions, {result.notifications} notifications, "
-                f"{result.emails} e-mails"
+                f"{result.emails} e-mails, {result.releases} OCDS releases"
             )
             return
         stop = threading.Event()
@@ -75,6 +83,17 @@ def worker(once: bool = typer.Option(False, "--once", help="one pass, then exit"
         run_forever(services, stop)
     finally:
         services.close()
+
+
+def _ocds_line(services: Services, seeded: DemoSeed | None, base: str) -> str:
+    """Where the demo's OCDS data is: the release feed, and the record of the signed contract."""
+    line = f"OCDS releases (published by the worker): {base}/api/v1/ocds/releases"
+    if seeded is not None and "complete" in seeded.tenders:
+        with services.read_session() as session:
+            ocid = tender_ocid(session, services.settings.ocds_prefix, seeded.tenders["complete"])
+        if ocid:
+            line += f" — a record: {base}/api/v1/ocds/records/{ocid}"
+    return line
 
 
 @rejecting
@@ -133,6 +152,9 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         f"Public change feed (公开数据变更): http://{host}:{port}/api/v1/feed — follow "
         "next_cursor (docs/feed.md)",
         highlight=False,
+    )
+    console.print(
+        _ocds_line(services, seeded, f"http://{host}:{port}"), highlight=False, soft_wrap=True
     )
     from prex.web.app import create_app
 

@@ -6,6 +6,7 @@ from prex.award import orm as award_orm
 from prex.bidding import orm as bidding_orm
 from prex.db.base import metadata
 from prex.evaluation import orm as evaluation_orm
+from prex.exchange.releases import orm as ocds_orm
 from prex.experts import committee_orm as committee_orm
 from prex.experts import orm as experts_orm
 from prex.experts import venues_orm as venues_orm
@@ -26,6 +27,7 @@ __all__ = [
     "identity_orm",
     "metadata",
     "notifications_orm",
+    "ocds_orm",
     "opening_orm",
     "pki_orm",
     "tenders_orm",
