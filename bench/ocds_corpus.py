@@ -225,3 +225,54 @@ def to_package_jsonl(releases: list[dict[str, Any]], per_package: int = 100) -> 
         }
         lines.append(orjson.dumps(package) + b"\n")
     return b"".join(lines)
+
+
+def seed_errors(releases: list[dict[str, Any]], seed: int = 7, rate: float = 0.1) -> int:
+    """Put errors into about ``rate`` of the releases, in place; how many were seeded.
+
+    One error of a kind drawn at random per chosen release: a wrong type, a missing required
+    field, a bad date or URI, a code outside a closed or an open codelist, an unknown field at
+    the top or deep down, an empty id, two awards with one id, a release id repeated in the
+    package. Used to compare prex's validator with libcoveocds on the same errors."""
+    rng = random.Random(seed)
+    seeded = 0
+    for n, release in enumerate(releases):
+        if rng.random() >= rate:
+            continue
+        kind = rng.randrange(14)
+        tender, awards = release.get("tender"), release.get("awards")
+        contracts = release.get("contracts")
+        if kind == 0 and awards:
+            awards[0]["value"]["amount"] = str(awards[0]["value"]["amount"])
+        elif kind == 1:
+            del release["initiationType"]
+        elif kind == 2:
+            release["date"] = "2026-13-45 nonsense"
+        elif kind == 3 and tender and "documents" in tender and "url" in tender["documents"][0]:
+            tender["documents"][0]["url"] = "not a uri"
+        elif kind == 4 and tender and "status" in tender:
+            tender["status"] = "open-for-business"
+        elif kind == 5 and contracts:
+            contracts[-1]["value"]["currency"] = "RMB"
+        elif kind == 6:
+            release["tag"] = [*release["tag"], "bogus"]
+        elif kind == 7 and tender and "documents" in tender:
+            tender["documents"][0]["documentType"] = "invitationLetter"
+        elif kind == 8:
+            release["platformCode"] = "P330100"
+        elif kind == 9 and tender and "items" in tender:
+            tender["items"][0]["unit"]["priceNote"] = "含税"
+        elif kind == 10 and awards:
+            awards[0]["id"] = ""
+        elif kind == 11 and awards and len(awards) > 1:
+            awards[1]["id"] = awards[0]["id"]
+        elif kind == 12 and n > 0 and releases[n - 1].get("ocid") == release.get("ocid"):
+            release["id"] = releases[n - 1]["id"]
+        elif kind == 12 and n > 0:
+            release["ocid"], release["id"] = releases[n - 1]["ocid"], releases[n - 1]["id"]
+        elif kind == 13 and release.get("parties"):
+            release["parties"][0]["roles"] = ["buyer", "bidder"]
+        else:
+            continue
+        seeded += 1
+    return seeded

@@ -230,13 +230,10 @@ class Validator:
             kind = error.kind
             name = kind.name
             path = (*prefix, *error.instance_path)
-            if name == "enum":
-                finding = self._closed_codelist(path, error.instance, prefix)
-                if finding is not None:
-                    yield finding
-                    continue
-                if not error.instance and error.instance is not None:
-                    continue  # libcoveocds skips empty codes
+            if name == "enum" and self._closed_field(path, prefix) is not None:
+                if error.instance:  # libcoveocds skips empty codes ("", 0, false)
+                    yield self._closed_codelist(path, error.instance, prefix)
+                continue
             if name == "additionalProperties":
                 for key in kind.as_dict()["unexpected"]:
                     full = (*path, key)
@@ -256,17 +253,21 @@ class Validator:
                 value = _scalar(error.instance)
             yield Finding(f"schema.{name}", _join(path), _field(path), value, error.message)
 
+    def _closed_field(
+        self, path: tuple[str | int, ...], prefix: tuple[str | int, ...]
+    ) -> str | None:
+        """The closed codelist of the field at ``path`` (an array's code counts for the array)."""
+        generic = tuple(p for p in path[len(prefix) :] if isinstance(p, str))
+        return self._closed.get(generic)
+
     def _closed_codelist(
         self, path: tuple[str | int, ...], code: Any, prefix: tuple[str | int, ...]
-    ) -> Finding | None:
+    ) -> Finding:
         """An ``enum`` error at a closed codelist field as a ``codelist.closed`` finding; an
         array's code is reported at the array, as libcoveocds does."""
         if path and isinstance(path[-1], int):
             path = path[:-1]
-        generic = tuple(p for p in path[len(prefix) :] if isinstance(p, str))
-        name = self._closed.get(generic)
-        if name is None:
-            return None
+        name = self._closed_field(path, prefix)
         return Finding("codelist.closed", _join(path), _field(path), _scalar(code),
                        f"{code!r} is not in the closed {name} codelist")  # fmt: skip
 
