@@ -120,11 +120,15 @@ NUMBER_PATHS = [("tender", "value", "amount"), ("bids", "details", 0, "value", "
 STRING_PATHS = [("tender", "id"), ("tender", "documents", 0, "url"), ("parties", 0, "name")]
 
 
+WRONG = st.one_of(
+    st.booleans(),
+    st.lists(st.integers(), max_size=1),
+    st.dictionaries(st.just("k"), st.integers()),
+)
+
+
 @settings(max_examples=120, deadline=None)
-@given(
-    st.sampled_from(NUMBER_PATHS + STRING_PATHS),
-    st.one_of(st.booleans(), st.lists(st.integers(), max_size=1), st.dictionaries(st.just("k"), st.integers())),
-)  # fmt: skip
+@given(st.sampled_from(NUMBER_PATHS + STRING_PATHS), WRONG)
 def test_a_value_of_the_wrong_type_anywhere_is_one_type_finding_there(
     path: tuple[str | int, ...], wrong: Any
 ) -> None:
