@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import datetime
 import random
+import re
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -19,6 +22,7 @@ import orjson
 CLASSES = ["45000000", "45200000", "45230000", "45300000", "71000000", "33100000", "30200000"]
 UNITS = ["MTK", "MTR", "EA", "H87", "TNE"]
 METHODS = ["open", "selective", "limited"]
+_REQUIRED = re.compile(r"^'([^']+)'")
 
 
 def _uscc(n: int) -> str:
@@ -276,3 +280,45 @@ def seed_errors(releases: list[dict[str, Any]], seed: int = 7, rate: float = 0.1
             continue
         seeded += 1
     return seeded
+
+
+def comparable_libcove(out: dict[str, Any]) -> Counter[tuple[Any, ...]]:
+    """libcoveocds' core findings in a form prex's can be compared with (see below)."""
+    found: Counter[tuple[Any, ...]] = Counter()
+    for error in out["validation_errors"]:
+        missing = _REQUIRED.search(error["description"]) if error["type"] == "required" else None
+        found["schema", error["type"], error["path"], missing.group(1) if missing else ""] += 1
+    for kind in ("closed", "open"):
+        for field, info in out[f"additional_{kind}_codelist_values"].items():
+            for code in info["values"]:
+                found[kind, field, code] += 1
+    for info in out["all_additional_fields"]:
+        if info["root_additional_field"]:
+            found["additional", f"{info['path']}/{info['field_name']}", info["count"]] += 1
+    return found
+
+
+def comparable_prex(findings: Iterable[Any]) -> Counter[tuple[Any, ...]]:
+    """prex's findings (``prex.exchange.ocds.Finding``) in libcoveocds' terms: a type or format
+    error is named by the type or format, a duplicate id is ``uniqueItems``, codelist values
+    and additional fields are grouped by field as libcoveocds groups them."""
+    found: Counter[tuple[Any, ...]] = Counter()
+    codes: dict[tuple[str, str], set[str]] = {}
+    additional: Counter[str] = Counter()
+    for f in findings:
+        family, _, name = f.code.partition(".")
+        if family == "schema":
+            kind = name.split(".")[-1]
+            found["schema", kind, f.path, f.value if kind == "required" else ""] += 1
+        elif family in ("id", "items"):
+            found["schema", "uniqueItems", f.path, ""] += 1
+        elif family == "codelist":
+            codes.setdefault((name, f.field), set()).add(str(f.value))
+        elif f.code == "field.additional":
+            additional["/" + f.field] += 1
+    for (kind, field), values in codes.items():
+        for code in values:
+            found[kind, field, code] += 1
+    for field, count in additional.items():
+        found["additional", field, count] += 1
+    return found
