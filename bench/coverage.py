@@ -82,9 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{ours_rate:10,.0f} rel/s"
     )
     if args.processes > 1:
-        print(
-            f"  prex coverage_jsonl (1 process):       {single_s:6.2f} s {n / single_s:10,.0f} rel/s"
-        )
+        single_rate = n / single_s
+        print(f"  prex coverage_jsonl (1 process):     {single_s:6.2f} s {single_rate:9,.0f} rel/s")
     print(f"  ocdscardinal.coverage (baseline):     {base_s:6.2f} s {base_rate:10,.0f} rel/s")
     print("  counts: " + ("identical, path for path" if same else "DIFFERENT"))
     ratio = ours_rate / base_rate
