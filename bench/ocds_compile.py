@@ -43,19 +43,16 @@ OCDSKIT = Path(sys.executable).with_name("ocdskit")
 
 
 def ours(data: bytes) -> tuple[bytes, float, dict[str, float]]:
-    """Compile the JSON Lines; the output, the seconds, and where they went."""
-    stages: dict[str, float] = {}
+    """Compile the JSON Lines as the bulk export does (each compiled release written out as it
+    comes); the output, the seconds, and where they went."""
     t0 = time.perf_counter()
     compiler = Compiler()
     compiler.add_jsonl(data.splitlines())
     t1 = time.perf_counter()
-    compiled = list(compiler.compiled_releases())
-    t2 = time.perf_counter()
     dumps = orjson.dumps
-    out = b"".join(dumps(r) + b"\n" for r in compiled)
-    t3 = time.perf_counter()
-    stages.update(parse=t1 - t0, compile=t2 - t1, write=t3 - t2)
-    return out, t3 - t0, stages
+    out = b"".join(dumps(r) + b"\n" for r in compiler.compiled_releases())
+    t2 = time.perf_counter()
+    return out, t2 - t0, {"parse": t1 - t0, "compile + write": t2 - t1}
 
 
 def baseline(data: bytes) -> tuple[bytes, float]:

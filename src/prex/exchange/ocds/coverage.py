@@ -25,6 +25,8 @@ from typing import Any
 
 import orjson
 
+from prex.exchange.ocds.bulk import paused_gc
+
 
 class _Node:
     """One path of the tree: its count, the object ``/`` count, and its children."""
@@ -100,9 +102,10 @@ class Coverage:
     def add_jsonl(self, lines: Iterable[bytes | str]) -> None:
         """Count each non-blank line of JSON Lines."""
         root, loads = self._root, orjson.loads
-        for line in lines:
-            if line.strip():
-                _walk(loads(line), root)
+        with paused_gc():
+            for line in lines:
+                if line.strip():
+                    _walk(loads(line), root)
 
     def counts(self) -> dict[str, int]:
         """Path → count, only paths counted at least once (Cardinal's output)."""

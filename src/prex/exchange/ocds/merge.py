@@ -24,6 +24,9 @@ merge rules derived from the schema once. The rules, as ocdsmerge applies them:
 Where ocdsmerge's output depends on accidents of its flat representation — an earlier scalar
 replaced by an object, a list of strings followed by a list of objects — it raises
 ``InconsistentTypeError`` or returns a mix; we raise :class:`MergeError` for every such case.
+One known difference remains: when one release gives an object the id ``2`` and a later one
+``"2"``, ocdsmerge merges the fields both carry but puts the fields new in the later release in
+a second object; prex keeps one object (the id of the first release).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from prex.exchange.ocds.bulk import paused_gc
 from prex.exchange.ocds.merge import MergeError, compile_release
 from prex.exchange.ocds.rules import RuleTree, merge_rules
 
@@ -55,31 +56,32 @@ class Compiler:
     def add_jsonl(self, lines: Iterable[bytes | str]) -> None:
         """Add releases from JSON Lines (one release, or one release package, per line)."""
         loads = orjson.loads
-        for line in lines:
-            if not line.strip():
-                continue
-            item = loads(line)
-            if "releases" in item and "ocid" not in item:
-                self.add_package(item)
-            else:
-                self.add(item)
+        with paused_gc():
+            for line in lines:
+                if not line.strip():
+                    continue
+                item = loads(line)
+                if "releases" in item and "ocid" not in item:
+                    self.add_package(item)
+                else:
+                    self.add(item)
 
     def compiled_releases(self) -> Iterator[dict[str, Any]]:
         """One compiledRelease per ocid, in ocid order."""
         rules = self._rules
         for ocid in sorted(self._by_ocid):
-            yield compile_release(self._by_ocid[ocid], rules)
+            with paused_gc():
+                compiled = compile_release(self._by_ocid[ocid], rules)
+            yield compiled
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One record per ocid, in ocid order: ``{ocid, releases, compiledRelease}``."""
         rules = self._rules
         for ocid in sorted(self._by_ocid):
             releases = self._by_ocid[ocid]
-            yield {
-                "ocid": ocid,
-                "releases": list(releases),
-                "compiledRelease": compile_release(releases, rules),
-            }
+            with paused_gc():
+                compiled = compile_release(releases, rules)
+            yield {"ocid": ocid, "releases": list(releases), "compiledRelease": compiled}
 
 
 def compile_jsonl(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:

@@ -85,7 +85,9 @@ def test_objects_with_the_same_id_merge_and_the_later_value_wins() -> None:
     assert compiled["awards"] == [{"id": "a1", "title": "新", "status": "pending"}, {"id": "a2"}]
 
 
-def test_ids_are_compared_as_strings_as_ocdsmerge_does() -> None:
+def test_ids_are_compared_as_strings_so_1_and_quoted_1_are_one_object() -> None:
+    # ocdsmerge compares them as strings too, but then splits the object by which release
+    # brought each field (its flat keys remember the first id value seen); prex does not.
     first = release("2026-01-01T00:00:00Z", tender={"items": [{"id": 1, "quantity": 2}]})
     second = release("2026-01-02T00:00:00Z", tender={"items": [{"id": "1", "description": "x"}]})
     assert len(compile_release([first, second])["tender"]["items"]) == 1
