@@ -16,6 +16,7 @@ import orjson
 
 from prex.exchange.ocds.bulk import paused_gc
 from prex.exchange.ocds.merge import MergeError, compile_release
+from prex.exchange.ocds.packages import record_package
 from prex.exchange.ocds.rules import RuleTree, merge_rules
 
 
@@ -82,6 +83,32 @@ class Compiler:
             with paused_gc():
                 compiled = compile_release(releases, rules)
             yield {"ocid": ocid, "releases": list(releases), "compiledRelease": compiled}
+
+    def record_packages(
+        self,
+        uri: str,
+        published_date: str,
+        publisher: Mapping[str, Any],
+        *,
+        per_package: int = 1000,
+        packages: Iterable[str] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The records as record packages of at most ``per_package`` records each, in ocid
+        order; ``{n}`` in ``uri`` becomes the package's number (0, 1, …)."""
+        if per_package < 1:
+            raise ValueError("a record package holds at least one record")
+        source = list(packages) if packages is not None else None
+        batch: list[dict[str, Any]] = []
+        number = 0
+        for record in self.records():
+            batch.append(record)
+            if len(batch) == per_package:
+                yield record_package(batch, uri.format(n=number), published_date, publisher,
+                                     packages=source)  # fmt: skip
+                batch, number = [], number + 1
+        if batch:
+            yield record_package(batch, uri.format(n=number), published_date, publisher,
+                                 packages=source)  # fmt: skip
 
 
 def compile_jsonl(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:

@@ -45,3 +45,14 @@ def test_the_packaged_schemas_and_codelists_are_those_of_ocds_1_1_5() -> None:
     assert record_package_schema()["id"].endswith("1__1__5/record-package-schema.json")
     assert {"currency.csv", "bidStatus.csv", "bidStatistics.csv"} <= set(codelists())
     assert "CNY" in codelists()["currency.csv"]
+
+
+def test_the_compiler_yields_record_packages_of_a_given_size_in_ocid_order() -> None:
+    compiler = Compiler()
+    compiler.add_all({**RELEASE, "ocid": f"ocds-prex01-{n:02d}"} for n in reversed(range(5)))
+    uri, date = "https://x.cn/records-{n}.json", "2026-11-27T00:00:00Z"
+    packages = list(compiler.record_packages(uri, date, PUBLISHER, per_package=2))
+    assert [p["uri"] for p in packages] == [f"https://x.cn/records-{n}.json" for n in range(3)]
+    assert [[r["ocid"][-2:] for r in p["records"]] for p in packages] == [
+        ["00", "01"], ["02", "03"], ["04"]
+    ]  # fmt: skip
