@@ -8,7 +8,7 @@ the command a publisher would run, ``ocdskit compile --schema release-schema-bid
 reading the same bytes on stdin and writing JSON Lines to stdout. Both results are compared,
 release by release, as normalised JSON (sorted keys). Both run in one process (no parallelism):
 
-    .venv/bin/python bench/ocds_compile.py            # 20,000 processes, about 67,000 releases
+    .venv/bin/python bench/ocds_compile.py            # 20,000 processes, about 66,000 releases
     .venv/bin/python bench/ocds_compile.py --quick    # smoke run: 300 processes
 
 Setup (not timed): the corpus of ``bench/ocds_corpus.py`` (tender with lots and items, some

@@ -39,8 +39,8 @@ from prex.exchange.ocds.rules import OMIT, WHOLE, RuleTree, merge_rules
 
 
 class MergeError(ValueError):
-    """The releases cannot be compiled: a missing or non-string date, a missing ocid, or a
-    field that is an object in one release and a value of another type in another."""
+    """The releases cannot be compiled: none at all, a missing or non-string date, a missing
+    ocid, or a field that is an object in one release and a value of another type in another."""
 
 
 def _ident(item: Mapping[str, Any]) -> str:
@@ -207,8 +207,11 @@ def compile_release(
     unless ``rules`` is given, see :func:`prex.exchange.ocds.rules.merge_rules`)."""
     if rules is None:
         rules = merge_rules()
+    ordered = sorted_releases(list(releases))
+    if not ordered:
+        raise MergeError("no releases to compile")
     tree: dict[str, Any] = {"tag": ["compiled"]}
-    for release in sorted_releases(list(releases)):
+    for release in ordered:
         ocid, date = release.get("ocid"), release.get("date")
         tree["id"] = f"{ocid}-{date}"
         tree["date"] = date

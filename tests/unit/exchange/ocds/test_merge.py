@@ -138,6 +138,11 @@ def test_release_id_and_tag_are_not_merged_and_the_compiled_id_names_the_last_da
     }
 
 
+def test_nothing_cannot_be_compiled() -> None:
+    with pytest.raises(MergeError, match="no releases"):
+        compile_release([])
+
+
 def test_a_release_without_a_date_among_several_cannot_be_compiled() -> None:
     undated = release("2026-01-01T00:00:00Z")
     del undated["date"]

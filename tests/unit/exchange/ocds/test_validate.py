@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prex.exchange.ocds import Finding, Validator, release_package, validate_release
+from prex.exchange.ocds.schema import codelists
 
 OCID = "ocds-prex01-91330100MA0000000120260101000001X"
 VALIDATOR = Validator(ocid_prefix="ocds-prex01")
@@ -149,3 +150,27 @@ def test_empty_or_unknown_codes_are_reported_like_libcoveocds(value: str) -> Non
     release["tender"]["status"] = value
     found = codes(VALIDATOR.validate_release(release))
     assert found == ([] if value == "" else [("codelist.closed", "tender/status")])
+
+
+CLOSED_FIELDS = {
+    ("tender", "status"): "tenderStatus.csv",
+    ("tender", "value", "currency"): "currency.csv",
+    ("awards", 0, "status"): "awardStatus.csv",
+    ("bids", "details", 0, "status"): "bidStatus.csv",
+}
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(sorted(CLOSED_FIELDS, key=str)), st.text(min_size=1, max_size=8))
+def test_any_code_outside_a_closed_codelist_is_one_closed_codelist_finding(
+    path: tuple[str | int, ...], code: str
+) -> None:
+    release = good_release()
+    node: Any = release
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = code
+    expected = [] if code in codelists()[CLOSED_FIELDS[path]] else [
+        ("codelist.closed", "/".join(map(str, path)), code)
+    ]  # fmt: skip
+    assert [(f.code, f.path, f.value) for f in VALIDATOR.validate_release(release)] == expected
