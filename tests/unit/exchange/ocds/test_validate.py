@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prex.exchange.ocds import Finding, Validator, release_package, validate_release
+from prex.exchange.ocds import (
+    Compiler,
+    Finding,
+    Validator,
+    record_package,
+    release_package,
+    validate_package,
+    validate_release,
+)
 from prex.exchange.ocds.schema import codelists
 
 OCID = "ocds-prex01-91330100MA0000000120260101000001X"
@@ -174,3 +182,23 @@ def test_any_code_outside_a_closed_codelist_is_one_closed_codelist_finding(
         ("codelist.closed", "/".join(map(str, path)), code)
     ]  # fmt: skip
     assert [(f.code, f.path, f.value) for f in VALIDATOR.validate_release(release)] == expected
+
+
+def test_a_record_package_is_checked_record_by_record() -> None:
+    release = good_release()
+    compiler = Compiler()
+    compiler.add(release)
+    records = list(compiler.records())
+    package = record_package(records, "https://x.cn/r.json", "2026-11-27T00:00:00Z",
+                             {"name": "某中心"})  # fmt: skip
+    assert validate_package(package) == []
+    linked = {"ocid": OCID, "releases": [{"url": "https://x.cn/p.json#r1", "date": "bad"}]}
+    package["records"] += [copy.deepcopy(records[0]), linked]
+    package["records"][0]["compiledRelease"]["tender"]["status"] = "pending-ish"
+    package["records"][1]["releases"][0]["awards"][0]["id"] = ""
+    assert sorted((f.code, f.path) for f in validate_package(package)) == [
+        ("codelist.closed", "records/0/compiledRelease/tender/status"),
+        ("id.duplicate", "records"),
+        ("schema.format.date-time", "records/2/releases/0/date"),
+        ("schema.minLength", "records/1/releases/0/awards/0/id"),
+    ]
