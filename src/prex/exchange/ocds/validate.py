@@ -19,11 +19,13 @@ code                  what
 
 How: jsonschema-rs validates each release against a *strict* copy of the release schema —
 ``additionalProperties: false`` on every object (that is the additional-field check, reported
-where the unknown field starts, as libcoveocds reports its "root" additional fields), codelist
-``enum`` s and ``uniqueItems`` removed. Codelists and ``uniqueItems`` are then checked by a walk
-that only visits the paths where the schema has one, with libcoveocds' semantics: codes compared
-as strings, empty values skipped, duplicates by ``id`` rather than by whole item. The package
-envelope is validated apart, so that each release goes through Rust once.
+where the unknown field starts, as libcoveocds reports its "root" additional fields) and
+``uniqueItems`` removed. A closed codelist's ``enum`` stays in the schema (Rust checks it
+fastest) and its errors become ``codelist.closed``, empty codes skipped as libcoveocds skips
+them. Open codelists and ``uniqueItems`` are checked by a walk that only visits the paths where
+the schema has one, with libcoveocds' semantics: codes compared as strings, empty values
+skipped, duplicates by ``id`` rather than by whole item. The package envelope is validated
+apart, so that each release goes through Rust once.
 
 Known differences from libcoveocds: language variants (``title_zh``) match the schema's
 ``patternProperties`` and are not additional fields here; ``type`` errors name the expected
