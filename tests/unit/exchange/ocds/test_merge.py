@@ -172,3 +172,17 @@ def test_the_compiler_groups_releases_of_many_processes_into_records_in_ocid_ord
     assert records[1]["compiledRelease"]["language"] == "zh"
     with pytest.raises(MergeError, match="ocid"):
         compiler.add({"id": "x", "date": "2026-01-01T00:00:00Z"})
+
+
+def test_ids_marked_version_id_are_values_that_a_later_release_replaces() -> None:
+    # tender.id, classification.id … carry "versionId": true: they identify a version, not an
+    # object in an array, so they merge as plain values (ocdsmerge ignores the flag, as we do).
+    def tender(ident: str, code: str) -> dict[str, Any]:
+        return {"id": ident, "items": [{"id": "1", "classification": {"id": code}}]}
+
+    first = release("2026-01-01T00:00:00Z", tender=tender("t1", "45"))
+    second = release("2026-01-02T00:00:00Z", tender=tender("t2", "71"))
+    assert compile_release([first, second])["tender"] == {
+        "id": "t2",
+        "items": [{"id": "1", "classification": {"id": "71"}}],
+    }
