@@ -15,6 +15,8 @@ from prex.auctions.timeline import run_due_listings
 from prex.bidding.uploads import sweep_uploads
 from prex.bootstrap import Services
 from prex.evaluation.interruption import dissolve_interrupted
+from prex.exchange.dataspec.outbound import queue_dataspec_records
+from prex.exchange.dataspec.sender import push_pending
 from prex.identity.policy import SYSTEM
 from prex.notifications.service import dispatch_notifications, send_pending_email
 from prex.pki.service import refresh_due_crls
@@ -32,6 +34,7 @@ class PassResult:
     uploads: int = 0  # expired resumable uploads and stale spool files removed
     dissolved: int = 0  # committees dissolved by an interruption beyond the limit, and redrawn
     listings: int = 0  # listings opened, moved to their timed round or closed
+    pushed: int = 0  # data-spec records the upstream platform accepted
 
 
 def run_once(services: Services) -> PassResult:
@@ -42,7 +45,9 @@ def run_once(services: Services) -> PassResult:
     swept = sweep_uploads(services)
     dissolved = dissolve_interrupted(services)
     listings = run_due_listings(services)
-    return PassResult(transitions, notified, emails, crls, swept, dissolved, listings)
+    queue_dataspec_records(services)
+    pushed = push_pending(services)
+    return PassResult(transitions, notified, emails, crls, swept, dissolved, listings, pushed)
 
 
 def run_forever(services: Services, stop: threading.Event, interval: float | None = None) -> None:
@@ -54,7 +59,7 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
                 log.info(
                     "worker pass: %d transitions, %d notifications, %d e-mails, %d CRLs renewed, "
                     "%d stale uploads removed, %d committees dissolved and redrawn, "
-                    "%d listings moved on",
+                    "%d listings moved on, %d records pushed upstream",
                     result.transitions,
                     result.notifications,
                     result.emails,
@@ -62,6 +67,7 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
                     result.uploads,
                     result.dissolved,
                     result.listings,
+                    result.pushed,
                 )
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("worker pass failed")

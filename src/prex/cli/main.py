@@ -5,7 +5,19 @@ from __future__ import annotations
 
 import typer
 
-from prex.cli import auctions, audit, bid, custodians, db, experts, opening, pki, run, tenders
+from prex.cli import (
+    auctions,
+    audit,
+    bid,
+    custodians,
+    db,
+    experts,
+    opening,
+    pki,
+    run,
+    tenders,
+    upstream,
+)
 
 app = typer.Typer(
     help="prex — public resource exchange platform (公共资源交易平台).",
@@ -23,6 +35,7 @@ app.add_typer(custodians.app, name="custodians")
 app.add_typer(opening.app, name="opening")
 app.add_typer(experts.app, name="experts")
 app.add_typer(auctions.app, name="auctions")
+app.add_typer(upstream.app, name="upstream")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

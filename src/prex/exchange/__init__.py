@@ -1,0 +1,1 @@
+"""Interconnection: change feed, national data-spec datasets, OCDS, federation, data quality."""
