@@ -24,20 +24,23 @@ from prex.exchange.dataspec.sender import push_pending
 from prex.exchange.dataspec.sources import tender_facts
 from prex.shared.clock import FixedClock
 from prex.worker import run_once
-from tests.e2e.dataspec_world import (  # noqa: F401 (fixtures)
+from tests.e2e import dataspec_world
+from tests.e2e.dataspec_world import (
     CITY,
     Province,
     city_pusher,
     drain,
     pending,
-    pg_province,
-    province,
     queued,
 )
 from tests.e2e.test_award import test_from_sealed_bids_to_a_signed_contract as award_flow
 from tests.factories import World, auth, published_tender
 from tests.opening_world import Opening
 from tests.pki_openssl import PkiWorld
+
+# The province's fixtures (a module of their own, not the shared conftest).
+province = dataspec_world.province
+pg_province = dataspec_world.pg_province
 
 LIFE_CYCLE = {
     "TENDER_PROJECT",
