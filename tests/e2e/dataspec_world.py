@@ -86,7 +86,9 @@ def _province_url(backend: str, tmp: Path, request: pytest.FixtureRequest) -> st
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+        conn.execute(
+            text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
+        )
     engine.dispose()
     return url
 
@@ -121,8 +123,20 @@ def province(
     services.close()
 
 
+_open: list[Services] = []
+
+
+@pytest.fixture(autouse=False)
+def close_pushers() -> Iterator[None]:
+    """Close every pusher a test made (PostgreSQL warns about pooled connections left open)."""
+    yield
+    while _open:
+        _open.pop().close()
+
+
 def city_pusher(services: Services, url: str, pki: PkiWorld, tmp: Path) -> Services:
-    """The city's worker: the same database and clock, configured to push to ``url``."""
+    """The city's worker: the same database and clock, configured to push to ``url``; closed
+    by :func:`close_pushers`."""
     settings = services.settings.model_copy(
         update={
             "upstream_url": url,
@@ -132,7 +146,9 @@ def city_pusher(services: Services, url: str, pki: PkiWorld, tmp: Path) -> Servi
             "upstream_retry_seconds": 1.0,
         }
     )
-    return bootstrap(settings, clock=services.clock)
+    pusher = bootstrap(settings, clock=services.clock)
+    _open.append(pusher)
+    return pusher
 
 
 def drain(pusher: Services, transport: httpx.BaseTransport | None = None) -> None:
@@ -158,6 +174,4 @@ def pending(pusher: Services) -> list[Any]:
 
 def queued(pusher: Services) -> list[Any]:
     with pusher.read_session() as session:
-        return list(
-            session.execute(select(dataspec_push_queue).order_by(dataspec_push_queue.c.id))
-        )
+        return list(session.execute(select(dataspec_push_queue).order_by(dataspec_push_queue.c.id)))

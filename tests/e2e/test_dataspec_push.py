@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -41,6 +42,8 @@ from tests.pki_openssl import PkiWorld
 # The province's fixtures (a module of their own, not the shared conftest).
 province = dataspec_world.province
 pg_province = dataspec_world.pg_province
+pytestmark = pytest.mark.usefixtures("close_pushers")
+close_pushers = dataspec_world.close_pushers
 
 LIFE_CYCLE = {
     "TENDER_PROJECT",
