@@ -24,6 +24,7 @@ from prex.exchange.dataspec.schemas import DATASETS
 from prex.exchange.dataspec.sender import push_pending
 from prex.exchange.dataspec.sources import tender_facts
 from prex.shared.clock import FixedClock
+from prex.tenders.deal_code import is_valid_deal_code
 from prex.worker import run_once
 from tests.e2e import dataspec_world
 from tests.e2e.dataspec_world import (
@@ -33,6 +34,9 @@ from tests.e2e.dataspec_world import (
     drain,
     pending,
     queued,
+)
+from tests.e2e.test_auction_end_to_end import (
+    test_a_land_listing_from_announcement_to_the_signed_confirmation as listing_flow,
 )
 from tests.e2e.test_award import test_from_sealed_bids_to_a_signed_contract as award_flow
 from tests.factories import World, auth, published_tender
@@ -229,3 +233,31 @@ def test_a_worker_pass_counts_the_records_pushed_and_pushes_nothing_without_an_u
     result = run_once(pusher)
     assert result.pushed == len(province.stored()) >= 2
     assert run_once(pusher).pushed == 0  # nothing changed: no new version
+
+
+def test_a_sold_land_listing_goes_up_with_its_deal_under_a_deal_code_of_its_own(
+    client: TestClient,
+    world: World,
+    services: Services,
+    province: Province,
+    pki_world: PkiWorld,
+    tmp_path: Path,
+    clock: FixedClock,
+) -> None:
+    (tmp_path / "auction").mkdir()
+    listing_flow(client, services, world, pki_world, tmp_path / "auction", clock)
+    pusher = city_pusher(services, province.records_url, pki_world, tmp_path)
+    drain(pusher)
+    stored = {r["dataset"]: r["record"] for r in province.stored()}
+    assert set(stored) == {"LAND_LISTING", "LISTING_DEAL"}
+    listing, deal = stored["LAND_LISTING"], stored["LISTING_DEAL"]
+    assert is_valid_deal_code(listing["UNIFIED_DEAL_CODE"])
+    assert deal["UNIFIED_DEAL_CODE"] == listing["UNIFIED_DEAL_CODE"]
+    assert listing["START_PRICE"] == "1500.000000" and listing["TRANSFER_METHOD"] == "1"
+    assert deal["DEAL_RESULT"] == "1" and deal["DEAL_AMOUNT"] == "2400.000000"
+    assert deal["TRANSFEREE_CODE"] == pki_world.uscc["rsa-org"]
+    # The code is the listing's for good: a later pass allocates no other.
+    queue_dataspec_records(pusher)
+    assert {r["record"]["UNIFIED_DEAL_CODE"] for r in province.stored()} == {
+        listing["UNIFIED_DEAL_CODE"]
+    }

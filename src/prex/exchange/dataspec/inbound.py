@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from prex.audit.chain import canonical_json
@@ -256,7 +257,14 @@ def receive_records(
         }
         if counts["accepted"] or counts["refused"]:
             uow.record(UpstreamRecordsReceived("platform", code, now, **counts))
-        uow.commit()
+        try:
+            uow.commit()
+        except IntegrityError as exc:  # the same records pushed twice at once
+            raise Conflict(
+                "a concurrent push stored some of these records meanwhile; send the batch again "
+                "(stored records will be answered as duplicates)",
+                platform_code=code,
+            ) from exc
     return {"platform_code": code, **counts, "results": results}
 
 
