@@ -23,7 +23,44 @@ router = APIRouter(tags=["upstream"])
 MAX_BODY = 16 * 1024 * 1024
 
 
-@router.post("/upstream/records", openapi_extra=acts(Action.UPSTREAM_PUSH))
+_BATCH = {
+    "type": "object",
+    "required": ["platform_code", "records"],
+    "properties": {
+        "platform_code": {"type": "string"},
+        "records": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["idempotency_key", "dataset", "version", "record"],
+                "properties": {
+                    "idempotency_key": {"type": "string", "description": "DATASET:key:version"},
+                    "dataset": {"type": "string"},
+                    "version": {"type": "integer", "minimum": 1},
+                    "record": {"type": "object"},
+                },
+            },
+        },
+    },
+}
+
+
+@router.post(
+    "/upstream/records",
+    openapi_extra={
+        **acts(Action.UPSTREAM_PUSH),
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _BATCH}}},
+        "parameters": [
+            {
+                "name": SIGNATURE_HEADER,
+                "in": "header",
+                "required": True,
+                "description": "base64 detached CMS signature over the exact body",
+                "schema": {"type": "string"},
+            }
+        ],
+    },
+)
 async def push_records(request: Request, services: ServicesDep, uow: UowDep) -> dict[str, Any]:
     """Receive a batch ``{platform_code, records: [{idempotency_key, dataset, version,
     record}]}`` signed by a registered platform."""
