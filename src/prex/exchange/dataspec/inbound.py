@@ -32,7 +32,7 @@ from prex.exchange.dataspec.schemas import DATASETS, Dataset, validate_record
 from prex.identity.policy import Action, authorize
 from prex.identity.uscc import validate_uscc
 from prex.pki.certs import parse_certificates
-from prex.pki.cms import verify_detached
+from prex.pki.cms import SignatureCheck, verify_detached
 from prex.pki.holder import Holder, holder_of
 from prex.pki.path import ValidatedPath
 from prex.pki.trust import Purpose
@@ -138,8 +138,7 @@ def _parse(body: bytes) -> tuple[str, list[Any]]:
     return batch["platform_code"], records
 
 
-def _authenticate(services: Services, body: bytes, signature: bytes, code: str) -> None:
-    check = verify_detached(body, signature)
+def _authenticate(services: Services, check: SignatureCheck, code: str) -> None:
     with services.read_session() as session:
         platform = session.execute(
             select(upstream_platforms).where(
@@ -246,8 +245,9 @@ def receive_records(
     services: Services, uow: SqlUnitOfWork, body: bytes, signature: bytes
 ) -> dict[str, Any]:
     """Authenticate a signed batch, then accept or refuse each record; the answer per record."""
+    check = verify_detached(body, signature)  # before anything else is read from the body
     code, entries = _parse(body)
-    _authenticate(services, body, signature, code)
+    _authenticate(services, check, code)
     with uow:
         now = uow.clock.now()
         results = [_one(uow.session, code, entry, now) for entry in entries]
