@@ -39,7 +39,7 @@ from tests.e2e.test_auction_end_to_end import (
     test_a_land_listing_from_announcement_to_the_signed_confirmation as listing_flow,
 )
 from tests.e2e.test_award import test_from_sealed_bids_to_a_signed_contract as award_flow
-from tests.factories import World, auth, published_tender
+from tests.factories import World, auth, project_body, published_tender, tender_body
 from tests.opening_world import Opening
 from tests.pki_openssl import PkiWorld
 
@@ -261,3 +261,26 @@ def test_a_sold_land_listing_goes_up_with_its_deal_under_a_deal_code_of_its_own(
     assert {r["record"]["UNIFIED_DEAL_CODE"] for r in province.stored()} == {
         listing["UNIFIED_DEAL_CODE"]
     }
+
+
+def test_nothing_of_a_draft_or_a_sandbox_tender_is_queued(
+    client: TestClient, world: World, services: Services, pki_world: PkiWorld, tmp_path: Path
+) -> None:
+    agency = auth(services, "agency")
+    for sandbox in (False, True):
+        project = client.post(
+            "/api/v1/projects", json=project_body(world, sandbox=sandbox), headers=agency
+        ).json()
+        tender = client.post(
+            "/api/v1/tenders", json=tender_body(project["id"], services), headers=agency
+        )
+        assert tender.status_code == 201, tender.text
+        if sandbox:  # a training tender, published on its accelerated clock
+            url = f"/api/v1/tenders/{tender.json()['id']}"
+            files = {"file": ("招标文件.pdf", b"%PDF-1.4 sandbox", "application/pdf")}
+            assert client.post(f"{url}/documents", files=files, headers=agency).status_code == 201
+            published = client.post(f"{url}/publish", headers=agency)
+            assert published.status_code == 200, published.text
+    pusher = city_pusher(services, "http://127.0.0.1:9/unused", pki_world, tmp_path)
+    assert queue_dataspec_records(pusher) == 0
+    assert queued(pusher) == []
