@@ -284,3 +284,31 @@ def test_nothing_of_a_draft_or_a_sandbox_tender_is_queued(
     pusher = city_pusher(services, "http://127.0.0.1:9/unused", pki_world, tmp_path)
     assert queue_dataspec_records(pusher) == 0
     assert queued(pusher) == []
+
+
+def test_a_deal_whose_records_cannot_be_built_does_not_hold_up_the_others(
+    client: TestClient,
+    world: World,
+    services: Services,
+    pki_world: PkiWorld,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broken = published_tender(client, world, auth(services, "agency"))["id"]
+    fine = published_tender(client, world, auth(services, "agency"))["id"]
+
+    def facts(session: Any, tender_id: str) -> Any:
+        if tender_id == broken:
+            raise KeyError("a report without its candidates")
+        return tender_facts(session, tender_id)
+
+    monkeypatch.setattr("prex.exchange.dataspec.outbound.tender_facts", facts)
+    pusher = city_pusher(services, "http://127.0.0.1:9/unused", pki_world, tmp_path)
+    assert queue_dataspec_records(pusher) >= 2
+    assert {q.deal_code for q in queued(pusher)} == {
+        r.record["UNIFIED_DEAL_CODE"] for r in queued(pusher)
+    }
+    assert len({q.deal_code for q in queued(pusher)}) == 1
+    assert f"tender {broken}" in caplog.text and fine not in caplog.text
+    assert queue_dataspec_records(pusher) == 0  # the cursor moved on

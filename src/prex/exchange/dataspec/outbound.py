@@ -11,6 +11,7 @@ right whatever event order or event kinds other contexts add.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from prex.bootstrap import Services
 
 CONSUMER = "dataspec-push"
+log = logging.getLogger("prex.exchange")
 
 
 def idempotency_key(dataset: str, record_key: str, version: int) -> str:
@@ -150,8 +152,13 @@ def queue_dataspec_records(services: Services, *, batch: int = 200) -> int:
             return 0
         now = uow.clock.now()
         for (kind, deal_id), row in _deals(events).items():
-            built = _built(uow, services, kind, deal_id, row["at"])
-            queued += _queue(session, built, int(row["seq"]), now)
+            try:
+                with session.begin_nested():
+                    built = _built(uow, services, kind, deal_id, row["at"])
+                    queued += _queue(session, built, int(row["seq"]), now)
+            except Exception:  # one deal's bad data must not stop every other deal's push
+                # Its records are rebuilt whole at its next event; the log says which deal.
+                log.exception("data-spec records of %s %s could not be built", kind, deal_id)
         session.execute(
             update(outbox_cursors)
             .where(outbox_cursors.c.consumer == CONSUMER)
