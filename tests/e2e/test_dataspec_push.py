@@ -4,6 +4,7 @@ life cycle of a tender arrives once per record version, through outages and lost
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import timedelta
@@ -14,9 +15,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from prex.audit.orm import outbox
 from prex.bootstrap import Services
+from prex.cli.main import app
 from prex.exchange.dataspec.builders import tender_records
 from prex.exchange.dataspec.model import Header
 from prex.exchange.dataspec.outbound import queue_dataspec_records
@@ -155,6 +158,7 @@ class Outage(httpx.BaseTransport):
 
 
 def test_a_dead_upstream_backs_off_then_gets_everything_once(
+    monkeypatch: pytest.MonkeyPatch,
     client: TestClient,
     world: World,
     services: Services,
@@ -180,6 +184,14 @@ def test_a_dead_upstream_backs_off_then_gets_everything_once(
     push_pending(pusher, transport=network)
     assert {r.next_attempt_at for r in pending(pusher)} == {clock.now() + timedelta(seconds=2)}
     assert province.stored() == []
+    monkeypatch.setenv("PREX_DATABASE_URL", services.settings.resolved_database_url)
+    monkeypatch.setenv("PREX_DATA_DIR", str(services.settings.data_dir))
+    shown = CliRunner().invoke(app, ["upstream", "status", "--json"])
+    assert shown.exit_code == 0, shown.output
+    state = json.loads(shown.output)
+    assert state["counts"] == {"pending": count}
+    assert {p["attempts"] for p in state["problems"]} == {2}
+    assert all("connection refused" in p["error"] for p in state["problems"])
 
     network.state = "up"
     clock.advance(timedelta(seconds=2))

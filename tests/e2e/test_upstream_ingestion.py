@@ -267,3 +267,8 @@ def test_an_operator_registers_a_platform_from_the_shell(
     assert answers(push.post([entry("TENDER_PROJECT", r["TENDER_PROJECT"])], "PREX330200")) == [
         ("accepted", None)
     ]
+    shown = runner.invoke(app, ["upstream", "records", "--platform", "PREX330200", "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert [x["record"] for x in json.loads(shown.output)] == [r["TENDER_PROJECT"]]
+    table = runner.invoke(app, ["upstream", "records"])
+    assert table.exit_code == 0 and f"TENDER_PROJECT\t{DEAL}\tv1" in table.output

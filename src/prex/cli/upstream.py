@@ -10,7 +10,7 @@ import typer
 from sqlalchemy import func, select
 
 from prex.cli.common import console, console_actor, emit_json, rejecting, services_from_env
-from prex.exchange.dataspec.inbound import list_platforms, register_platform
+from prex.exchange.dataspec.inbound import list_platforms, register_platform, stored_records
 from prex.exchange.dataspec.orm import dataspec_push_queue as queue
 from prex.exchange.dataspec.outbound import queue_dataspec_records
 from prex.exchange.dataspec.sender import push_pending
@@ -69,7 +69,7 @@ def platforms(json_output: bool = typer.Option(False, "--json", help="machine-re
         emit_json([dataclasses.asdict(p) for p in found])
         return
     for p in found:
-        console.print(f"{p.code}\t{p.credit_code}\t{p.name}", highlight=False, markup=False)
+        typer.echo(f"{p.code}\t{p.credit_code}\t{p.name}")
 
 
 @app.command("push")
@@ -90,3 +90,63 @@ def push(json_output: bool = typer.Option(False, "--json", help="machine-readabl
         emit_json(result)
     else:
         console.print(f"{queued} queued, {sent} pushed, {pending} pending", highlight=False)
+
+
+@app.command("status")
+@rejecting
+def status(json_output: bool = typer.Option(False, "--json", help="machine-readable")) -> None:
+    """The push queue: records by outcome, and the refusals and errors still to look at."""
+    with services_from_env() as services, services.read_session() as session:
+        counts = {
+            str(outcome or "pending"): int(n)
+            for outcome, n in session.execute(
+                select(queue.c.outcome, func.count()).group_by(queue.c.outcome)
+            )
+        }
+        problems = [
+            {
+                "idempotency_key": r.idempotency_key,
+                "outcome": r.outcome or "pending",
+                "refusal": r.refusal,
+                "attempts": r.attempts,
+                "next_attempt_at": r.next_attempt_at,
+                "error": r.last_error,
+            }
+            for r in session.execute(
+                select(queue).where(queue.c.last_error.is_not(None)).order_by(queue.c.id).limit(20)
+            )
+        ]
+    if json_output:
+        emit_json({"counts": counts, "problems": problems})
+        return
+    console.print(
+        ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "queue empty",
+        highlight=False,
+    )
+    for p in problems:
+        console.print(
+            f"{p['idempotency_key']}: {p['outcome']} after {p['attempts']} attempt(s): "
+            f"{p['error']}",
+            highlight=False,
+            markup=False,
+        )
+
+
+@app.command("records")
+@rejecting
+def records(
+    platform: str | None = typer.Option(None, "--platform", help="only this platform's"),
+    dataset: str | None = typer.Option(None, "--dataset", help="only this dataset"),
+    json_output: bool = typer.Option(False, "--json", help="machine-readable, with the records"),
+) -> None:
+    """Records accepted from the platforms below (every version, oldest first)."""
+    with services_from_env() as services, services.read_session() as session:
+        found = stored_records(session, platform, dataset)
+    if json_output:
+        emit_json(found)
+        return
+    for r in found:
+        typer.echo(  # tab-separated, one line each, for scripts
+            f"{r['platform_code']}\t{r['dataset']}\t{r['record_key']}\tv{r['version']}\t"
+            f"{r['received_at'].isoformat()}"
+        )
