@@ -41,6 +41,27 @@ class Settings(BaseSettings):
         description="the registered OCDS prefix after 'ocds-'; ocids are "
         "ocds-<prefix>-<unified deal code>. The default is a placeholder: register one",
     )
+    pub_service_plat_code: str = Field(
+        default="PREXPSP00",
+        description="PUB_SERVICE_PLAT_CODE: the public service platform this centre reports to",
+    )
+    upstream_url: str | None = Field(
+        default=None,
+        description="where data-spec records are pushed (an upstream's .../api/v1/upstream/"
+        "records); nothing is pushed when unset",
+    )
+    upstream_timeout: float = Field(default=5.0, gt=0, description="seconds per push request")
+    upstream_batch: int = Field(default=100, ge=1, le=1000, description="records per request")
+    upstream_retry_seconds: float = Field(
+        default=2.0, gt=0, description="first back-off after a failed push; doubles each time"
+    )
+    upstream_retry_max_seconds: float = Field(default=600.0, gt=0)
+    upstream_certificate: Path | None = Field(
+        default=None,
+        description="PEM certificate (and chain) that signs pushes; default the platform's "
+        "signing certificate",
+    )
+    upstream_key: Path | None = Field(default=None, description="its PEM private key")
 
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     session_hours: int = Field(default=12, gt=0)

@@ -15,6 +15,8 @@ from prex.auctions.timeline import run_due_listings
 from prex.bidding.uploads import sweep_uploads
 from prex.bootstrap import Services
 from prex.evaluation.interruption import dissolve_interrupted
+from prex.exchange.dataspec.outbound import queue_dataspec_records
+from prex.exchange.dataspec.sender import push_pending
 from prex.exchange.releases.publisher import publish_releases
 from prex.identity.policy import SYSTEM
 from prex.notifications.service import dispatch_notifications, send_pending_email
@@ -34,6 +36,7 @@ class PassResult:
     dissolved: int = 0  # committees dissolved by an interruption beyond the limit, and redrawn
     listings: int = 0  # listings opened, moved to their timed round or closed
     releases: int = 0  # OCDS releases published from public events
+    pushed: int = 0  # data-spec records the upstream platform accepted
 
 
 def run_once(services: Services) -> PassResult:
@@ -45,7 +48,11 @@ def run_once(services: Services) -> PassResult:
     dissolved = dissolve_interrupted(services)
     listings = run_due_listings(services)
     releases = publish_releases(services)
-    return PassResult(transitions, notified, emails, crls, swept, dissolved, listings, releases)
+    queue_dataspec_records(services)
+    pushed = push_pending(services)
+    return PassResult(
+        transitions, notified, emails, crls, swept, dissolved, listings, releases, pushed
+    )
 
 
 def run_forever(services: Services, stop: threading.Event, interval: float | None = None) -> None:
@@ -57,7 +64,7 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
                 log.info(
                     "worker pass: %d transitions, %d notifications, %d e-mails, %d CRLs renewed, "
                     "%d stale uploads removed, %d committees dissolved and redrawn, "
-                    "%d listings moved on, %d OCDS releases published",
+                    "%d listings moved on, %d OCDS releases published, %d records pushed upstream",
                     result.transitions,
                     result.notifications,
                     result.emails,
@@ -66,6 +73,7 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
                     result.dissolved,
                     result.listings,
                     result.releases,
+                    result.pushed,
                 )
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("worker pass failed")

@@ -17,6 +17,7 @@ from prex.cli import (
     pki,
     run,
     tenders,
+    upstream,
 )
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ app.add_typer(opening.app, name="opening")
 app.add_typer(experts.app, name="experts")
 app.add_typer(auctions.app, name="auctions")
 app.add_typer(export.app, name="export")
+app.add_typer(upstream.app, name="upstream")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

@@ -6,6 +6,7 @@ from prex.award import orm as award_orm
 from prex.bidding import orm as bidding_orm
 from prex.db.base import metadata
 from prex.evaluation import orm as evaluation_orm
+from prex.exchange.dataspec import orm as dataspec_orm
 from prex.exchange.releases import orm as ocds_orm
 from prex.experts import committee_orm as committee_orm
 from prex.experts import orm as experts_orm
@@ -22,6 +23,7 @@ __all__ = [
     "award_orm",
     "bidding_orm",
     "committee_orm",
+    "dataspec_orm",
     "evaluation_orm",
     "experts_orm",
     "identity_orm",

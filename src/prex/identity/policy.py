@@ -93,6 +93,7 @@ class Action(StrEnum):
     LISTING_REVIEW = "listing.review"  # eligibility review; deposits confirmed or released
     LISTING_READ_BIDDERS = "listing.read_bidders"  # who registered (confidential until it closes)
     LISTING_BID = "listing.bid"  # quote or bid, once eligible with the deposit confirmed
+    UPSTREAM_PUSH = "upstream.push"  # a registered platform pushes records (signed, no account)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ _SELF = {role: Scope.SELF for role in Role}
 POLICY: dict[Action, dict[Role, Scope]] = {
     Action.PUBLIC_READ: _EVERY_ROLE,
     Action.SESSION_LOGIN: _EVERY_ROLE,
+    Action.UPSTREAM_PUSH: _EVERY_ROLE,
     Action.SESSION_READ: _SELF,
     Action.SESSION_LOGOUT: _SELF,
     Action.CENTRE_MANAGE: {Role.ADMIN: Scope.ANY},
@@ -230,7 +232,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.LISTING_BID: {Role.BIDDER: Scope.ANY},
 }
 
-ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN})
+ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})
 
 
 def scope_allows(scope: Scope, actor: Actor, resource: Resource | None) -> bool:

@@ -116,6 +116,12 @@ def _next_serial(uow: SqlUnitOfWork, uscc: str, day: Any) -> int:
     return int(row.last) + 1
 
 
+def allocate_deal_code(uow: SqlUnitOfWork, uscc: str, day: Any) -> str:
+    """A new unified deal code for a deal of ``uscc`` on ``day`` that carries none of its own
+    (a listing), from the same serials as projects so that codes never collide."""
+    return make_deal_code(uscc, day, _next_serial(uow, uscc, day))
+
+
 @dataclass(frozen=True)
 class RegisterProject:
     name: str
