@@ -226,6 +226,10 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "SignedIn",
         "SignInRefused",
         "SignedOut",
+        # exchange: platforms registered to push here and what they pushed (their own data,
+        # published by them)
+        "PlatformRegistered",
+        "UpstreamRecordsReceived",
         # pki: the trust list's administration, bindings, certificate logins, timestamps
         "CaAdded",
         "CaStatusChanged",
