@@ -22,11 +22,11 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from prex.auctions.orm import listing_registrations
 from prex.bootstrap import Services
-from prex.identity.orm import organisations
+from prex.identity.orm import credentials, organisations
 from prex.shared.clock import FixedClock
 from prex.shared.ids import new_id
 from prex.web.pages.render import CHINA
@@ -176,6 +176,12 @@ def test_two_bidders_bid_against_each_other_live_through_the_timed_round(
         # The listing period ends with both going on: the timed round, a 300 s countdown.
         listing.continuing("ecdsa-org", "rsa-org")
         ends = datetime.fromisoformat(listing.book()["listing_ends_at"])
+        # The clock jumps over the listing period (two weeks) and the server checks a bidder's
+        # session again for every bid: the sessions last through the round, as if both had
+        # signed in again that morning.
+        with services.writer_session() as session:
+            session.execute(update(credentials).values(expires_at=ends + timedelta(hours=12)))
+            session.commit()
         listing.at(ends)
         for page in (one, two, public):
             expect(page.locator("#auction")).to_have_attribute("data-status", "round", timeout=LIVE)

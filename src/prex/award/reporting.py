@@ -292,15 +292,16 @@ def _readable_row(services: Services, actor: Actor, tender_id: str, *, published
         if row.outcome is None:
             raise NotFound(f"the result of tender {tender_id} is not published yet")
         return row
-    tender = _authorize_report_read(services, actor, tender_id)
-    with services.read_session() as session:
-        return report_row(session, tender.id)
-
-
-def _authorize_report_read(services: Services, actor: Actor, tender_id: str) -> Any:
-    """The tender, if ``actor`` may read its report before publication: the tender's parties,
-    the centre, and — of the experts — only the committee's sitting members."""
     tender = tender_for(services, actor, tender_id, Action.REPORT_READ)
+    with services.read_session() as session:
+        row = report_row(session, tender.id)
+    _only_sitting_experts(services, actor, tender)
+    return row
+
+
+def _only_sitting_experts(services: Services, actor: Actor, tender: Any) -> None:
+    """Of the experts, only the committee's sitting members read a report before publication
+    (the policy lets the expert role in; the award context narrows it to the tender)."""
     if Role.EXPERT in actor.roles:
         others = dataclasses.replace(actor, roles=actor.roles - {Role.EXPERT})
         with services.read_session() as session:
@@ -310,7 +311,6 @@ def _authorize_report_read(services: Services, actor: Actor, tender_id: str) -> 
                 f"{actor.label} is not a sitting member of the committee of tender {tender.id}",
                 tender_id=tender.id,
             )
-    return tender
 
 
 def check_result_readable(services: Services, actor: Actor, tender_id: str) -> None:
@@ -326,7 +326,9 @@ def check_result_readable(services: Services, actor: Actor, tender_id: str) -> N
     if row is not None and row.outcome is not None:
         return
     try:
-        _authorize_report_read(services, actor, tender_id)
+        _only_sitting_experts(
+            services, actor, tender_for(services, actor, tender_id, Action.REPORT_READ)
+        )
     except (PermissionDenied, AuthenticationFailed):
         raise NotFound(f"the result of tender {tender_id} is not published yet") from None
 
