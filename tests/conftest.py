@@ -10,6 +10,7 @@ truncates every table of a per-worker database migrated once per session.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -50,22 +51,49 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A database of this xdist worker's own, migrated once."""
+@contextlib.contextmanager
+def migrated_pg_database(label: str) -> Iterator[str]:
+    """A PostgreSQL database of this xdist worker's own for ``label`` (the main instance, or
+    another one in a multi-instance test), migrated once and dropped afterwards. Its name starts
+    with ``PREX_TEST_DB_PREFIX`` so that two checkouts can share one server."""
     assert PG_URL is not None
     base = make_url(normalise_url(PG_URL))
-    name = f"{os.environ.get('PREX_TEST_DB_PREFIX', 'prex_test')}_{_worker()}"
+    prefix = os.environ.get("PREX_TEST_DB_PREFIX", "prex_test")
+    name = f"{prefix}_{label}{'_' if label else ''}{_worker()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = base.set(database=name).render_as_string(hide_password=False)
     upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A database of this xdist worker's own, migrated once."""
+    with migrated_pg_database("") as url:
+        yield url
+
+
+def fresh_database_url(
+    backend: str, folder: Path, request: pytest.FixtureRequest, pg_fixture: str = "pg_database"
+) -> str:
+    """An empty, migrated database for one test: a copy of the SQLite template in ``folder``,
+    or the worker's PostgreSQL database named by ``pg_fixture``, emptied."""
+    if backend == "sqlite":
+        target = folder / "prex.db"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    url = str(request.getfixturevalue(pg_fixture))
+    _truncate(url)
+    return url
 
 
 def _truncate(url: str) -> None:
@@ -88,15 +116,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    if backend == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        target = tmp_path / "data" / "prex.db"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(template, target)
-        return f"sqlite:///{target}"
-    url = str(request.getfixturevalue("pg_database"))
-    _truncate(url)
-    return url
+    return fresh_database_url(backend, tmp_path / "data", request)
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ OpenSSL-made CAs and with the city registered as a platform that signs with `rsa
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,19 +11,16 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from prex.bootstrap import Services, bootstrap
 from prex.config import get_settings
-from prex.db.all_tables import metadata
-from prex.db.engine import normalise_url
-from prex.db.migrate import upgrade
 from prex.exchange.dataspec.inbound import register_platform, stored_records
 from prex.exchange.dataspec.orm import dataspec_push_queue
 from prex.exchange.dataspec.outbound import queue_dataspec_records
 from prex.exchange.dataspec.sender import push_pending
 from prex.shared.clock import FixedClock
+from tests.conftest import fresh_database_url, migrated_pg_database
 from tests.factories import ADMIN_ACTOR
 from tests.live_server import serve
 from tests.pki_helpers import trust_world
@@ -60,37 +55,8 @@ def signer_pem(pki: PkiWorld, name: str, tmp: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_province() -> Iterator[str]:
-    base = make_url(normalise_url(os.environ["PREX_TEST_DATABASE_URL"]))
-    prefix = os.environ.get("PREX_TEST_DB_PREFIX", "prex_test")
-    name = f"{prefix}_province_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def _province_url(backend: str, tmp: Path, request: pytest.FixtureRequest) -> str:
-    if backend == "sqlite":
-        target = tmp / "province" / "prex.db"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
-        return f"sqlite:///{target}"
-    url = str(request.getfixturevalue("pg_province"))
-    engine = create_engine(normalise_url(url))
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        conn.execute(
-            text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
-        )
-    engine.dispose()
-    return url
+    with migrated_pg_database("province") as url:
+        yield url
 
 
 @pytest.fixture
@@ -104,7 +70,7 @@ def province(
     settings = get_settings(
         environment="test",
         data_dir=tmp_path / "province",
-        database_url=_province_url(backend, tmp_path, request),
+        database_url=fresh_database_url(backend, tmp_path / "province", request, "pg_province"),
         password_hashing="fast",
         platform_code=PROVINCE,
     )
