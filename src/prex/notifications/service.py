@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from prex.audit.orm import outbox, outbox_cursors
+from prex.audit.consumers import advance, claim_batch
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import users
 from prex.notifications.mailer import Mailer
@@ -107,29 +107,10 @@ def dispatch_notifications(uow: SqlUnitOfWork, *, batch: int = 200) -> int:
     created = 0
     with uow:
         session = uow.session
-        cursor = session.execute(
-            select(outbox_cursors.c.position)
-            .where(outbox_cursors.c.consumer == CONSUMER)
-            .with_for_update()
-        ).scalar_one_or_none()
-        if cursor is None:
-            session.execute(insert(outbox_cursors).values(consumer=CONSUMER, position=0))
-            cursor = 0
-        events = (
-            session.execute(
-                select(outbox).where(outbox.c.seq > cursor).order_by(outbox.c.seq).limit(batch)
-            )
-            .mappings()
-            .all()
-        )
+        events = claim_batch(session, CONSUMER, batch)
         for row in events:
             created += _notify(session, row, uow.clock)
-        if events:
-            session.execute(
-                update(outbox_cursors)
-                .where(outbox_cursors.c.consumer == CONSUMER)
-                .values(position=events[-1]["seq"])
-            )
+        advance(session, CONSUMER, events)
         session.commit()
     return created
 

@@ -20,7 +20,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from prex.audit.chain import canonical_json
-from prex.audit.orm import outbox, outbox_cursors
+from prex.audit.consumers import advance, claim_batch
 from prex.db.uow import SqlUnitOfWork
 from prex.exchange.dataspec.builders import Built, listing_records, tender_records
 from prex.exchange.dataspec.model import Header
@@ -133,21 +133,7 @@ def queue_dataspec_records(services: Services, *, batch: int = 200) -> int:
     queued = 0
     with services.uow(SYSTEM) as uow:
         session = uow.session
-        cursor = session.execute(
-            select(outbox_cursors.c.position)
-            .where(outbox_cursors.c.consumer == CONSUMER)
-            .with_for_update()
-        ).scalar_one_or_none()
-        if cursor is None:
-            session.execute(insert(outbox_cursors).values(consumer=CONSUMER, position=0))
-            cursor = 0
-        events = (
-            session.execute(
-                select(outbox).where(outbox.c.seq > cursor).order_by(outbox.c.seq).limit(batch)
-            )
-            .mappings()
-            .all()
-        )
+        events = claim_batch(session, CONSUMER, batch)
         if not events:
             return 0
         now = uow.clock.now()
@@ -159,10 +145,6 @@ def queue_dataspec_records(services: Services, *, batch: int = 200) -> int:
             except Exception:  # one deal's bad data must not stop every other deal's push
                 # Its records are rebuilt whole at its next event; the log says which deal.
                 log.exception("data-spec records of %s %s could not be built", kind, deal_id)
-        session.execute(
-            update(outbox_cursors)
-            .where(outbox_cursors.c.consumer == CONSUMER)
-            .values(position=events[-1]["seq"])
-        )
+        advance(session, CONSUMER, events)
         session.commit()
     return queued

@@ -9,10 +9,7 @@ outbox seq, so even a replay could not store one twice.
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
-
-from prex.audit.orm import outbox, outbox_cursors
+from prex.audit.consumers import advance, claim_batch, ensure_cursor, position_of
 from prex.bootstrap import Services
 from prex.exchange.releases import store
 from prex.exchange.releases.translate import Origin, release_for
@@ -20,39 +17,14 @@ from prex.exchange.releases.translate import Origin, release_for
 CONSUMER = "ocds-publisher"
 
 
-def _ensure_cursor(services: Services) -> None:
-    """Create the cursor row once; two workers racing to create it both go on."""
-    with services.writer_session() as session:
-        found = session.execute(
-            select(outbox_cursors.c.position).where(outbox_cursors.c.consumer == CONSUMER)
-        ).first()
-        if found is not None:
-            return
-        try:
-            session.execute(insert(outbox_cursors).values(consumer=CONSUMER, position=0))
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-
-
 def publish_releases(services: Services, *, batch: int = 200) -> int:
     """Turn the next ``batch`` outbox events into releases; returns how many were stored."""
-    _ensure_cursor(services)
+    with services.writer_session() as session:
+        ensure_cursor(session, CONSUMER)
     settings = services.settings
     origin = Origin(prefix=settings.ocds_prefix, base_url=settings.base_url.rstrip("/"))
     with services.writer_session() as session:
-        cursor = session.execute(
-            select(outbox_cursors.c.position)
-            .where(outbox_cursors.c.consumer == CONSUMER)
-            .with_for_update()
-        ).scalar_one()
-        events = (
-            session.execute(
-                select(outbox).where(outbox.c.seq > cursor).order_by(outbox.c.seq).limit(batch)
-            )
-            .mappings()
-            .all()
-        )
+        events = claim_batch(session, CONSUMER, batch)
         if not events:
             return 0
         made, seqs = [], []
@@ -66,11 +38,7 @@ def publish_releases(services: Services, *, batch: int = 200) -> int:
             session, made, source=settings.platform_code, published_at=now, outbox_seqs=seqs
         )
         store.recompile(session, {r["ocid"] for r in made}, source=settings.platform_code, now=now)
-        session.execute(
-            update(outbox_cursors)
-            .where(outbox_cursors.c.consumer == CONSUMER)
-            .values(position=events[-1]["seq"])
-        )
+        advance(session, CONSUMER, events)
         session.commit()
     return stored
 
@@ -87,7 +55,4 @@ def publish_all(services: Services, *, batch: int = 200) -> int:
 
 def _position(services: Services) -> int:
     with services.read_session() as session:
-        found = session.execute(
-            select(outbox_cursors.c.position).where(outbox_cursors.c.consumer == CONSUMER)
-        ).scalar_one_or_none()
-    return int(found or 0)
+        return position_of(session, CONSUMER)
