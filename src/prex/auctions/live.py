@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from prex.auctions.book import BIDDING
 from prex.auctions.orm import listing_bids, listing_registrations, listings
@@ -37,6 +37,30 @@ def book_mark(services: Services, listing_id: str) -> tuple[Any, ...]:
     return (row.status, row.seq, iso_utc(row.round_ends_at), iso_utc(row.updated_at))
 
 
+def _public_bids() -> Select[Any]:
+    """Accepted bids as everyone sees them: by bidder number, never by bidder."""
+    return select(
+        listing_bids.c.seq,
+        listing_registrations.c.number,
+        listing_bids.c.amount,
+        listing_bids.c.at,
+        listing_bids.c.phase,
+        listing_bids.c.round_ends_at,
+    ).join(listing_registrations, listing_registrations.c.id == listing_bids.c.registration_id)
+
+
+def public_bid(row: Any) -> dict[str, Any]:
+    """One row of :func:`_public_bids` as the live channel and the feed send it."""
+    return {
+        "seq": row.seq,
+        "number": row.number,
+        "amount": row.amount,
+        "at": iso_utc(row.at),
+        "phase": row.phase,
+        "round_ends_at": iso_utc(row.round_ends_at),
+    }
+
+
 def bids_after(
     services: Services, listing_id: str, seq: int, *, limit: int = CATCH_UP
 ) -> list[dict[str, Any]]:
@@ -44,33 +68,23 @@ def bids_after(
     each by bidder number, with its amount, time, phase and the countdown it set."""
     with services.read_session() as session:
         rows = session.execute(
-            select(
-                listing_bids.c.seq,
-                listing_registrations.c.number,
-                listing_bids.c.amount,
-                listing_bids.c.at,
-                listing_bids.c.phase,
-                listing_bids.c.round_ends_at,
-            )
-            .join(
-                listing_registrations,
-                listing_registrations.c.id == listing_bids.c.registration_id,
-            )
+            _public_bids()
             .where(listing_bids.c.listing_id == listing_id, listing_bids.c.seq > seq)
             .order_by(listing_bids.c.seq)
             .limit(limit)
         ).all()
-    return [
-        {
-            "seq": r.seq,
-            "number": r.number,
-            "amount": r.amount,
-            "at": iso_utc(r.at),
-            "phase": r.phase,
-            "round_ends_at": iso_utc(r.round_ends_at),
-        }
-        for r in rows
-    ]
+    return [public_bid(r) for r in rows]
+
+
+def bid_of_amount(session: Any, listing_id: str, amount: str) -> dict[str, Any] | None:
+    """The accepted bid of ``amount`` on the listing — unique, since every accepted bid is
+    higher than the last — or None."""
+    row = session.execute(
+        _public_bids().where(
+            listing_bids.c.listing_id == listing_id, listing_bids.c.amount == amount
+        )
+    ).first()
+    return None if row is None else public_bid(row)
 
 
 def bidder_view(services: Services, listing_id: str, org_id: str | None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from prex.auctions import live
 from prex.auctions.book import book_of
 from prex.auctions.orm import listing_bids, listing_registrations, listings
 from prex.shared.clock import iso_utc
@@ -117,28 +118,4 @@ def accepted_bid(services: Services, listing_id: str, amount: str) -> dict[str, 
     or no such bid). For the change feed, which carries each bid, not only the newest few."""
     with services.read_session() as session:
         _public_row(session, listing_id)
-        row = session.execute(
-            select(
-                listing_bids.c.seq,
-                listing_registrations.c.number,
-                listing_bids.c.amount,
-                listing_bids.c.at,
-                listing_bids.c.phase,
-                listing_bids.c.round_ends_at,
-            )
-            .join(
-                listing_registrations,
-                listing_registrations.c.id == listing_bids.c.registration_id,
-            )
-            .where(listing_bids.c.listing_id == listing_id, listing_bids.c.amount == amount)
-        ).first()
-    if row is None:
-        return None
-    return {
-        "seq": row.seq,
-        "number": row.number,
-        "amount": row.amount,
-        "at": iso_utc(row.at),
-        "phase": row.phase,
-        "round_ends_at": iso_utc(row.round_ends_at),
-    }
+        return live.bid_of_amount(session, listing_id, amount)
