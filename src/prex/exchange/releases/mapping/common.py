@@ -22,6 +22,13 @@ def rfc3339(value: datetime | str) -> str:
     return ensure_utc(instant).isoformat().replace("+00:00", "Z")
 
 
+def status_reason(seq: int, at: datetime, status: str, reason: str) -> list[dict[str, Any]]:
+    """Why a process was cancelled or failed, as OCDS 1.1 says it: an amendment with its
+    rationale (``statusDetails`` is not in 1.1 or its bids and lots extensions; libcoveocds
+    would report it as an additional field)."""
+    return [{"id": f"{status}-{seq}", "date": rfc3339(at), "rationale": reason}]
+
+
 def money(amount: Decimal | str | None) -> dict[str, Any] | None:
     """A Value in CNY (OCDS amounts are JSON numbers; two places are exact in a double)."""
     if amount is None:

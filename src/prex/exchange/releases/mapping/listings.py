@@ -7,7 +7,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from prex.exchange.releases.mapping.common import money, org_ref, party, release, rfc3339
+from prex.exchange.releases.mapping.common import (
+    money,
+    org_ref,
+    party,
+    release,
+    rfc3339,
+    status_reason,
+)
 
 LISTING_METHODS = {
     "listing": ("open", "挂牌出让 (listing with a timed bidding round)"),
@@ -77,7 +84,7 @@ def listing_ended(
 ) -> dict[str, Any]:
     """Tag ``tenderCancellation`` (终止) or ``tenderUpdate`` (流拍: unsuccessful)."""
     block = _listing_tender(listing, status)
-    block["statusDetails"] = reason
+    block["amendments"] = status_reason(seq, at, status, reason)
     tag = "tenderCancellation" if status == "cancelled" else "tenderUpdate"
     return release(ocid, seq, at, [tag], parties=[_seller(listing)], tender=block)
 

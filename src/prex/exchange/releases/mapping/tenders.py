@@ -13,6 +13,7 @@ from prex.exchange.releases.mapping.common import (
     party,
     release,
     rfc3339,
+    status_reason,
 )
 
 # procurementMethod (closed codelist ``method``) and its details, per prex method.
@@ -184,7 +185,7 @@ def tender_status(
     """Tag ``tenderCancellation`` (cancelled) or ``tenderUpdate`` (failed: 流标, with the
     evaluation's verdicts when every bid was rejected)."""
     block = tender_block(tender, status=status, deadline=None, base_url=base)
-    block["statusDetails"] = reason
+    block["amendments"] = status_reason(seq, at, status, reason)
     tag = "tenderCancellation" if status == "cancelled" else "tenderUpdate"
     return release(
         ocid,
