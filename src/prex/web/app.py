@@ -20,10 +20,10 @@ from prex.web.api import bidding as bidding_api
 from prex.web.api import committee as committee_api
 from prex.web.api import evaluation as evaluation_api
 from prex.web.api import experts as experts_api
+from prex.web.api import federation as federation_api
 from prex.web.api import feed as feed_api
 from prex.web.api import identity as identity_api
 from prex.web.api import listings as listings_api
-from prex.web.api import federation as federation_api
 from prex.web.api import ocds as ocds_api
 from prex.web.api import opening as opening_api
 from prex.web.api import pki as pki_api
