@@ -14,10 +14,18 @@ from prex.exchange.federation.sources import list_sources
 from prex.identity.policy import Action
 from prex.shared.errors import InvalidInput
 from prex.web.deps import ServicesDep, acts
+from prex.web.i18n import N_
 from prex.web.pages.render import CHINA, render
 
 router = APIRouter(include_in_schema=False)
 CATEGORIES = ("goods", "works", "services")
+# Values shown through _() in the template: source kinds, statuses, categories and stages.
+LABELS = (
+    N_("prex"), N_("ocds"), N_("files"), N_("import"),
+    N_("active"), N_("failing"), N_("manual"),
+    N_("goods"), N_("works"), N_("services"),
+    N_("planning"), N_("tender"), N_("award"), N_("contract"),
+)  # fmt: skip
 
 
 def _day(value: str | None, end: bool) -> datetime | None:
