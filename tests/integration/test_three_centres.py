@@ -29,13 +29,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from prex.audit.orm import outbox, outbox_cursors
 from prex.bootstrap import Services, bootstrap
 from prex.config import get_settings
 from prex.exchange.dataspec.inbound import register_platform
 from prex.exchange.dataspec.orm import dataspec_push_queue, upstream_records
+from prex.exchange.dataspec.outbound import CONSUMER as QUEUE
 from prex.exchange.federation.orm import federated_records, federated_releases
 from prex.exchange.federation.subscribe import subscribe
 from prex.exchange.releases.orm import ocds_records, ocds_releases
+from prex.exchange.releases.publisher import CONSUMER as PUBLISHER
 from prex.shared.clock import SystemClock
 from prex.web.app import create_app
 from tests.e2e.dataspec_world import signer_pem
@@ -301,10 +304,25 @@ def province_state(province: Services, code: str) -> dict[str, Any]:
     }
 
 
+def outbox_read(city: Services) -> bool:
+    """Whether the city's OCDS publisher and data-spec queue have read its whole outbox (else
+    a release or a record is still to come, and equal counts would mean nothing yet)."""
+    last = count(city, select(func.coalesce(func.max(outbox.c.seq), 0)))
+    with city.read_session() as session:
+        positions = dict(
+            session.execute(
+                select(outbox_cursors.c.consumer, outbox_cursors.c.position).where(
+                    outbox_cursors.c.consumer.in_([PUBLISHER, QUEUE])
+                )
+            ).all()
+        )
+    return positions.get(PUBLISHER) == last and positions.get(QUEUE) == last
+
+
 def converged(province: Services, cities: list[City]) -> bool:
     for city in cities:
         own = city.services
-        if pending(own) or not releases_of(own):
+        if not outbox_read(own) or pending(own) or not releases_of(own):
             return False
         code = city.instance.code
         queued = count(own, select(func.count()).select_from(dataspec_push_queue))
