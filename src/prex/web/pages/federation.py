@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from prex.exchange.federation.queries import SearchFilter, search
+from prex.exchange.federation.queries import Hit, SearchFilter, search
 from prex.exchange.federation.sources import list_sources
 from prex.identity.policy import Action
 from prex.shared.errors import InvalidInput
@@ -46,7 +46,9 @@ def federation_page(request: Request, services: ServicesDep) -> HTMLResponse:
     filters = {k: (params.get(k) or "").strip()[:100] or None
                for k in ("q", "source", "type", "from", "to")}  # fmt: skip
     error = None
-    hits, next_url, total = [], None, 0
+    hits: list[Hit] = []
+    next_url: str | None = None
+    total = 0
     settings = services.settings
     try:
         flt = SearchFilter(
