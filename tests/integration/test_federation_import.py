@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from prex.bootstrap import Services
 from prex.cli.main import app
+from prex.exchange.federation.importing import import_demo_publisher
 from prex.exchange.federation.orm import federated_records, federated_releases, ocds_index
 from tests.integration.test_ocds_peers import edge_releases, normalised, ocdskit_compile
 
@@ -153,3 +154,13 @@ def test_one_ocid_in_two_sources_stays_two_processes(
         assert result.exit_code == 0, result.output
     assert [r["tender"]["title"] for r in compiled_of(services, "CITYA")] == ["甲"]
     assert [r["tender"]["title"] for r in compiled_of(services, "CITYB")] == ["乙"]
+
+
+def test_the_demo_publisher_imports_once_as_a_source_of_valid_releases(
+    services: Services,
+) -> None:
+    first = import_demo_publisher(services)
+    assert first.source == "OCDS-DEMO" and first.totals.stored == 41
+    assert first.totals.invalid == 0 and first.totals.records == 12
+    assert import_demo_publisher(services).totals.stored == 0
+    assert count(services, ocds_index, "OCDS-DEMO") == 12

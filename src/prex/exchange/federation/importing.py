@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,3 +79,11 @@ def import_files(
         if progress is not None:
             progress(path, stored)
     return summary or ImportSummary(source or "")
+
+
+def import_demo_publisher(services: Services) -> ImportSummary:
+    """The demo's external publisher: a small bundled release package (synthetic processes,
+    ``publisher.uid`` OCDS-DEMO), imported as a source so that /federation shows one."""
+    bundled = resources.files("prex.exchange.federation") / "data" / "demo-publisher.json.gz"
+    with resources.as_file(bundled) as path:
+        return import_files(services, [path])
