@@ -129,11 +129,19 @@ def _missing_local(session: Session) -> bool:
     )
 
 
+_caught_up: set[str] = set()  # databases whose backlog this process has seen empty
+
+
 def index_backlog(services: Services) -> int:
-    """The worker's step: index local records compiled before the index existed (a read first,
-    so that a pass with nothing to do takes no write lock)."""
+    """The worker's step: index local records compiled before the index existed. Once none is
+    missing the step stops looking (the publisher indexes every record it compiles), so a
+    worker pays for the check only until the backlog is done."""
+    url = services.settings.resolved_database_url
+    if url in _caught_up:
+        return 0
     with services.read_session() as session:
         if not _missing_local(session):
+            _caught_up.add(url)
             return 0
     with services.writer_session() as session:
         done = index_local_backlog(session, now=services.clock.now())
