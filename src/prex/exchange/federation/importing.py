@@ -72,6 +72,13 @@ def import_files(
         elif code != summary.source:
             ensure_source(services, code, str(document.publisher.get("name") or code))
         with services.writer_session() as session:
+            # The source's row lock, as a pull takes it: positions within a source are
+            # numbered under it.
+            session.execute(
+                select(federation_sources.c.code)
+                .where(federation_sources.c.code == code)
+                .with_for_update()
+            )
             stored = store_page(session, code, document.releases, services.clock.now())
             session.commit()
         summary.files += 1
