@@ -33,7 +33,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from prex.exchange.federation.documents import Document, read_document
-from prex.exchange.federation.errors import UnreadablePackage
+from prex.exchange.federation.errors import SourceNotFound, UnreadablePackage
 from prex.exchange.federation.ingest import Stored, store_page
 from prex.exchange.federation.orm import federation_sources
 from prex.exchange.federation.sources import PULLED, Source, SourceKind, SourceStatus, get
@@ -179,7 +179,10 @@ def pull_source(
     for _ in range(max_pages):
         now = services.clock.now()
         with services.read_session() as session:
-            source = get(session, code)
+            try:
+                source = get(session, code)
+            except SourceNotFound:  # removed meanwhile
+                break
         if source.status not in PULLED:
             break
         try:
@@ -242,5 +245,9 @@ def pull_due(
     timeout = httpx.Timeout(services.settings.federation_timeout)
     with httpx.Client(timeout=timeout, transport=transport) as client:
         for code in chosen:
-            stored += pull_source(services, code, client=client).stored
+            try:
+                stored += pull_source(services, code, client=client).stored
+            except Exception as exc:  # a source's data broke something: it, not the others
+                log.exception("pulling federation source %s failed", code)
+                _fail(services, code, f"{type(exc).__name__}: {exc}", services.clock.now())
     return stored
