@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import pytest
 from bench import ocds_corpus
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -19,6 +20,7 @@ from prex.bootstrap import Services
 from prex.cli.main import app
 from prex.exchange.federation.importing import import_demo_publisher
 from prex.exchange.federation.orm import federated_records, federated_releases, ocds_index
+from prex.web.app import create_app
 from tests.integration.test_ocds_peers import edge_releases, normalised, ocdskit_compile
 
 runner = CliRunner()
@@ -164,3 +166,45 @@ def test_the_demo_publisher_imports_once_as_a_source_of_valid_releases(
     assert first.totals.invalid == 0 and first.totals.records == 12
     assert import_demo_publisher(services).totals.stored == 0
     assert count(services, ocds_index, "OCDS-DEMO") == 12
+
+
+def test_the_search_filters_by_text_source_category_and_date_across_sources(
+    services: Services, env: None, tmp_path: Path
+) -> None:
+    def release(ocid: str, title: str, category: str, date: str) -> dict[str, Any]:
+        tender = {"id": "t", "title": title, "mainProcurementCategory": category}
+        return {"ocid": ocid, "id": "1", "date": date, "tag": ["tender"], "tender": tender}
+
+    files = {
+        "CITYA": [release("ocds-a-1", "Road WORKS 道路", "works", "2026-01-05T00:00:00Z"),
+                  release("ocds-a-2", "办公用品", "goods", "2026-02-05T00:00:00Z")],
+        "CITYB": [release("ocds-a-1", "bridge works 桥梁", "works", "2026-03-05T00:00:00Z")],
+    }  # fmt: skip
+    for code, releases in files.items():
+        path = tmp_path / f"{code}.json"
+        path.write_bytes(orjson.dumps({"releases": releases}))
+        assert runner.invoke(app, ["import", "ocds", str(path), "--source", code]).exit_code == 0
+    with TestClient(create_app(services)) as client:
+
+        def found(**params: str) -> list[tuple[str, str]]:
+            response = client.get("/api/v1/ocds/search", params=params)
+            assert response.status_code == 200, response.text
+            return [(h["source"], h["ocid"]) for h in response.json()["hits"]]
+
+        assert found(q="works") == [("CITYA", "ocds-a-1"), ("CITYB", "ocds-a-1")]
+        assert found(q="道路") == [("CITYA", "ocds-a-1")]
+        assert found(type="goods") == [("CITYA", "ocds-a-2")]
+        assert found(source="CITYB") == [("CITYB", "ocds-a-1")]
+        assert found(**{"from": "2026-02-01T00:00:00Z", "to": "2026-02-28T00:00:00Z"}) == [
+            ("CITYA", "ocds-a-2")
+        ]
+        first = client.get("/api/v1/ocds/search", params={"limit": 2}).json()
+        assert first["total"] == 3 and len(first["hits"]) == 2
+        rest = client.get(first["next"].replace("http://testserver", "")).json()
+        assert [(h["source"], h["ocid"]) for h in rest["hits"]] == [("CITYB", "ocds-a-1")]
+        page = client.get("/federation", params={"q": "works", "lang": "en"})
+        assert page.status_code == 200 and "2 processes found" in page.text
+        zh = client.get("/federation", params={"source": "CITYB", "lang": "zh_CN"})
+        assert "共找到 1 个交易项目" in zh.text and "来源中心" in zh.text
+        bad = client.get("/federation", params={"from": "yesterday"})
+        assert bad.status_code == 422 and "is not a date" in bad.text

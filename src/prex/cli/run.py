@@ -71,7 +71,8 @@ def worker(once: bool = typer.Option(False, "--once", help="one pass, then exit"
             result = run_once(services)
             console.print(
                 f"{result.transitions} transitions, {result.notifications} notifications, "
-                f"{result.emails} e-mails, {result.releases} OCDS releases"
+                f"{result.emails} e-mails, {result.releases} OCDS releases, "
+                f"{result.pushed} records pushed, {result.federated} releases federated"
             )
             return
         stop = threading.Event()

@@ -91,8 +91,8 @@ def search(
     if flt.text:
         like = f"%{flt.text}%"
         conditions.append(
-            or_(ocds_index.c.title.like(like), ocds_index.c.buyer.like(like),
-                ocds_index.c.ocid.like(like))
+            or_(ocds_index.c.title.ilike(like), ocds_index.c.buyer.ilike(like),
+                ocds_index.c.ocid.ilike(like))
         )  # fmt: skip
     if flt.source:
         conditions.append(ocds_index.c.source == flt.source)
