@@ -62,3 +62,28 @@ def test_a_links_next_chain_is_followed_and_resumed_from_its_last_page(
         failing = state(services)
         assert failing.status == "failing" and "not JSON" in (failing.last_error or "")
         assert failing.releases == n  # nothing lost by the failure
+
+
+def test_a_list_of_package_urls_is_read_package_by_package_and_appended_to(
+    services: Services, tmp_path: Path, clock: FixedClock
+) -> None:
+    releases = ocds_corpus.generate(6, seed=9)
+    half = len(releases) // 2
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    write_page(tmp_path, 1, releases[:half], None)
+    write_page(tmp_path, 2, releases[half:], None)
+    (tmp_path / "index.json").write_bytes(orjson.dumps([f"{base}/p1.json"]))
+    with serve_directory(tmp_path, port):
+        added = subscribe(services, f"{base}/index.json")
+        assert (added.code, added.kind) == ("GD-GGZY", "list")
+        assert pull_due(services) == half
+        assert state(services).cursor == f"{base}/p1.json"
+
+        (tmp_path / "index.json").write_bytes(orjson.dumps([f"{base}/p1.json", f"{base}/p2.json"]))
+        clock.advance(timedelta(seconds=services.settings.federation_interval_seconds))
+        assert pull_due(services) == len(releases) - half
+        clock.advance(timedelta(seconds=services.settings.federation_interval_seconds))
+        assert pull_due(services) == 0
+        done = state(services)
+        assert done.status == "active" and done.releases == len(releases) and done.records == 6

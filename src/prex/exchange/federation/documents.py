@@ -1,5 +1,6 @@
 """Reading what a publisher serves into releases: a release package, a record package (its
-embedded releases), a bare release, or JSON Lines of any of these — gzip-compressed or not.
+embedded releases), a bare release, or JSON Lines of any of these — gzip-compressed or not; or
+an index, a JSON array of release-package URLs.
 
 A document is read whole before anything of it is stored, so that a file or a page is
 imported entirely or not at all.
@@ -25,6 +26,7 @@ class Document:
     releases: list[Any] = field(default_factory=list)
     publisher: dict[str, Any] = field(default_factory=dict)
     next_url: str | None = None  # ``links.next`` of a paged feed
+    package_urls: list[str] = field(default_factory=list)  # a list of package URLs instead
 
 
 def _absorb(doc: Document, item: Any, location: str) -> None:
@@ -85,7 +87,9 @@ def read_document(data: bytes, location: str) -> Document:
         if not any(line.strip() for line in lines):
             raise UnreadablePackage(location, "empty") from None
         return doc
-    if isinstance(whole, list):
+    if isinstance(whole, list) and whole and all(isinstance(i, str) for i in whole):
+        doc.package_urls = list(whole)  # an index of release packages
+    elif isinstance(whole, list):
         for item in whole:
             _absorb(doc, item, location)
     else:

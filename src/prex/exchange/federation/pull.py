@@ -7,6 +7,8 @@ The cursor says where the next pull starts:
   else the page itself. A feed's last page is fetched again on the next pull (what it gained
   meanwhile is stored, what it had is recognised by ``ocid`` + ``id`` and skipped), and when it
   has grown past a page it gains a ``links.next`` to follow.
+* ``list``: the last package URL of the source's index read whole; the index is fetched on
+  every pull and the packages after it are read in its order.
 * ``files``: the name of the last file read whole, in name order; a folder's later files are
   read on later pulls, a file already read is not read again.
 
@@ -100,12 +102,29 @@ def next_page(source: Source, client: httpx.Client, page_size: int) -> Page | No
         if not later:
             return None
         return Page(str(later[0]), read_file(later[0]), later[0].name, len(later) == 1)
+    if source.kind == SourceKind.LIST:
+        return _next_listed(source, client)
     url = source.cursor or first_url(source, page_size)
     document = fetch(client, url)
+    if document.package_urls:  # subscribed while it could not be read: the kind is unknown
+        raise UnreadablePackage(url, "a list of package URLs: remove the source and add it again")
     following = document.next_url
     if following and following != url:
         return Page(url, document, following, False)
     return Page(url, document, url, True)
+
+
+def _next_listed(source: Source, client: httpx.Client) -> Page | None:
+    """The package after the cursor (the last package read) in the source's index; the index
+    is fetched again on every pull, so packages the publisher appends are read in turn."""
+    urls = fetch(client, source.url).package_urls
+    if not urls:
+        raise UnreadablePackage(source.url, "not a list of release-package URLs any more")
+    start = urls.index(source.cursor) + 1 if source.cursor in urls else 0
+    if start >= len(urls):
+        return None
+    url = urls[start]
+    return Page(url, fetch(client, url), url, start == len(urls) - 1)
 
 
 def _delay(services: Services, attempts: int) -> timedelta:

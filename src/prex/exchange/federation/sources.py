@@ -7,6 +7,7 @@ marks every release, record and search hit of it. Kinds:
 ========= =====================================================================================
 ``prex``  another prex's release feed (``…/api/v1/ocds/releases``), paged by ``links.next``
 ``ocds``  any publisher's release packages over HTTP: one URL, or a ``links.next`` chain
+``list``  a JSON array of release-package URLs (an index a publisher keeps), in its order
 ``files`` a local file or folder of release packages or JSON Lines (gzip or not)
 ``import`` releases loaded with ``prex import ocds`` — never pulled
 ========= =====================================================================================
@@ -43,6 +44,7 @@ CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 class SourceKind(StrEnum):
     PREX = "prex"  # another prex instance's OCDS release feed
     OCDS = "ocds"  # any OCDS publisher's release packages over HTTP
+    LIST = "list"  # a JSON array of release-package URLs, read one package per page
     FILES = "files"  # a local file or folder of packages
     IMPORT = "import"  # loaded by `prex import ocds`, never pulled
 

@@ -48,7 +48,13 @@ def subscribe(
     kind, location = classify(url)
     publisher: dict[str, object] = {}
     try:
-        publisher = probe(kind, location, services, transport).publisher
+        first = probe(kind, location, services, transport)
+        if first.package_urls and kind is SourceKind.OCDS:
+            kind = SourceKind.LIST  # an index: its first package names the publisher
+            with httpx.Client(timeout=services.settings.federation_timeout,
+                              transport=transport) as client:  # fmt: skip
+                first = fetch(client, first.package_urls[0])
+        publisher = first.publisher
     except (httpx.HTTPError, UnreadablePackage, ValueError) as exc:
         if code is None:
             reason = exc.reason if isinstance(exc, UnreadablePackage) else str(exc)
