@@ -12,10 +12,12 @@ each city holds: nothing lost, nothing twice, the records compiled alike.
 
 from __future__ import annotations
 
+import http.server
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -143,6 +145,59 @@ class Instance:
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
 
+class SlowRelay:
+    """A loopback relay in front of a city's feed that holds each page for a moment, so that
+    the province's puller can be killed while a page is on its way (``in_flight``)."""
+
+    def __init__(self, target_port: int, delay: float = 0.25) -> None:
+        relay = self
+        self.in_flight = 0
+        self.lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                with relay.lock:
+                    relay.in_flight += 1
+                try:
+                    time.sleep(delay)
+                    try:
+                        answer = httpx.get(
+                            f"http://127.0.0.1:{target_port}{self.path}",
+                            headers={"host": self.headers["host"]},  # links.next: the relay
+                            timeout=5,
+                        )
+                        status, body = answer.status_code, answer.content
+                    except httpx.HTTPError:
+                        status, body = 502, b"{}"
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the puller was killed while waiting: nobody to answer
+                    pass
+                finally:
+                    with relay.lock:
+                        relay.in_flight -= 1
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.port = free_port()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def feed(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v1/ocds/releases"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
 def _services(instance: Instance) -> Services:
     settings = get_settings(environment="test", data_dir=instance.data_dir,
                             database_url=instance.url, password_hashing="fast",
@@ -166,7 +221,7 @@ class City:
 @pytest.fixture
 def centres(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest, pki_world: PkiWorld
-) -> Iterator[tuple[Instance, list[City]]]:
+) -> Iterator[tuple[Instance, list[City], list[SlowRelay]]]:
     def make(role: str, code: str, name: str, extra: dict[str, str]) -> Instance:
         folder = tmp_path / role
         folder.mkdir(parents=True, exist_ok=True)
@@ -178,6 +233,7 @@ def centres(
         "PREX_FEDERATION_RETRY_SECONDS": "0.3", "PREX_FEDERATION_RETRY_MAX_SECONDS": "1",
         "PREX_FEDERATION_TIMEOUT": "3"})  # fmt: skip
     cities: list[City] = []
+    relays: list[SlowRelay] = []
     instances = [province]
     setup = _services(province)
     trust_world(setup, pki_world)
@@ -195,7 +251,9 @@ def centres(
             register_platform(setup, setup.uow(ADMIN_ACTOR), code=code, name=name,
                               certificate_pem=pem.read_bytes(),
                               credit_code=pki_world.uscc[signer])  # fmt: skip
-            subscribe(setup, instance.base, code=code, name=name)  # not up yet: code given
+            relay = SlowRelay(instance.port)
+            relays.append(relay)
+            subscribe(setup, relay.feed, code=code, name=name)  # not up yet: code given
             services = _services(instance)
             world = make_world(services)
             client = TestClient(create_app(services), base_url="http://testserver")
@@ -208,10 +266,12 @@ def centres(
         instance.wait_server()
         instance.start_worker()
     try:
-        yield province, cities
+        yield province, cities, relays
     finally:
         for instance in instances:
             instance.stop()
+        for relay in relays:
+            relay.close()
         for city in cities:
             city.client.close()
             city.services.close()
@@ -332,10 +392,10 @@ def converged(province: Services, cities: list[City]) -> bool:
 
 
 def test_two_cities_and_their_province_lose_and_double_nothing_through_kills(
-    centres: tuple[Instance, list[City]],
+    centres: tuple[Instance, list[City], list[SlowRelay]],
 ) -> None:
     started = time.monotonic()
-    province, cities = centres
+    province, cities, relays = centres
     city_a, city_b = cities
     watch = _services(province)
     try:
@@ -362,8 +422,15 @@ def test_two_cities_and_their_province_lose_and_double_nothing_through_kills(
 
         # The province's worker killed while it pulls city B's pages.
         code_b = city_b.instance.code
-        wait_for("city B's first pulled page", lambda: pulled_from(watch, code_b) > 0)
+        city_b.publish_tenders(4)
+
+        def mid_pull() -> bool:
+            pulled = pulled_from(watch, code_b)
+            return 0 < pulled < releases_of(city_b.services) and relays[1].in_flight > 0
+
+        wait_for("the province mid-way through city B's pages, a page in flight", mid_pull)
         pulled_b = pulled_from(watch, code_b)
+        published_b = releases_of(city_b.services)
         province.kill("worker")
         province.start_worker()
 
@@ -415,7 +482,7 @@ def test_two_cities_and_their_province_lose_and_double_nothing_through_kills(
         elapsed = time.monotonic() - started
         print(f"\nthree centres: {elapsed:.1f} s in all, {waited:.1f} s to converge; "
               f"city A had {left_a} records unsent when its worker was killed, the province "
-              f"had {pulled_b} of city B's releases when its worker was killed; "
+              f"had {pulled_b} of city B's {published_b} releases when its worker was killed; "
               f"{total_pushed} records pushed, {total_pulled} releases pulled")  # fmt: skip
     finally:
         watch.close()
