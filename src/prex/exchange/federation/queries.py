@@ -139,17 +139,3 @@ def search(
     ]
     following = f"{hits[-1].source}~{hits[-1].ocid}" if more and hits else None
     return hits, following, int(total)
-
-
-def counts_by_source(conn: Connection) -> dict[str, dict[str, int]]:
-    """Releases and records stored per federated source (counted, not the cached counts)."""
-    out: dict[str, dict[str, int]] = {}
-    for source, n in conn.execute(
-        select(federated_releases.c.source, func.count()).group_by(federated_releases.c.source)
-    ):
-        out.setdefault(source, {"releases": 0, "records": 0})["releases"] = int(n)
-    for source, n in conn.execute(
-        select(federated_records.c.source, func.count()).group_by(federated_records.c.source)
-    ):
-        out.setdefault(source, {"releases": 0, "records": 0})["records"] = int(n)
-    return out
