@@ -63,6 +63,18 @@ class Settings(BaseSettings):
     )
     upstream_key: Path | None = Field(default=None, description="its PEM private key")
 
+    federation_interval_seconds: float = Field(
+        default=30.0, gt=0, description="how often a caught-up federation source is pulled again"
+    )
+    federation_timeout: float = Field(default=10.0, gt=0, description="seconds per page fetched")
+    federation_page_size: int = Field(
+        default=200, ge=1, le=1000, description="releases asked for per page of a prex feed"
+    )
+    federation_retry_seconds: float = Field(
+        default=5.0, gt=0, description="first back-off after a failed pull; doubles each time"
+    )
+    federation_retry_max_seconds: float = Field(default=900.0, gt=0)
+
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     session_hours: int = Field(default=12, gt=0)
     token_days: int = Field(default=30, gt=0)

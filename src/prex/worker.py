@@ -17,6 +17,8 @@ from prex.bootstrap import Services
 from prex.evaluation.interruption import dissolve_interrupted
 from prex.exchange.dataspec.outbound import queue_dataspec_records
 from prex.exchange.dataspec.sender import push_pending
+from prex.exchange.federation.index import index_backlog
+from prex.exchange.federation.pull import pull_due
 from prex.exchange.releases.publisher import publish_releases
 from prex.identity.policy import SYSTEM
 from prex.notifications.service import dispatch_notifications, send_pending_email
@@ -37,6 +39,7 @@ class PassResult:
     listings: int = 0  # listings opened, moved to their timed round or closed
     releases: int = 0  # OCDS releases published from public events
     pushed: int = 0  # data-spec records the upstream platform accepted
+    federated: int = 0  # releases pulled from federation sources
 
 
 def run_once(services: Services) -> PassResult:
@@ -50,8 +53,10 @@ def run_once(services: Services) -> PassResult:
     releases = publish_releases(services)
     queue_dataspec_records(services)
     pushed = push_pending(services)
+    index_backlog(services)
+    federated = pull_due(services)
     return PassResult(
-        transitions, notified, emails, crls, swept, dissolved, listings, releases, pushed
+        transitions, notified, emails, crls, swept, dissolved, listings, releases, pushed, federated
     )
 
 
@@ -64,7 +69,8 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
                 log.info(
                     "worker pass: %d transitions, %d notifications, %d e-mails, %d CRLs renewed, "
                     "%d stale uploads removed, %d committees dissolved and redrawn, "
-                    "%d listings moved on, %d OCDS releases published, %d records pushed upstream",
+                    "%d listings moved on, %d OCDS releases published, %d records pushed upstream, "
+                    "%d releases federated",
                     result.transitions,
                     result.notifications,
                     result.emails,
@@ -74,6 +80,7 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
                     result.listings,
                     result.releases,
                     result.pushed,
+                    result.federated,
                 )
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("worker pass failed")

@@ -13,6 +13,7 @@ from prex.cli import (
     db,
     experts,
     export,
+    federate,
     opening,
     pki,
     run,
@@ -38,6 +39,8 @@ app.add_typer(experts.app, name="experts")
 app.add_typer(auctions.app, name="auctions")
 app.add_typer(export.app, name="export")
 app.add_typer(upstream.app, name="upstream")
+app.add_typer(federate.app, name="federate")
+app.add_typer(federate.import_app, name="import")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

@@ -25,6 +25,7 @@ from prex.demo import (
     seed_demo,
 )
 from prex.demo_award import PROVINCE_OPERATOR
+from prex.exchange.federation.importing import import_demo_publisher
 from prex.exchange.releases.sources import tender_ocid
 from prex.shared.clock import FixedClock
 from prex.worker import run_forever, run_once
@@ -70,7 +71,8 @@ def worker(once: bool = typer.Option(False, "--once", help="one pass, then exit"
             result = run_once(services)
             console.print(
                 f"{result.transitions} transitions, {result.notifications} notifications, "
-                f"{result.emails} e-mails, {result.releases} OCDS releases"
+                f"{result.emails} e-mails, {result.releases} OCDS releases, "
+                f"{result.pushed} records pushed, {result.federated} releases federated"
             )
             return
         stop = threading.Event()
@@ -111,6 +113,7 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         else:
             with console.status("seeding the demo province…"):
                 seeded = seed_demo(seeding, now=datetime.now(UTC))
+                import_demo_publisher(seeding)
     finally:
         seeding.close()
     services = bootstrap(settings)
@@ -155,6 +158,11 @@ def demo(host: str = HOST, port: int = PORT) -> None:
     )
     console.print(
         _ocds_line(services, seeded, f"http://{host}:{port}"), highlight=False, soft_wrap=True
+    )
+    console.print(
+        f"Federation (联网汇聚): http://{host}:{port}/federation — an external OCDS publisher is "
+        "imported; subscribe to another centre with prex federate add URL (docs/federation.md)",
+        highlight=False,
     )
     from prex.web.app import create_app
 

@@ -7,6 +7,7 @@ from prex.bidding import orm as bidding_orm
 from prex.db.base import metadata
 from prex.evaluation import orm as evaluation_orm
 from prex.exchange.dataspec import orm as dataspec_orm
+from prex.exchange.federation import orm as federation_orm
 from prex.exchange.releases import orm as ocds_orm
 from prex.experts import committee_orm as committee_orm
 from prex.experts import orm as experts_orm
@@ -26,6 +27,7 @@ __all__ = [
     "dataspec_orm",
     "evaluation_orm",
     "experts_orm",
+    "federation_orm",
     "identity_orm",
     "metadata",
     "notifications_orm",

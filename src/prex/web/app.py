@@ -20,6 +20,7 @@ from prex.web.api import bidding as bidding_api
 from prex.web.api import committee as committee_api
 from prex.web.api import evaluation as evaluation_api
 from prex.web.api import experts as experts_api
+from prex.web.api import federation as federation_api
 from prex.web.api import feed as feed_api
 from prex.web.api import identity as identity_api
 from prex.web.api import listings as listings_api
@@ -73,6 +74,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(auction_live_api.router)
     api.include_router(feed_api.router)
     api.include_router(ocds_api.router)
+    api.include_router(federation_api.router)
     api.include_router(upstream_api.router)
     app.include_router(api)
     app.include_router(pages.router)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from prex.exchange.federation import index
 from prex.exchange.releases.compiling import compile_record
 from prex.exchange.releases.errors import InvalidCursor, RecordNotFound, ReleaseNotFound
 from prex.exchange.releases.orm import ocds_records, ocds_releases
@@ -74,7 +75,8 @@ def releases_of(reader: Reader, ocid: str) -> list[dict[str, Any]]:
 
 
 def recompile(session: Session, ocids: Iterable[str], *, source: str, now: datetime) -> int:
-    """Compile the records of ``ocids`` again from all their releases; returns how many."""
+    """Compile the records of ``ocids`` again from all their releases, and index them for the
+    province-wide search; returns how many."""
     done = 0
     for ocid in sorted(set(ocids)):
         releases = releases_of(session, ocid)
@@ -83,9 +85,10 @@ def recompile(session: Session, ocids: Iterable[str], *, source: str, now: datet
         last = session.execute(
             select(func.max(ocds_releases.c.position)).where(ocds_releases.c.ocid == ocid)
         ).scalar_one()
+        compiled = compile_record(releases)
         values = {
             "source": source,
-            "compiled": compile_record(releases),
+            "compiled": compiled,
             "release_count": len(releases),
             "last_position": last,
             "updated_at": now,
@@ -97,6 +100,7 @@ def recompile(session: Session, ocids: Iterable[str], *, source: str, now: datet
             session.execute(update(ocds_records).where(ocds_records.c.ocid == ocid).values(values))
         else:
             session.execute(insert(ocds_records).values(ocid=ocid, **values))
+        index.put(session, source=source, ocid=ocid, compiled=compiled, local=True, now=now)
         done += 1
     return done
 

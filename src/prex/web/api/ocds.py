@@ -3,6 +3,9 @@
 ``GET /ocds/releases`` pages every release in publication order (a release package with
 ``links.next``); ``GET /ocds/releases/{id}`` is one release in a package; ``GET /ocds/records/
 {ocid}`` is the record package of one contracting process, its releases and compiled release.
+
+Only this centre's own data, unless ``?source=CODE`` names a federation source: then that
+source's releases (in the order they arrived here) and records, as it published them.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from prex.exchange.federation import queries as federated
 from prex.exchange.releases import packages, store
 from prex.identity.policy import Action
 from prex.web.deps import ServicesDep, acts
@@ -58,6 +62,14 @@ class RecordPackage(PackageMeta):
     records: list[Record]
 
 
+SOURCE = "a federation source's code: its data instead of this centre's own"
+
+
+def _federated(services: ServicesDep, source: str | None) -> bool:
+    """Whether ``source`` names another centre (this centre's own code means its own data)."""
+    return bool(source) and source != services.settings.platform_code
+
+
 def _json(body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, media_type="application/json")
 
@@ -68,10 +80,15 @@ def list_releases(
     services: ServicesDep,
     cursor: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    source: Annotated[str | None, Query(max_length=32, description=SOURCE)] = None,
 ) -> JSONResponse:
     """Every release in publication order, ``limit`` at a time; follow ``links.next``."""
     with services.read_connection() as conn:
-        page = store.page(conn, cursor, limit)
+        if _federated(services, source):
+            assert source is not None
+            page = federated.release_page(conn, source, cursor, limit)
+        else:
+            page = store.page(conn, cursor, limit)
     body = packages.release_package(
         services.settings, str(request.url), page.releases, services.clock.now()
     )
@@ -97,10 +114,19 @@ def get_release(request: Request, release_id: str, services: ServicesDep) -> JSO
 
 
 @router.get("/records/{ocid}", response_model=RecordPackage, openapi_extra=acts(Action.PUBLIC_READ))
-def get_record(request: Request, ocid: str, services: ServicesDep) -> JSONResponse:
+def get_record(
+    request: Request,
+    ocid: str,
+    services: ServicesDep,
+    source: Annotated[str | None, Query(max_length=32, description=SOURCE)] = None,
+) -> JSONResponse:
     """The record of one contracting process: its releases and the compiled release."""
     with services.read_connection() as conn:
-        found = store.record(conn, ocid)
+        if _federated(services, source):
+            assert source is not None
+            found = federated.record(conn, source, ocid)
+        else:
+            found = store.record(conn, ocid)
     return _json(
         packages.record_package(services.settings, str(request.url), [found], services.clock.now())
     )

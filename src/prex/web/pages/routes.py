@@ -28,6 +28,7 @@ from prex.web.pages import (
     bid,
     certificates,
     evaluation,
+    federation,
     manage,
     opening,
     trust,
@@ -123,3 +124,4 @@ router.include_router(bid.router)
 router.include_router(opening.router)
 router.include_router(evaluation.router)
 router.include_router(auction.router)
+router.include_router(federation.router)
