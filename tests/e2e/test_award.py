@@ -205,8 +205,9 @@ def test_from_sealed_bids_to_a_signed_contract(opening: Opening, tmp_path: Path)
     public = client.get(f"/api/v1/tenders/{opening.id}/publicity").json()
     candidates = public["sections"][0]["candidates"]
     assert candidates[0]["bidder_uscc"] == pki.uscc[winner]
-    assert client.get(result_url).json()["sections"][0]["candidates"][0]["bidder_uscc"] == (
-        pki.uscc[winner]
+    assert (
+        client.get(result_url).json()["sections"][0]["candidates"][0]["bidder_uscc"]
+        == (pki.uscc[winner])
     )
     problem(client.get(report_url), 401)  # the working copy stays with its readers
     published_report = client.get(f"/api/v1/tenders/{opening.id}/publicity/report")
