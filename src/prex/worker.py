@@ -17,6 +17,7 @@ from prex.bootstrap import Services
 from prex.evaluation.interruption import dissolve_interrupted
 from prex.exchange.dataspec.outbound import queue_dataspec_records
 from prex.exchange.dataspec.sender import push_pending
+from prex.exchange.quality.consumer import score_quality
 from prex.exchange.releases.publisher import publish_releases
 from prex.identity.policy import SYSTEM
 from prex.notifications.service import dispatch_notifications, send_pending_email
@@ -37,6 +38,7 @@ class PassResult:
     listings: int = 0  # listings opened, moved to their timed round or closed
     releases: int = 0  # OCDS releases published from public events
     pushed: int = 0  # data-spec records the upstream platform accepted
+    scored: int = 0  # data-spec record versions judged and deals re-scored for data quality
 
 
 def run_once(services: Services) -> PassResult:
@@ -50,8 +52,9 @@ def run_once(services: Services) -> PassResult:
     releases = publish_releases(services)
     queue_dataspec_records(services)
     pushed = push_pending(services)
+    scored = score_quality(services)
     return PassResult(
-        transitions, notified, emails, crls, swept, dissolved, listings, releases, pushed
+        transitions, notified, emails, crls, swept, dissolved, listings, releases, pushed, scored
     )
 
 
@@ -64,7 +67,8 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
                 log.info(
                     "worker pass: %d transitions, %d notifications, %d e-mails, %d CRLs renewed, "
                     "%d stale uploads removed, %d committees dissolved and redrawn, "
-                    "%d listings moved on, %d OCDS releases published, %d records pushed upstream",
+                    "%d listings moved on, %d OCDS releases published, %d records pushed upstream, "
+                    "%d records and deals scored for data quality",
                     result.transitions,
                     result.notifications,
                     result.emails,
@@ -74,6 +78,7 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
                     result.listings,
                     result.releases,
                     result.pushed,
+                    result.scored,
                 )
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("worker pass failed")

@@ -7,6 +7,7 @@ from prex.bidding import orm as bidding_orm
 from prex.db.base import metadata
 from prex.evaluation import orm as evaluation_orm
 from prex.exchange.dataspec import orm as dataspec_orm
+from prex.exchange.quality import orm as quality_orm
 from prex.exchange.releases import orm as ocds_orm
 from prex.experts import committee_orm as committee_orm
 from prex.experts import orm as experts_orm
@@ -32,6 +33,7 @@ __all__ = [
     "ocds_orm",
     "opening_orm",
     "pki_orm",
+    "quality_orm",
     "tenders_orm",
     "venues_orm",
 ]
