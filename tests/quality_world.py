@@ -46,7 +46,8 @@ def tender(
 ) -> list[tuple[str, dict[str, Any]]]:
     """The records of one tender of ``platform``, parents first, up to ``stage``; the bid
     deadline is 20 days after ``published``, the result 3 days after it, the notice 4 days
-    after the result. ``agency=False`` leaves the recommended agency fields out."""
+    after the result; each record's DATA_TIMESTAMP is its stage's moment. ``agency=False``
+    leaves the recommended agency fields out."""
     tenderer = Party("杭州市城投集团", uscc_for("330100", 1 + serial % 7))
     deal = make_deal_code(tenderer.uscc, published.date(), serial)
     bidders = [Party(f"投标人{i}", uscc_for("330100", 200 + i)) for i in range(3)]
@@ -94,7 +95,22 @@ def tender(
         issued = deadline + timedelta(days=7)
         facts = replace(facts, notices=(NoticeFacts("s1", bidders[0], price, issued),))
     header = Header(platform, "PSP330000", published)
-    return tender_records(facts, header)
+    stamps = {
+        "TENDER_LIST": deadline,
+        "BID_OPENING_RECORD": deadline,
+        "BID_EVALUATION_EXPERT": deadline + timedelta(days=3),
+        "WIN_CANDIDATE": deadline + timedelta(days=3),
+        "RESULT_NOTICE": deadline + timedelta(days=7),
+    }
+    return [
+        (name, {**record, "DATA_TIMESTAMP": stamps.get(name, published).isoformat()})
+        for name, record in tender_records(facts, header)
+    ]
+
+
+def stamped(record: dict[str, Any]) -> datetime:
+    """When the event a record reports was recorded (its DATA_TIMESTAMP)."""
+    return datetime.fromisoformat(record["DATA_TIMESTAMP"])
 
 
 def entry(dataset: str, record: dict[str, Any], version: int = 1) -> dict[str, Any]:

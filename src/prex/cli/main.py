@@ -15,6 +15,7 @@ from prex.cli import (
     export,
     opening,
     pki,
+    quality,
     run,
     tenders,
     upstream,
@@ -38,6 +39,7 @@ app.add_typer(experts.app, name="experts")
 app.add_typer(auctions.app, name="auctions")
 app.add_typer(export.app, name="export")
 app.add_typer(upstream.app, name="upstream")
+app.add_typer(quality.app, name="quality")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

@@ -30,6 +30,7 @@ from prex.web.pages import (
     evaluation,
     manage,
     opening,
+    quality,
     trust,
     workbench,
 )
@@ -123,3 +124,4 @@ router.include_router(bid.router)
 router.include_router(opening.router)
 router.include_router(evaluation.router)
 router.include_router(auction.router)
+router.include_router(quality.router)
