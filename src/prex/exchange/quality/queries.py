@@ -131,16 +131,20 @@ def centre_trend(
 ) -> dict[str, Any]:
     """A centre's scores per month (oldest first) and over the whole selection."""
     names = centre_names(session, own)
-    if code not in names:
-        raise NotFound(f"no centre {code} pushes data here", centre=code)
     months = _totals(session, code=code, period=check_period(period), txn_type=check_type(txn_type))
+    if code not in names and not months:
+        known = session.execute(
+            select(quality_totals.c.platform_code).where(quality_totals.c.platform_code == code)
+        ).first()
+        if known is None:  # neither registered here nor ever scored (a platform since removed)
+            raise NotFound(f"no centre {code} pushes data here", centre=code)
     ordered = sorted((month, sums) for (_c, month), sums in months.items())
     whole = Totals()
     for _month, sums in ordered:
         whole = whole + sums
     return {
         "code": code,
-        "name": names[code],
+        "name": names.get(code, code),
         "period": period,
         "type": txn_type,
         **scores(whole).as_dict(),
