@@ -30,10 +30,11 @@ PLATFORMS = ("PREX330100", "PREX330200")
 def snapshot(services: Services) -> dict[str, Any]:
     with services.read_session() as session:
         totals = sorted(tuple(r) for r in session.execute(select(quality_totals)))
-        deals = sorted(tuple(r) for r in session.execute(select(quality_deals)))
-        records = sorted(tuple(r) for r in session.execute(select(quality_records)))
+        deals = sorted(map(tuple, session.execute(select(quality_deals))), key=repr)
+        records = sorted(map(tuple, session.execute(select(quality_records))), key=repr)
+        # Without their ids, which depend on the order they were written in.
         findings = sorted(
-            tuple(r)[1:] for r in session.execute(select(quality_findings)) if True
+            (tuple(r)[1:] for r in session.execute(select(quality_findings))), key=repr
         )
     return {"totals": totals, "deals": deals, "records": records, "findings": findings}
 

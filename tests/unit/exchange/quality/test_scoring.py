@@ -43,9 +43,7 @@ def test_timeliness_never_rewards_a_longer_delay(a: int, b: int) -> None:
 def test_a_complete_prompt_tender_has_no_finding() -> None:
     records = arrived(tender("P1", 1, T), T + timedelta(days=27))
     for item in records:
-        same_day = Arrived(
-            item.dataset, item.record_key, 1, item.record, item.received_at
-        )
+        same_day = Arrived(item.dataset, item.record_key, 1, item.record, item.received_at)
         result = score_record(same_day, records)
         assert result.valid, (item.dataset, result.findings)
         assert [f.code for f in result.findings if f.code != "late"] == []
