@@ -120,9 +120,7 @@ def _deal_records(session: Session, own: str, platform: str, deal: str) -> list[
         rows = session.execute(
             select(p).where(p.c.deal_code == deal, p.c.sent_at.is_not(None))
         ).mappings()
-        mine = [_own(r, r["sent_at"]) for r in rows]
-        if mine:
-            return mine
+        return [_own(r, r["sent_at"]) for r in rows]
     u = upstream_records
     rows = session.execute(
         select(u).where(u.c.platform_code == platform, u.c.deal_code == deal)
