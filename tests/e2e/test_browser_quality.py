@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
@@ -47,7 +48,7 @@ def planted(services: Services, world: World, clock: FixedClock) -> Iterator[tup
 
 
 def test_the_ranking_draws_its_charts_and_the_drill_down_lists_the_planted_record(
-    page: Page, planted: tuple[str, str]
+    page: Page, planted: tuple[str, str], tmp_path: Path
 ) -> None:
     base_url, planted_key = planted
     errors: list[str] = []
@@ -68,6 +69,7 @@ def test_the_ranking_draws_its_charts_and_the_drill_down_lists_the_planted_recor
         r.get_attribute("data-centre") for r in page.locator("#quality-ranking tbody tr").all()
     ]
     assert ranking == ["PREX330100", "PREX330200"]  # the wrong amount costs Ningbo accuracy
+    page.screenshot(path=str(tmp_path / "quality-ranking.png"), full_page=True)
 
     page.click("#quality-ranking a[href^='/quality/centres/PREX330200']")
     page.wait_for_url("**/quality/centres/PREX330200**")
@@ -81,4 +83,5 @@ def test_the_ranking_draws_its_charts_and_the_drill_down_lists_the_planted_recor
     ]
     assert "金额前后不一致" in rows[0].inner_text()
     assert "WIN_BID_AMOUNT" in rows[0].inner_text()
+    page.screenshot(path=str(tmp_path / "quality-centre.png"), full_page=True)
     assert errors == []

@@ -99,3 +99,17 @@ def test_incremental_scores_equal_a_full_recompute(
     assert incremental["records"], "the stream stored records"
     recompute_quality(services)
     assert snapshot(services) == incremental
+
+
+def test_a_worker_pass_counts_the_records_judged_and_the_deals_rechecked(
+    services: Services, clock: FixedClock
+) -> None:
+    from prex.worker import run_once
+
+    built = tender(PLATFORMS[0], 1, T0, stage="opened")
+    store(services, PLATFORMS[0], [entry(name, record) for name, record in built])
+    assert run_once(services).scored == len(built) + 1  # the records and their one deal
+    assert run_once(services).scored == 0
+    clock.advance(timedelta(days=50))  # the result falls due: the deal is looked at again
+    assert run_once(services).scored == 1
+    assert run_once(services).scored == 0

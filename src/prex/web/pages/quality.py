@@ -49,10 +49,10 @@ def ranking_page(
         quality_centre(services, actor, r.code, period=None, txn_type=txn_type) for r in ranked
     ]
     months = sorted({m["month"] for t in trends for m in t["months"]})
+    names = _chart_labels(request)
     chart: dict[str, Any] = {
-        "labels": _chart_labels(request),
         "centres": [r.name for r in ranked],
-        "scores": {name: [r.scores[name] for r in ranked] for name in SCORES},
+        "bars": [{"name": names[s], "values": [r.scores[s] for r in ranked]} for s in SCORES],
         "months": months,
         "trends": [
             {
@@ -107,10 +107,10 @@ def centre_page(
         txn_type=txn_type,
         page=max(page, 1),
     )
+    names = _chart_labels(request)
     chart = {
-        "labels": _chart_labels(request),
         "months": [m["month"] for m in trend["months"]],
-        "series": {name: [m[name] for m in trend["months"]] for name in SCORES},
+        "lines": [{"name": names[s], "values": [m[s] for m in trend["months"]]} for s in SCORES],
     }
     pages = max(1, -(-found["total"] // PAGE_SIZE))
     return render(

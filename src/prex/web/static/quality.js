@@ -1,15 +1,15 @@
 // prex data-quality charts: the ranking's bars and trend lines, a centre's trend by month.
 //
 // The page carries its numbers as JSON (#quality-data, rendered on the server with translated
-// series names) and shows the same in its tables; this script only draws them with the
-// vendored ECharts (/static/vendor). Scores are 0–100; a missing score is a gap (null).
+// series names, in the order of the table's columns) and shows the same in its tables; this
+// script only draws them with the vendored ECharts (/static/vendor). Scores are 0–100; a
+// missing score is a gap (null).
 "use strict";
 
 (function () {
   const data = document.getElementById("quality-data");
   if (!data || typeof echarts === "undefined") return;
   const chart = JSON.parse(data.textContent);
-  const names = chart.labels;
   const scoreAxis = { type: "value", min: 0, max: 100 };
   const drawn = [];
 
@@ -27,11 +27,7 @@
       legend: {},
       xAxis: { type: "category", data: chart.centres },
       yAxis: scoreAxis,
-      series: Object.keys(chart.scores).map((key) => ({
-        name: names[key],
-        type: "bar",
-        data: chart.scores[key],
-      })),
+      series: chart.bars.map((b) => ({ name: b.name, type: "bar", data: b.values })),
     });
     draw("quality-trends", {
       tooltip: { trigger: "axis" },
@@ -51,11 +47,11 @@
       legend: {},
       xAxis: { type: "category", data: chart.months },
       yAxis: scoreAxis,
-      series: Object.keys(chart.series).map((key) => ({
-        name: names[key],
+      series: chart.lines.map((l) => ({
+        name: l.name,
         type: "line",
         connectNulls: true,
-        data: chart.series[key],
+        data: l.values,
       })),
     });
   }
