@@ -113,3 +113,34 @@ def test_a_worker_pass_counts_the_records_judged_and_the_deals_rechecked(
     clock.advance(timedelta(days=50))  # the result falls due: the deal is looked at again
     assert run_once(services).scored == 1
     assert run_once(services).scored == 0
+
+
+def test_two_workers_at_once_judge_every_record_exactly_once(
+    services: Services, clock: FixedClock
+) -> None:
+    import threading
+
+    for n in range(1, 4):
+        built = tender(PLATFORMS[n % 2], n, T0 - timedelta(days=40))
+        store(services, PLATFORMS[n % 2], [entry(name, record) for name, record in built])
+    counts: list[int] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def work() -> None:
+        start.wait()
+        try:
+            counts.append(score_quality(services, batch=1000))
+        except BaseException as exc:  # collected: the assertion below names it
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    judged = snapshot(services)
+    assert sorted(counts)[0] == 0  # the second waited, then found everything judged
+    recompute_quality(services)
+    assert snapshot(services) == judged

@@ -41,21 +41,21 @@ Bucket = tuple[str, str, str]  # platform, type, day
 
 
 def _lock(session: Session) -> None:
-    found = session.execute(
-        select(outbox_cursors.c.position)
-        .where(outbox_cursors.c.consumer == CONSUMER)
-        .with_for_update()
-    ).first()
-    if found is None:
+    """Hold the consumer's row for the transaction: an UPDATE takes the row lock on PostgreSQL
+    and the database write lock on SQLite, so a second worker waits for the first to commit
+    and then finds its records judged."""
+    mark = outbox_cursors.c.consumer == CONSUMER
+    locked = session.execute(
+        update(outbox_cursors).where(mark).values(position=outbox_cursors.c.position)
+    )
+    if locked.rowcount == 0:  # type: ignore[attr-defined]
         try:
             with session.begin_nested():
                 session.execute(insert(outbox_cursors).values(consumer=CONSUMER, position=0))
         except IntegrityError:
             pass
         session.execute(
-            select(outbox_cursors.c.position)
-            .where(outbox_cursors.c.consumer == CONSUMER)
-            .with_for_update()
+            update(outbox_cursors).where(mark).values(position=outbox_cursors.c.position)
         )
 
 
@@ -281,6 +281,12 @@ def score_quality(services: Services, *, batch: int = 500) -> int:
         new = _unjudged_upstream(session, batch)
         new += _unjudged_own(session, own, batch - len(new))
         deals = _judge(session, own, new, touched)
+        if new:  # the position counts the record versions judged, for operators
+            session.execute(
+                update(outbox_cursors)
+                .where(outbox_cursors.c.consumer == CONSUMER)
+                .values(position=outbox_cursors.c.position + len(new))
+            )
         due = session.execute(
             select(quality_deals.c.platform_code, quality_deals.c.deal_code).where(
                 quality_deals.c.next_check <= now
@@ -301,6 +307,9 @@ def recompute_quality(services: Services) -> int:
         _lock(session)
         for table in (quality_findings, quality_totals, quality_deals, quality_records):
             session.execute(delete(table))
+        session.execute(
+            update(outbox_cursors).where(outbox_cursors.c.consumer == CONSUMER).values(position=0)
+        )
         session.commit()
     judged = 0
     while True:
