@@ -145,6 +145,9 @@ def test_the_scores_and_findings_name_exactly_the_late_incomplete_and_unfinished
     page = client.get(f"/quality/centres/{HANGZHOU}?dimension=lifecycle", headers=headers)
     assert page.status_code == 200
     assert unfinished in page.text and "评标结果逾期未报" in page.text
+    english = client.get("/quality?lang=en", headers=headers).text
+    assert "Data quality of the connected centres" in english and "宁波市公共资源交易中心" in english
+    assert "各交易中心数据质量" not in english
 
 
 def test_the_public_and_bidders_see_nothing_and_bad_filters_are_problems(

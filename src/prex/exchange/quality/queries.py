@@ -121,6 +121,18 @@ def ranking(
     ]
 
 
+def overall_by_month(
+    session: Session, *, txn_type: str | None = None
+) -> dict[str, dict[str, float | None]]:
+    """Every centre's overall score per month (for the ranking's trend lines), in one query."""
+    by_code: dict[str, dict[str, float | None]] = {}
+    for (code, month), sums in _totals(
+        session, code=None, period=None, txn_type=check_type(txn_type)
+    ).items():
+        by_code.setdefault(code, {})[month] = scores(sums).as_dict()["overall"]
+    return by_code
+
+
 def centre_trend(
     session: Session,
     own: str,

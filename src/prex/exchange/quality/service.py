@@ -49,6 +49,17 @@ def quality_ranking(
         return queries.ranking(session, own, period=period, txn_type=txn_type)
 
 
+def quality_overview(
+    services: Services, actor: Actor, *, period: str | None = None, txn_type: str | None = None
+) -> tuple[list[queries.Ranked], dict[str, dict[str, float | None]]]:
+    """The ranking, and each centre's overall score per month over all periods (its trend)."""
+    own = services.settings.platform_code
+    with services.read_session() as session:
+        authorize(actor, Action.QUALITY_READ, _resource(session, own))
+        ranked = queries.ranking(session, own, period=period, txn_type=txn_type)
+        return ranked, queries.overall_by_month(session, txn_type=txn_type)
+
+
 def quality_centre(
     services: Services,
     actor: Actor,

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from prex.exchange.quality.queries import PAGE_SIZE
 from prex.exchange.quality.rules import TYPES, Dimension
-from prex.exchange.quality.service import quality_centre, quality_findings, quality_ranking
+from prex.exchange.quality.service import quality_centre, quality_findings, quality_overview
 from prex.identity.policy import Action
 from prex.web.deps import ActorDep, ServicesDep, acts
 from prex.web.i18n import translations
@@ -44,25 +44,16 @@ def ranking_page(
     if refused is not None:
         return refused
     period, txn_type = period or None, txn_type or None
-    ranked = quality_ranking(services, actor, period=period, txn_type=txn_type)
-    trends = [
-        quality_centre(services, actor, r.code, period=None, txn_type=txn_type) for r in ranked
-    ]
-    months = sorted({m["month"] for t in trends for m in t["months"]})
+    ranked, by_month = quality_overview(services, actor, period=period, txn_type=txn_type)
+    months = sorted({month for code in by_month for month in by_month[code]})
     names = _chart_labels(request)
     chart: dict[str, Any] = {
         "centres": [r.name for r in ranked],
         "bars": [{"name": names[s], "values": [r.scores[s] for r in ranked]} for s in SCORES],
         "months": months,
         "trends": [
-            {
-                "name": t["name"],
-                "values": [
-                    next((m["overall"] for m in t["months"] if m["month"] == month), None)
-                    for month in months
-                ],
-            }
-            for t in trends
+            {"name": r.name, "values": [by_month.get(r.code, {}).get(m) for m in months]}
+            for r in ranked
         ],
     }
     return render(
