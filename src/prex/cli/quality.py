@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 
 COLUMNS = ("overall", "coverage", "accuracy", "timeliness", "lifecycle")
+HEADERS = ("all", "cover", "accur", "time", "life")  # narrow, for an 80-column terminal
 
 
 def _cell(value: float | None) -> str:
@@ -47,7 +48,7 @@ def show(
             emit_json(trend)
             return
         table = Table(title=f"{trend['name']} ({centre})")
-        for name in ("month", *COLUMNS, "records"):
+        for name in ("month", *HEADERS, "records"):
             table.add_column(name, justify="left" if name == "month" else "right")
         for month in trend["months"]:
             table.add_row(
@@ -60,17 +61,20 @@ def show(
         emit_json([r.as_dict() for r in ranked])
         return
     table = Table(title=f"data quality {period or 'all periods'} {txn_type or 'all types'}")
-    for name in ("#", "centre", "name", *COLUMNS, "records", "deals"):
-        table.add_column(name, justify="left" if name in ("centre", "name") else "right")
+    table.add_column("#", justify="right", no_wrap=True, min_width=1)
+    table.add_column("centre", no_wrap=True)
+    for name in (*HEADERS, "records", "deals"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("name", min_width=8, overflow="ellipsis")  # what a narrow terminal cuts
     for r in ranked:
         values = r.as_dict()
         table.add_row(
             str(r.rank),
             r.code,
-            r.name,
             *(_cell(values[c]) for c in COLUMNS),
             str(r.totals.records),
             str(r.totals.deals),
+            r.name,
         )
     console.print(table)
 
