@@ -270,11 +270,22 @@ def _resum(session: Session, bucket: Bucket) -> None:
         )
 
 
+def _work_waiting(session: Session, own: str, now: datetime) -> bool:
+    """Whether a record waits to be judged or a deal to be re-checked (read only)."""
+    if _unjudged_upstream(session, 1) or _unjudged_own(session, own, 1):
+        return True
+    due = select(quality_deals.c.deal_code).where(quality_deals.c.next_check <= now).limit(1)
+    return session.execute(due).first() is not None
+
+
 def score_quality(services: Services, *, batch: int = 500) -> int:
     """One pass: judge up to ``batch`` new record versions, re-score their deals and the deals
     due for a re-check, re-sum what changed. Returns record versions judged + deals re-scored."""
     own = services.settings.platform_code
     now = services.clock.now()
+    with services.read_session() as session:
+        if not _work_waiting(session, own, now):
+            return 0  # most passes: nothing new, nothing due — and no write lock taken
     with services.writer_session() as session:
         _lock(session)
         touched: set[Bucket] = set()
