@@ -146,7 +146,9 @@ def test_the_scores_and_findings_name_exactly_the_late_incomplete_and_unfinished
     assert page.status_code == 200
     assert unfinished in page.text and "评标结果逾期未报" in page.text
     english = client.get("/quality?lang=en", headers=headers).text
-    assert "Data quality of the connected centres" in english and "宁波市公共资源交易中心" in english
+    assert (
+        "Data quality of the connected centres" in english and "宁波市公共资源交易中心" in english
+    )
     assert "各交易中心数据质量" not in english
 
 
@@ -195,3 +197,31 @@ def test_recompute_gives_the_same_ranking_and_the_cli_prints_it(
     assert table.exit_code == 0 and "2026-01" in table.output
     refused = runner.invoke(app, ["quality", "--period", "March"])
     assert refused.exit_code == 1 and "not a period" in refused.output
+
+
+def test_a_connected_centres_own_staff_see_its_page_but_not_the_ranking(
+    services: Services, world: World, clock: FixedClock
+) -> None:
+    from prex.bootstrap import bootstrap
+    from prex.web.app import create_app
+    from tests.quality_world import store
+
+    # This instance is the city (PREX3301); the province's staff (the test users, centre
+    # PREX33) are staff of a connected centre here, and PREX330200 is somebody else.
+    scoring = bootstrap(
+        services.settings.model_copy(update={"platform_code": "PREX3301"}), clock=clock
+    )
+    try:
+        for platform in ("PREX33", "PREX330200"):
+            store(scoring, platform, [entry(n, r) for n, r in tender(platform, 1, JAN)])
+        score_quality(scoring)
+        with TestClient(create_app(scoring)) as client:
+            operator, admin = auth(scoring, "operator"), auth(scoring, "admin")
+            assert client.get("/api/v1/quality/ranking", headers=operator).status_code == 403
+            assert client.get("/api/v1/quality/centres/PREX33", headers=operator).status_code == 200
+            other = client.get("/api/v1/quality/centres/PREX330200/findings", headers=operator)
+            assert other.status_code == 403
+            ranked = client.get("/api/v1/quality/ranking", headers=admin).json()["centres"]
+            assert {c["code"] for c in ranked} == {"PREX33", "PREX330200"}
+    finally:
+        scoring.close()

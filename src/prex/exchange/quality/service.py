@@ -18,23 +18,20 @@ from prex.identity.orm import centres
 from prex.identity.policy import Action, Actor, Resource, authorize, is_allowed
 
 
-def _resource(session: Session, code: str) -> Resource:
+def _resource(session: Session, code: str, *, scoring: bool = False) -> Resource:
+    """The scores of platform ``code`` as a policy resource, owned by the centre of this
+    instance with that platform code. The scoring centre's own staff are every operator and
+    supervisor here when it has no centre row (``None``: the instance itself); a connected
+    platform without a centre here belongs to no centre, so only administrators see it."""
     centre = session.execute(
         select(centres.c.id).where(centres.c.platform_code == code).order_by(centres.c.created_at)
     ).first()
-    return Resource("quality", code, centre_id=centre.id if centre else None)
-
-
-def may_read_all(services: Services, actor: Actor) -> bool:
-    """Whether ``actor`` may see the whole ranking (for pages that show it or not)."""
-    with services.read_session() as session:
-        return is_allowed(
-            actor, Action.QUALITY_READ, _resource(session, services.settings.platform_code)
-        )
+    owner = centre.id if centre else (None if scoring else f"platform:{code}")
+    return Resource("quality", code, centre_id=owner)
 
 
 def _authorize_centre(services: Services, session: Session, actor: Actor, code: str) -> None:
-    own = _resource(session, services.settings.platform_code)
+    own = _resource(session, services.settings.platform_code, scoring=True)
     if not is_allowed(actor, Action.QUALITY_READ, own):
         authorize(actor, Action.QUALITY_READ, _resource(session, code))
 
@@ -45,7 +42,7 @@ def quality_ranking(
     """Every centre with data in the period, best overall score first."""
     own = services.settings.platform_code
     with services.read_session() as session:
-        authorize(actor, Action.QUALITY_READ, _resource(session, own))
+        authorize(actor, Action.QUALITY_READ, _resource(session, own, scoring=True))
         return queries.ranking(session, own, period=period, txn_type=txn_type)
 
 
@@ -55,7 +52,7 @@ def quality_overview(
     """The ranking, and each centre's overall score per month over all periods (its trend)."""
     own = services.settings.platform_code
     with services.read_session() as session:
-        authorize(actor, Action.QUALITY_READ, _resource(session, own))
+        authorize(actor, Action.QUALITY_READ, _resource(session, own, scoring=True))
         ranked = queries.ranking(session, own, period=period, txn_type=txn_type)
         return ranked, queries.overall_by_month(session, txn_type=txn_type)
 
