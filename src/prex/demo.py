@@ -24,6 +24,7 @@ from prex import demo_award as award
 from prex.bidding.opening_keys import bid_parameters
 from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
+from prex.demo_quality import seed_quality_feeds
 from prex.envelope.release import release_share
 from prex.envelope.threshold import Commitments
 from prex.experts import csv_import
@@ -252,6 +253,8 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     award.book_seats(seed.cast, seed.tenders["published"])
     # Land listings: one sold, one failed, one in live bidding as the demo starts.
     seed.listings = auctions.seed_listings(seed.cast, centre_id=seed.centre_ids["330100"])
+    # The cities push their data-spec records here, so /quality ranks them (demo_quality).
+    seed_quality_feeds(services, seed.pki, now=now, admin=SEED_ACTOR)
     return seed
 
 

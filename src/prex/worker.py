@@ -19,6 +19,7 @@ from prex.exchange.dataspec.outbound import queue_dataspec_records
 from prex.exchange.dataspec.sender import push_pending
 from prex.exchange.federation.index import index_backlog
 from prex.exchange.federation.pull import pull_due
+from prex.exchange.quality.consumer import score_quality
 from prex.exchange.releases.publisher import publish_releases
 from prex.identity.policy import SYSTEM
 from prex.notifications.service import dispatch_notifications, send_pending_email
@@ -40,6 +41,12 @@ class PassResult:
     releases: int = 0  # OCDS releases published from public events
     pushed: int = 0  # data-spec records the upstream platform accepted
     federated: int = 0  # releases pulled from federation sources
+    scored: int = 0  # data-spec record versions judged and deals re-scored for data quality
+
+    def summary(self) -> str:
+        """What the pass did, for the log: the non-zero counts by name."""
+        done = dataclasses.asdict(self)
+        return ", ".join(f"{count} {name}" for name, count in done.items() if count)
 
 
 def run_once(services: Services) -> PassResult:
@@ -55,8 +62,19 @@ def run_once(services: Services) -> PassResult:
     pushed = push_pending(services)
     index_backlog(services)
     federated = pull_due(services)
+    scored = score_quality(services)
     return PassResult(
-        transitions, notified, emails, crls, swept, dissolved, listings, releases, pushed, federated
+        transitions,
+        notified,
+        emails,
+        crls=crls,
+        uploads=swept,
+        dissolved=dissolved,
+        listings=listings,
+        releases=releases,
+        pushed=pushed,
+        federated=federated,
+        scored=scored,
     )
 
 
@@ -66,22 +84,7 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
         try:
             result = run_once(services)
             if any(dataclasses.astuple(result)):
-                log.info(
-                    "worker pass: %d transitions, %d notifications, %d e-mails, %d CRLs renewed, "
-                    "%d stale uploads removed, %d committees dissolved and redrawn, "
-                    "%d listings moved on, %d OCDS releases published, %d records pushed upstream, "
-                    "%d releases federated",
-                    result.transitions,
-                    result.notifications,
-                    result.emails,
-                    result.crls,
-                    result.uploads,
-                    result.dissolved,
-                    result.listings,
-                    result.releases,
-                    result.pushed,
-                    result.federated,
-                )
+                log.info("worker pass: %s", result.summary())
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("worker pass failed")
         stop.wait(wait)

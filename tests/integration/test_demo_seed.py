@@ -270,3 +270,24 @@ def test_the_demo_sells_one_listing_fails_one_and_leaves_one_in_live_bidding(
     assert listed.status_code == 200
     assert all(f"/listings/{i}/live" in listed.text for i in (sold, failed, live))
     assert chain_of(services).ok
+
+
+def test_the_demo_cities_push_their_records_and_the_quality_ranking_tells_them_apart(
+    services: Services,
+) -> None:
+    from prex.exchange.quality.queries import findings, ranking
+
+    seed_demo(services, now=T0)
+    with services.read_session() as session:
+        ranked = {r.code: r.as_dict() for r in ranking(session, services.settings.platform_code)}
+        stalled = findings(session, "PREX330300", dimension="lifecycle")
+        wrong = findings(session, "PREX330300", dimension="accuracy")
+        missing = findings(session, "PREX330200", dimension="coverage")
+    assert set(ranked) == {"PREX330100", "PREX330200", "PREX330300"}
+    hangzhou, ningbo, wenzhou = (ranked[c] for c in ("PREX330100", "PREX330200", "PREX330300"))
+    assert hangzhou["overall"] == 100.0
+    assert ningbo["timeliness"] < 100.0 and ningbo["coverage"] < 100.0
+    assert wenzhou["lifecycle"] < 100.0 and wenzhou["accuracy"] < 100.0
+    assert [f["code"] for f in stalled["items"]] == ["result-overdue"]
+    assert [f["code"] for f in wrong["items"]] == ["amount-mismatch"]
+    assert {f["field"] for f in missing["items"]} == {"TENDER_AGENCY_NAME", "TENDER_AGENCY_CODE"}

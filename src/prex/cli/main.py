@@ -16,6 +16,7 @@ from prex.cli import (
     federate,
     opening,
     pki,
+    quality,
     run,
     tenders,
     upstream,
@@ -41,6 +42,7 @@ app.add_typer(export.app, name="export")
 app.add_typer(upstream.app, name="upstream")
 app.add_typer(federate.app, name="federate")
 app.add_typer(federate.import_app, name="import")
+app.add_typer(quality.app, name="quality")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

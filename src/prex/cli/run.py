@@ -152,6 +152,11 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         highlight=False,
     )
     console.print(
+        f"Data quality (数据质量) of the three cities' pushes: http://{host}:{port}/quality — "
+        "sign in as supervisor or operator; `prex quality` in a shell (docs/quality.md)",
+        highlight=False,
+    )
+    console.print(
         f"Public change feed (公开数据变更): http://{host}:{port}/api/v1/feed — follow "
         "next_cursor (docs/feed.md)",
         highlight=False,

@@ -8,6 +8,7 @@ from prex.db.base import metadata
 from prex.evaluation import orm as evaluation_orm
 from prex.exchange.dataspec import orm as dataspec_orm
 from prex.exchange.federation import orm as federation_orm
+from prex.exchange.quality import orm as quality_orm
 from prex.exchange.releases import orm as ocds_orm
 from prex.experts import committee_orm as committee_orm
 from prex.experts import orm as experts_orm
@@ -34,6 +35,7 @@ __all__ = [
     "ocds_orm",
     "opening_orm",
     "pki_orm",
+    "quality_orm",
     "tenders_orm",
     "venues_orm",
 ]

@@ -94,6 +94,7 @@ class Action(StrEnum):
     LISTING_READ_BIDDERS = "listing.read_bidders"  # who registered (confidential until it closes)
     LISTING_BID = "listing.bid"  # quote or bid, once eligible with the deposit confirmed
     UPSTREAM_PUSH = "upstream.push"  # a registered platform pushes records (signed, no account)
+    QUALITY_READ = "quality.read"  # data-quality scores of the connected centres, their findings
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,10 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.LISTING_REVIEW: {_O: Scope.CENTRE},
     Action.LISTING_READ_BIDDERS: {_O: Scope.CENTRE, _S: Scope.CENTRE},
     Action.LISTING_BID: {Role.BIDDER: Scope.ANY},
+    # Data quality is a supervision tool (DOMAIN.md): the scoring centre's operators and
+    # supervisors see every connected centre; a centre's own see its own scores and findings.
+    # The public sees none of it: findings name records before anyone has checked them.
+    Action.QUALITY_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

@@ -35,6 +35,7 @@ EXPECTED = {
     Action.PUBLIC_READ: "Y   Y   Y    Y    Y    Y    Y",
     Action.SESSION_LOGIN: "Y   Y   Y    Y    Y    Y    Y",
     Action.UPSTREAM_PUSH: "Y   Y   Y    Y    Y    Y    Y",
+    Action.QUALITY_READ: "Y   C   -    -    -    -    C",
     Action.SESSION_READ: "S   S   S    S    S    S    S",
     Action.SESSION_LOGOUT: "S   S   S    S    S    S    S",
     Action.CENTRE_MANAGE: "Y   -   -    -    -    -    -",

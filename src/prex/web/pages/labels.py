@@ -101,3 +101,40 @@ CA_WORDS = (
     N_("signing"),
     N_("encryption"),
 )
+
+# Data quality (prex.exchange.quality): transaction types, dimensions and finding codes.
+QUALITY_TYPE = {
+    "engineering": N_("Engineering construction"),
+    "procurement": N_("Government procurement"),
+    "land": N_("Land-use rights"),
+    "mining": N_("Mining rights"),
+    "property": N_("State-owned property rights"),
+}
+DIMENSION = {
+    "overall": N_("Overall"),
+    "coverage": N_("Coverage"),
+    "accuracy": N_("Accuracy"),
+    "timeliness": N_("Timeliness"),
+    "lifecycle": N_("Life-cycle completeness"),
+}
+FINDING = {
+    "invalid-field": N_("Invalid field"),
+    "unknown-dataset": N_("Unknown dataset"),
+    "dates-out-of-order": N_("Dates out of order"),
+    "amount-above-limit": N_("Bid above the ceiling price"),
+    "amount-mismatch": N_("Amounts disagree"),
+    "candidate-not-a-bidder": N_("Candidate is not a bidder"),
+    "winner-not-a-candidate": N_("Winner is not a candidate"),
+    "field-missing": N_("Recommended field missing"),
+    "dataset-missing": N_("Expected dataset missing"),
+    "late": N_("Late"),
+    "opening-overdue": N_("Opening record overdue"),
+    "result-overdue": N_("Result overdue"),
+    "notice-overdue": N_("Result notice overdue"),
+    "deal-overdue": N_("Listing outcome overdue"),
+    "missing-parent": N_("Refused upstream: parent missing"),
+    "out-of-order": N_("Refused upstream: out of order"),
+    "conflict": N_("Refused upstream: conflict"),
+    "bad-idempotency-key": N_("Refused upstream: bad idempotency key"),
+    "refused": N_("Refused upstream"),
+}

@@ -31,6 +31,7 @@ from prex.web.pages import (
     federation,
     manage,
     opening,
+    quality,
     trust,
     workbench,
 )
@@ -125,3 +126,4 @@ router.include_router(opening.router)
 router.include_router(evaluation.router)
 router.include_router(auction.router)
 router.include_router(federation.router)
+router.include_router(quality.router)
