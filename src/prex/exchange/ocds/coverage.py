@@ -41,7 +41,10 @@ class _Node:
 
 
 def _walk(value: Any, node: _Node) -> bool:
-    """Count the non-empty nodes of ``value`` under ``node``; whether ``value`` is non-empty."""
+    """Count the non-empty nodes of ``value`` under ``node``; whether ``value`` is non-empty.
+
+    Scalars inside an object or array are counted in place rather than by a call each: most
+    nodes are scalars, and the call was most of the walk's time."""
     kind = type(value)
     if kind is dict:
         filled = False
@@ -50,7 +53,12 @@ def _walk(value: Any, node: _Node) -> bool:
             child = members.get(key)
             if child is None:
                 child = members[key] = _Node()
-            if _walk(child_value, child):
+            child_kind = type(child_value)
+            if child_kind is dict or child_kind is list:
+                if _walk(child_value, child):
+                    filled = True
+            elif child_value is not None and (child_kind is not str or child_value):
+                child.count += 1
                 filled = True
         if filled:
             node.object_count += 1
@@ -62,7 +70,12 @@ def _walk(value: Any, node: _Node) -> bool:
         if element is None:
             element = node.element = _Node()
         for item in value:
-            if _walk(item, element):
+            item_kind = type(item)
+            if item_kind is dict or item_kind is list:
+                if _walk(item, element):
+                    filled = True
+            elif item is not None and (item_kind is not str or item):
+                element.count += 1
                 filled = True
         if filled:
             node.count += 1
