@@ -181,6 +181,58 @@ def _one_of(
     return item.record if item is not None else None
 
 
+@dataclass(frozen=True)
+class _Chain:
+    """A record naming one of an earlier dataset's records of the section, at its amount:
+    a candidate is a bidder at its bid, a winner is a candidate at its bid."""
+
+    earlier: str  # the dataset it must be found in
+    code: str  # its field naming the organisation
+    amount: str  # its field repeating the earlier record's BID_AMOUNT
+    missing_slug: str
+    missing: str  # message, with {code}
+    differs: str  # message, with {value} and {bid}
+
+
+_CHAINS = {
+    "WIN_CANDIDATE": _Chain(
+        "TENDER_LIST",
+        "WIN_CANDIDATE_CODE",
+        "BID_AMOUNT",
+        "candidate-not-a-bidder",
+        "{code} is not in the section's TENDER_LIST",
+        "BID_AMOUNT {value} differs from the TENDER_LIST's {bid}",
+    ),
+    "RESULT_NOTICE": _Chain(
+        "WIN_CANDIDATE",
+        "WIN_BIDDER_CODE",
+        "WIN_BID_AMOUNT",
+        "winner-not-a-candidate",
+        "{code} is not a WIN_CANDIDATE of the section",
+        "WIN_BID_AMOUNT {value} differs from the candidate's BID_AMOUNT {bid}",
+    ),
+}
+
+
+def _chained(
+    record: Mapping[str, Any],
+    known: Mapping[tuple[str, str], Arrived],
+    section: str,
+    chain: _Chain,
+) -> list[Finding]:
+    found = []
+    named = {k[1] for k in known if k[0] == chain.earlier and k[1].startswith(section)}
+    earlier = _one_of(known, chain.earlier, f"{section}|{record.get(chain.code)}")
+    if named and earlier is None:
+        message = chain.missing.format(code=record.get(chain.code))
+        found.append(Finding(Dimension.ACCURACY, chain.missing_slug, chain.code, message))
+    bid = amount((earlier or {}).get("BID_AMOUNT"))
+    if bid is not None and amount(record.get(chain.amount)) != bid:
+        message = chain.differs.format(value=record.get(chain.amount), bid=bid)
+        found.append(Finding(Dimension.ACCURACY, "amount-mismatch", chain.amount, message))
+    return found
+
+
 def _across(item: Arrived, known: Mapping[tuple[str, str], Arrived]) -> list[Finding]:
     """Consistency with the deal's other records that were there when ``item`` arrived."""
     record, found = item.record, []
@@ -197,51 +249,9 @@ def _across(item: Arrived, known: Mapping[tuple[str, str], Arrived]) -> list[Fin
                     f"BID_AMOUNT {bid} is above the section's LIMIT_PRICE {limit}",
                 )
             )
-    if item.dataset == "WIN_CANDIDATE":
-        bidders = {k[1] for k in known if k[0] == "TENDER_LIST" and k[1].startswith(section)}
-        listed = _one_of(known, "TENDER_LIST", f"{section}|{record.get('WIN_CANDIDATE_CODE')}")
-        if bidders and listed is None:
-            found.append(
-                Finding(
-                    Dimension.ACCURACY,
-                    "candidate-not-a-bidder",
-                    "WIN_CANDIDATE_CODE",
-                    f"{record.get('WIN_CANDIDATE_CODE')} is not in the section's TENDER_LIST",
-                )
-            )
-        bid = amount((listed or {}).get("BID_AMOUNT"))
-        if bid is not None and amount(record.get("BID_AMOUNT")) != bid:
-            found.append(
-                Finding(
-                    Dimension.ACCURACY,
-                    "amount-mismatch",
-                    "BID_AMOUNT",
-                    f"BID_AMOUNT {record.get('BID_AMOUNT')} differs from the TENDER_LIST's {bid}",
-                )
-            )
-    if item.dataset == "RESULT_NOTICE":
-        candidates = {k[1] for k in known if k[0] == "WIN_CANDIDATE" and k[1].startswith(section)}
-        chosen = _one_of(known, "WIN_CANDIDATE", f"{section}|{record.get('WIN_BIDDER_CODE')}")
-        if candidates and chosen is None:
-            found.append(
-                Finding(
-                    Dimension.ACCURACY,
-                    "winner-not-a-candidate",
-                    "WIN_BIDDER_CODE",
-                    f"{record.get('WIN_BIDDER_CODE')} is not a WIN_CANDIDATE of the section",
-                )
-            )
-        bid = amount((chosen or {}).get("BID_AMOUNT"))
-        if bid is not None and amount(record.get("WIN_BID_AMOUNT")) != bid:
-            found.append(
-                Finding(
-                    Dimension.ACCURACY,
-                    "amount-mismatch",
-                    "WIN_BID_AMOUNT",
-                    f"WIN_BID_AMOUNT {record.get('WIN_BID_AMOUNT')} differs from the "
-                    f"candidate's BID_AMOUNT {bid}",
-                )
-            )
+    chain = _CHAINS.get(item.dataset)
+    if chain is not None:
+        found.extend(_chained(record, known, section, chain))
     if item.dataset == "BID_OPENING_RECORD":
         deal = str(record.get("UNIFIED_DEAL_CODE"))
         project = _one_of(known, "TENDER_PROJECT", deal) or _one_of(known, "PURCHASE_PROJECT", deal)
