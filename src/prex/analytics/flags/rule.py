@@ -1,0 +1,97 @@
+"""What a red-flag rule is, and what one finding (a hit) is.
+
+A rule is data: a TOML file with a code, names, a severity, default parameters and one DuckDB
+query over warehouse tables. The query returns one row per flagged subject with the columns
+``grp`` (the kind of subject: ``OCID``, ``Buyer``, ``ProcuringEntity``, ``Tenderer`` — Cardinal's
+groups — or ``Tender``, ``Lot``, ``Bidder`` for platform rules), ``id`` (the subject's
+identifier) and ``value`` (the indicator's value, a number); optionally ``tender_id``,
+``lot_id`` (where the subject belongs) and ``detail`` (a JSON object of evidence). Parameters
+are bound as DuckDB named parameters (``$threshold``), never pasted into the SQL text.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SEVERITIES = ("low", "medium", "high")
+GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer", "Tender", "Lot", "Bidder")
+FAMILIES = ("cardinal", "collusion", "screen", "market")
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be used, or a parameter that does not fit its rule."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str  # "R003" for Cardinal's codes; "C…" collusion, "S…" screens, "M…" market
+    title: str
+    title_zh: str
+    family: str
+    severity: str
+    groups: tuple[str, ...]  # the groups its rows may name
+    tables: tuple[str, ...]  # the warehouse tables it reads (it is skipped if one is missing)
+    sql: str
+    description: str = ""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_toml(cls, path: Path) -> Rule:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise RuleError(f"{path.name}: {exc}") from exc
+        try:
+            rule = cls(
+                code=str(data["code"]),
+                title=str(data["title"]),
+                title_zh=str(data["title_zh"]),
+                family=str(data["family"]),
+                severity=str(data["severity"]),
+                groups=tuple(data["groups"]),
+                tables=tuple(data["tables"]),
+                sql=str(data["sql"]),
+                description=str(data.get("description", "")).strip(),
+                parameters=dict(data.get("parameters", {})),
+            )
+        except KeyError as exc:
+            raise RuleError(f"{path.name}: missing {exc.args[0]!r}") from None
+        if rule.severity not in SEVERITIES:
+            raise RuleError(f"{path.name}: severity is one of {', '.join(SEVERITIES)}")
+        if rule.family not in FAMILIES:
+            raise RuleError(f"{path.name}: family is one of {', '.join(FAMILIES)}")
+        if unknown := set(rule.groups) - set(GROUPS):
+            raise RuleError(f"{path.name}: unknown group {sorted(unknown)[0]!r}")
+        return rule
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One flagged subject: which rule, about whom, how strongly, and the evidence."""
+
+    code: str
+    group: str
+    subject_id: str
+    value: float
+    severity: str
+    tender_id: str | None = None
+    lot_id: str | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+RULES_DIR = Path(__file__).with_name("rules")
+
+
+def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
+    """Every rule in the directory, ordered by code; codes are unique."""
+    rules = [Rule.from_toml(p) for p in sorted(directory.glob("*.toml"))]
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.code in seen:
+            raise RuleError(f"two rules have the code {rule.code}")
+        seen.add(rule.code)
+    return sorted(rules, key=lambda r: r.code)

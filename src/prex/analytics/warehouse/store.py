@@ -1,0 +1,59 @@
+"""Opening warehouse tables in DuckDB.
+
+Every rule and dashboard reads plain table names (``tenders``, ``lots``, ``bids``,
+``ocds_processes`` …) from a DuckDB connection; where those names come from — Parquet files on
+disk (``open_warehouse``) or Arrow tables in memory (``connect_tables``, used for
+``prex flags run --input`` and by tests) — is decided here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+
+def connect_tables(tables: Mapping[str, pa.Table]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with each Arrow table visible under its name."""
+    con = duckdb.connect(":memory:")
+    for name, table in tables.items():
+        con.register(name, table)
+    return con
+
+
+def table_directory(root: Path, table: str) -> Path:
+    return root / table
+
+
+def partition_path(root: Path, table: str, month: str | None, refresh: int, part: int) -> Path:
+    """Where one refresh writes one file of a table: Hive-style ``month=YYYY-MM`` folders for
+    the partitioned tables (Spark and Trino read them as a column), flat for the others."""
+    folder = table_directory(root, table)
+    if month is not None:
+        folder = folder / f"month={month}"
+    return folder / f"part-{refresh:08d}-{part:04d}.parquet"
+
+
+def newest_rows_view(root: Path, table: str, key: str) -> str:
+    """The SQL of a view that shows each key's newest row (highest ``refresh``) of a table."""
+    pattern = str(table_directory(root, table) / "**" / "*.parquet").replace("'", "''")
+    return (
+        f"SELECT * EXCLUDE (_newest) FROM (SELECT *, row_number() OVER "
+        f"(PARTITION BY {key} ORDER BY refresh DESC) AS _newest FROM read_parquet('{pattern}', "
+        f"hive_partitioning = true, union_by_name = true)) WHERE _newest = 1"
+    )
+
+
+def open_warehouse(root: Path, keys: Mapping[str, str]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with a view per table that has files under ``root``.
+
+    ``keys`` maps each table name to its key column. A table with no files yet has no view
+    (rules that need it are skipped; dashboards show nothing)."""
+    con = duckdb.connect(":memory:")
+    for table, key in keys.items():
+        folder = table_directory(root, table)
+        if folder.is_dir() and any(folder.rglob("*.parquet")):
+            con.execute(f'CREATE VIEW "{table}" AS {newest_rows_view(root, table, key)}')
+    return con
