@@ -37,10 +37,14 @@ def partition_path(root: Path, table: str, month: str | None, refresh: int, part
 
 
 def newest_rows_view(root: Path, table: str, key: str) -> str:
-    """The SQL of a view that shows each key's newest row (highest ``refresh``) of a table."""
+    """The SQL of a view that shows each key's newest rows (highest ``refresh``) of a table.
+
+    ``rank()``, not ``row_number()``: a child table keyed by its parent (an OCDS process's bids,
+    keyed by ``ocid``) keeps every row its parent's newest refresh wrote, and loses rows that
+    refresh no longer has; a table keyed by its own id keeps one row per id."""
     pattern = str(table_directory(root, table) / "**" / "*.parquet").replace("'", "''")
     return (
-        f"SELECT * EXCLUDE (_newest) FROM (SELECT *, row_number() OVER "
+        f"SELECT * EXCLUDE (_newest) FROM (SELECT *, rank() OVER "
         f"(PARTITION BY {key} ORDER BY refresh DESC) AS _newest FROM read_parquet('{pattern}', "
         f"hive_partitioning = true, union_by_name = true)) WHERE _newest = 1"
     )
