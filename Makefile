@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/prex demo --host 127.0.0.1 --port 8000
 
 test: $(DEVSTAMP)
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=25
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check src tests bench

@@ -11,6 +11,7 @@ failed, in live bidding) in :mod:`prex.demo_auctions`.
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -38,6 +39,7 @@ from prex.opening import service as opening
 from prex.pki.demo import DemoPki, seed_demo_custodians, seed_demo_pki
 from prex.pki.keys import PrivateKey
 from prex.sealing.client import BidForm, seal_bid
+from prex.sealing.fingerprint import MachineIds
 from prex.shared.clock import Clock, FixedClock
 from prex.tenders import service as tenders
 from prex.tenders.model import (
@@ -392,11 +394,28 @@ def _new_tender(
     return tender.id
 
 
+def _demo_machine(bidder: str) -> MachineIds:
+    """The demo runs every bidder on this one computer; each gets the identifiers of a machine
+    of its own, so that only the collusion the demo plants shows as a shared fingerprint."""
+    return MachineIds(
+        macs=[f"02{hashlib.sha256(bidder.encode()).hexdigest()[:10]}"],
+        cpu=f"Demo CPU {bidder}",
+        disks=[f"ata-DEMO-{hashlib.sha256(bidder.encode()).hexdigest()[:12].upper()}"],
+    )
+
+
 def _bids(
-    services: Services, seed: DemoSeed, clock: Clock, tender_id: str, prices: list[str]
+    services: Services,
+    seed: DemoSeed,
+    clock: Clock,
+    tender_id: str,
+    prices: list[str],
+    *,
+    one_machine: tuple[str, ...] = (),
 ) -> None:
     """bidder1–3 seal (offline, with their own certificates) and submit a bid each for the
-    first section, as the real client and endpoint do."""
+    first section, as the real client and endpoint do. Bidders named in ``one_machine`` seal on
+    the same machine (the demo's planted collusion, art. 40, for the red-flag pages)."""
     assert seed.pki is not None
     folder = services.settings.data_dir / "demo-bids"
     folder.mkdir(parents=True, exist_ok=True)
@@ -418,6 +437,7 @@ def _bids(
             out=envelope,
             now=clock.now(),
             bidder_uscc=_uscc_of(seed, bidder),
+            machine=_demo_machine(one_machine[0] if bidder in one_machine else bidder),
         )
         receive_envelope(
             services.uow(actor),
@@ -582,7 +602,14 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         ttype=TransactionType.PROCUREMENT,
         sections=_sections(("一包 系统集成", "3200000.00")),
     )
-    _bids(services, seed, clock, evaluation, ["3120000.00", "3150000.00", "3166000.00"])
+    _bids(
+        services,
+        seed,
+        clock,
+        evaluation,
+        ["3120000.00", "3150000.00", "3166000.00"],
+        one_machine=("bidder2", "bidder3"),
+    )
     clock.set(now - timedelta(days=12))
     reach_deadline()
     judges = award.seat_committee(cast, publicity)

@@ -17,7 +17,7 @@ from prex.envelope.parameters import TenderParameters
 from prex.identity.uscc import ALPHABET, check_character
 from prex.pki.certs import Certificate, parse_certificates
 from prex.pki.keys import PrivateKey
-from prex.sealing.fingerprint import machine_fingerprint
+from prex.sealing.fingerprint import MachineIds, fingerprint_of, this_machine
 from prex.shared.errors import InvalidInput
 
 BOND_KINDS = ("cash", "bank_guarantee", "e_guarantee", "insurance")
@@ -100,7 +100,10 @@ def seal_bid(
     now: datetime,
     encryption_certificate_pem: bytes | None = None,
     bidder_uscc: str | None = None,
+    machine: MachineIds | None = None,
 ) -> container.Sealed:
+    """Seal and sign one bid. ``machine`` replaces this machine's identifiers in the
+    fingerprint only where a simulation stands in for many machines (the demo's bidders)."""
     section = params.section(section_id)
     signer, *chain = parse_certificates(certificate_pem)  # the file may carry its CAs
     key = PrivateKey.load(key_pem)
@@ -123,9 +126,10 @@ def seal_bid(
     names = [d.name for d in documents]
     if len(set(names)) != len(names):
         raise InvalidInput("two documents have the same name", field="documents")
+    fingerprint = fingerprint_of(machine or this_machine(), documents)
     items = [
         pack.Item(pack.FORM, data=_json(form.to_json(params.tender_id, section.id, uscc))),
-        pack.Item(pack.FINGERPRINT, data=_json(machine_fingerprint(documents))),
+        pack.Item(pack.FINGERPRINT, data=_json(fingerprint)),
         *(pack.Item(f"documents/{d.name}", path=d) for d in documents),
     ]
     sealed = container.seal(

@@ -10,6 +10,7 @@ import platform
 import re
 import uuid
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +76,27 @@ def _file_sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def machine_fingerprint(documents: list[Path]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MachineIds:
+    """A machine's identifiers before hashing: MAC addresses, CPU model, disk serials."""
+
+    macs: list[str]
+    cpu: str
+    disks: list[str]
+
+
+def this_machine() -> MachineIds:
+    return MachineIds(macs=[f"{uuid.getnode():012x}"], cpu=_cpu(), disks=_disks())
+
+
+def fingerprint_of(machine: MachineIds, documents: list[Path]) -> dict[str, Any]:
+    """The fingerprint record of the given machine's identifiers and the documents."""
     return {
         "tool": f"prex-seal {PREX_VERSION}",
         "platform": platform.platform(),
-        "mac_sha256": [_h(f"{uuid.getnode():012x}")],
-        "cpu_sha256": _h(_cpu()),
-        "disk_ids_sha256": [_h(d) for d in _disks()],
+        "mac_sha256": [_h(m) for m in machine.macs],
+        "cpu_sha256": _h(machine.cpu),
+        "disk_ids_sha256": [_h(d) for d in machine.disks],
         "documents": [
             {
                 "name": p.name,
@@ -91,3 +106,7 @@ def machine_fingerprint(documents: list[Path]) -> dict[str, Any]:
             for p in documents
         ],
     }
+
+
+def machine_fingerprint(documents: list[Path]) -> dict[str, Any]:
+    return fingerprint_of(this_machine(), documents)
