@@ -25,6 +25,7 @@ from tests.factories import World, auth
 from tests.quality_world import entry, stamped, store, tender
 
 URL = "/api/v1/analytics/dashboards"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
@@ -176,3 +177,19 @@ def test_the_quality_dashboard_is_the_exchange_ranking(
     assert rows == ranking["centres"]
     months = client.get(f"{URL}/quality?from=2025-01&to=2025-02", headers=headers).json()
     assert months["rows"] == []
+
+
+def test_the_route_is_documented_with_its_filter_response_model_and_exports(
+    client: TestClient,
+) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    operation = spec["paths"]["/api/v1/analytics/dashboards/{name}"]["get"]
+    assert operation["x-prex-action"] == "analytics.read"
+    params = {p["name"] for p in operation["parameters"]}
+    assert {"name", "centre", "region", "type", "from", "to", "sandbox", "format"} <= params
+    content = operation["responses"]["200"]["content"]
+    assert {"application/json", "text/csv", XLSX} <= set(content)
+    assert content["application/json"]["schema"]["$ref"].endswith("/DashboardOut")
+    assert {"columns", "rows", "filter"} <= set(
+        spec["components"]["schemas"]["DashboardOut"]["properties"]
+    )
