@@ -175,8 +175,14 @@ def test_the_quality_dashboard_is_the_exchange_ranking(
     ranking = client.get("/api/v1/quality/ranking?type=engineering", headers=headers).json()
     assert [r["code"] for r in rows] == ["PREX330100", "PREX330200"]
     assert rows == ranking["centres"]
+    for month in ("2025-12", "2026-01"):  # one month: as the ranking's own period
+        rows = client.get(f"{URL}/quality?from={month}&to={month}", headers=headers).json()
+        ranking = client.get(f"/api/v1/quality/ranking?period={month}", headers=headers).json()
+        assert rows["rows"] == ranking["centres"] and rows["rows"], month
     months = client.get(f"{URL}/quality?from=2025-01&to=2025-02", headers=headers).json()
     assert months["rows"] == []
+    city = client.get(f"{URL}/quality?centre={world.city_centre_id}", headers=headers).json()
+    assert city["rows"] == []  # the city's platform code (PREX3301) has pushed nothing
 
 
 def test_the_route_is_documented_with_its_filter_response_model_and_exports(
