@@ -95,6 +95,7 @@ class Action(StrEnum):
     LISTING_BID = "listing.bid"  # quote or bid, once eligible with the deposit confirmed
     UPSTREAM_PUSH = "upstream.push"  # a registered platform pushes records (signed, no account)
     QUALITY_READ = "quality.read"  # data-quality scores of the connected centres, their findings
+    ANALYTICS_READ = "analytics.read"  # the market dashboards over the warehouse (big data)
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,10 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     # supervisors see every connected centre; a centre's own see its own scores and findings.
     # The public sees none of it: findings name records before anyone has checked them.
     Action.QUALITY_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
+    # The market dashboards are supervision (行政监督) and the centre's own management: its
+    # operators and supervisors see their centre and the centres under it. Bidders and the public
+    # see none of it (buyers' and suppliers' shares are not published figures).
+    Action.ANALYTICS_READ: {_O: Scope.CENTRE, _S: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from prex import __version__
 from prex.bootstrap import Services
 from prex.web import errors
+from prex.web.api import analytics as analytics_api
 from prex.web.api import auction_bids as auction_bids_api
 from prex.web.api import auction_live as auction_live_api
 from prex.web.api import award as award_api
@@ -78,6 +79,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(federation_api.router)
     api.include_router(upstream_api.router)
     api.include_router(quality_api.router)
+    api.include_router(analytics_api.router)
     app.include_router(api)
     app.include_router(pages.router)
     static = resources.files("prex.web") / "static"

@@ -36,6 +36,7 @@ EXPECTED = {
     Action.SESSION_LOGIN: "Y   Y   Y    Y    Y    Y    Y",
     Action.UPSTREAM_PUSH: "Y   Y   Y    Y    Y    Y    Y",
     Action.QUALITY_READ: "Y   C   -    -    -    -    C",
+    Action.ANALYTICS_READ: "-   C   -    -    -    -    C",
     Action.SESSION_READ: "S   S   S    S    S    S    S",
     Action.SESSION_LOGOUT: "S   S   S    S    S    S    S",
     Action.CENTRE_MANAGE: "Y   -   -    -    -    -    -",

@@ -21,6 +21,7 @@ from prex.identity.orm import centres
 from prex.shared.errors import InvalidInput, NotFound
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PAGE_SIZE = 50
 
 
@@ -30,6 +31,12 @@ def check_period(period: str | None) -> str | None:
     if not _PERIOD.match(period):
         raise InvalidInput(f"'{period}' is not a period (YYYY-MM or YYYY-MM-DD)", field="period")
     return period
+
+
+def check_month(month: str | None) -> str | None:
+    if month is not None and not _MONTH.match(month):
+        raise InvalidInput(f"'{month}' is not a month (YYYY-MM)", field="period")
+    return month
 
 
 def check_type(txn_type: str | None) -> str | None:
@@ -65,9 +72,16 @@ def centre_names(session: Session, own: str) -> dict[str, str]:
 
 
 def _totals(
-    session: Session, *, code: str | None, period: str | None, txn_type: str | None
+    session: Session,
+    *,
+    code: str | None,
+    period: str | None,
+    txn_type: str | None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> dict[tuple[str, str], Totals]:
-    """Totals keyed by (platform, month) over the days matching the filters."""
+    """Totals keyed by (platform, month) over the days matching the filters (``since`` and
+    ``until`` are months, inclusive)."""
     t = quality_totals
     month = func.substr(t.c.day, 1, 7)
     query = select(
@@ -79,6 +93,10 @@ def _totals(
         query = query.where(t.c.txn_type == txn_type)
     if period is not None:
         query = query.where(t.c.day.startswith(period))
+    if since is not None:
+        query = query.where(month >= since)
+    if until is not None:
+        query = query.where(month <= until)
     return {
         (row[0], row[1]): Totals(*(int(v or 0) for v in row[2:])) for row in session.execute(query)
     }
@@ -104,12 +122,24 @@ class Ranked:
 
 
 def ranking(
-    session: Session, own: str, *, period: str | None = None, txn_type: str | None = None
+    session: Session,
+    own: str,
+    *,
+    period: str | None = None,
+    txn_type: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list[Ranked]:
-    """Every centre with data in the period, best overall score first (ties: by code)."""
+    """Every centre with data in the period (or from month ``since`` to month ``until``, as
+    the analytics dashboards ask), best overall score first (ties: by code)."""
     by_code: dict[str, Totals] = {}
     for (code, _month), sums in _totals(
-        session, code=None, period=check_period(period), txn_type=check_type(txn_type)
+        session,
+        code=None,
+        period=check_period(period),
+        txn_type=check_type(txn_type),
+        since=check_month(since),
+        until=check_month(until),
     ).items():
         by_code[code] = by_code.get(code, Totals()) + sums
     names = centre_names(session, own)

@@ -37,13 +37,22 @@ def _authorize_centre(services: Services, session: Session, actor: Actor, code: 
 
 
 def quality_ranking(
-    services: Services, actor: Actor, *, period: str | None = None, txn_type: str | None = None
+    services: Services,
+    actor: Actor,
+    *,
+    period: str | None = None,
+    txn_type: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list[queries.Ranked]:
-    """Every centre with data in the period, best overall score first."""
+    """Every centre with data in the period (or the months ``since``–``until``), best overall
+    score first."""
     own = services.settings.platform_code
     with services.read_session() as session:
         authorize(actor, Action.QUALITY_READ, _resource(session, own, scoring=True))
-        return queries.ranking(session, own, period=period, txn_type=txn_type)
+        return queries.ranking(
+            session, own, period=period, txn_type=txn_type, since=since, until=until
+        )
 
 
 def quality_overview(

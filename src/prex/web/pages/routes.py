@@ -24,6 +24,7 @@ from prex.tenders.queries import TenderFilter, list_public_tenders
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
 from prex.web.pages import (
     account,
+    analytics,
     auction,
     bid,
     certificates,
@@ -127,3 +128,4 @@ router.include_router(evaluation.router)
 router.include_router(auction.router)
 router.include_router(federation.router)
 router.include_router(quality.router)
+router.include_router(analytics.router)
