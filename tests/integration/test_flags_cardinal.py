@@ -128,6 +128,9 @@ def test_the_warehouse_shows_each_process_at_its_newest_refresh(
     result = flags("run", "--rules", "R018", "--format", "cardinal")
     assert result.exit_code == 0, result.output
     assert orjson.loads(result.stdout) == {"OCID": {"o2": {"R018": 1.0}}}
+    monkeypatch.setenv("PREX_DATA_DIR", str(tmp_path / "elsewhere"))
+    missing = flags("run")
+    assert missing.exit_code == 1 and "no warehouse at" in missing.stderr
 
 
 def test_list_names_every_cardinal_indicator() -> None:

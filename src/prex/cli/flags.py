@@ -100,6 +100,8 @@ def _connection(input_path: Path | None) -> duckdb.DuckDBPyConnection:
     if input_path is not None:
         return connect_tables(flatten_releases(read_jsonl(input_path), "import", 0))
     root = get_settings().data_dir / "warehouse"
+    if not root.is_dir():
+        raise RuleError(f"no warehouse at {root}: run prex analytics refresh, or pass --input")
     return open_warehouse(root, {**PLATFORM_KEYS, **OCDS_KEYS})
 
 
