@@ -165,7 +165,8 @@ def test_settings_file_parsed_as_cardinal_reads_it() -> None:
     ("text", "message"),
     [
         ("[R003]\nthreshhold = 3\n", "[R003] has no setting 'threshhold'"),
-        ("[R003]\nthreshold = soon\n", "threshold must be a non-negative integer"),
+        ("[R003]\nthreshold = soon\n", "threshold must be an integer"),
+        ("[R035]\nthreshold = -1\n", "threshold must be a non-negative integer"),
         ("[R024]\nthreshold = nan\n", "threshold must be a number"),
         ("[R999]\n", "unknown section [R999]"),
         ("[R003.other]\nx = 1\n", "unknown section [R003.other]"),
@@ -191,6 +192,7 @@ def test_bad_settings_are_refused(text: str, message: str) -> None:
         ("missing settings", "No such file"),
         ("unknown rule", "no rule R999"),
         ("bad format", "--format is one of json, cardinal"),
+        ("ocid twice", "in.jsonl:3: ocid 'o' again"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(case: str, message: str, tmp_path: Path) -> None:
@@ -206,6 +208,9 @@ def test_bad_input_is_one_line_and_exit_1(case: str, message: str, tmp_path: Pat
         args += ["--settings", str(write(tmp_path / "s.ini", "[R018]\nlimit = 1\n"))]
     elif case == "missing settings":
         args += ["--settings", str(tmp_path / "nope.ini")]
+    elif case == "ocid twice":
+        twice = '{"ocid": "o"}\n{"ocid": "p"}\n{"ocid": "o"}\n'
+        args = ["run", "--input", str(write(tmp_path / "in.jsonl", twice))]
     elif case == "unknown rule":
         args += ["--rules", "R003,R999"]
     else:

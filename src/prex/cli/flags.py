@@ -17,7 +17,11 @@ from rich.table import Table
 from prex.analytics.flags.cardinal import FAMILY, CardinalSettings, cardinal_output, parse_settings
 from prex.analytics.flags.engine import run_rules
 from prex.analytics.flags.rule import Hit, Rule, RuleError, load_rules
-from prex.analytics.ocds.flatten import flatten_releases, read_jsonl
+from prex.analytics.ocds.flatten import (
+    check_one_release_per_ocid,
+    flatten_releases,
+    read_jsonl,
+)
 from prex.analytics.ocds.schema import KEYS as OCDS_KEYS
 from prex.analytics.warehouse.schema import KEYS as PLATFORM_KEYS
 from prex.analytics.warehouse.store import connect_tables, open_warehouse
@@ -55,6 +59,7 @@ def _describe(rule: Rule) -> dict[str, Any]:
         "groups": list(rule.groups),
         "tables": list(rule.tables),
         "parameters": {k: _jsonable(v) for k, v in rule.parameters.items()},
+        "description": rule.description,
     }
 
 
@@ -98,7 +103,9 @@ def _select(rules: list[Rule], codes: str | None, cardinal: CardinalSettings | N
 
 def _connection(input_path: Path | None) -> duckdb.DuckDBPyConnection:
     if input_path is not None:
-        return connect_tables(flatten_releases(read_jsonl(input_path), "import", 0))
+        tables = flatten_releases(read_jsonl(input_path), "import", 0)
+        check_one_release_per_ocid(tables["ocds_processes"], str(input_path))
+        return connect_tables(tables)
     root = get_settings().data_dir / "warehouse"
     if not root.is_dir():
         raise RuleError(f"no warehouse at {root}: run prex analytics refresh, or pass --input")

@@ -33,7 +33,7 @@ _PREPARE_SECTIONS = ("defaults", "redactions", "corrections", "modifications", "
 # Each indicator's keys and their types (Cardinal's settings structs; unknown keys are refused).
 _PIPES = "pipes"
 _KEYS: dict[str, dict[str, str]] = {
-    "R003": {"threshold": "int", "procurement_methods": _PIPES},
+    "R003": {"threshold": "i64", "procurement_methods": _PIPES},
     "R018": {"procurement_methods": _PIPES},
     "R024": {"threshold": "float"},
     "R025": {"percentile": "int", "threshold": "float"},
@@ -78,9 +78,9 @@ def pipes(value: str) -> list[str]:
 def _value(where: str, kind: str, text: str) -> Any:
     text = text.strip()
     try:
-        if kind == "int":
+        if kind in ("int", "i64"):  # Cardinal's usize and i64
             number = int(text)
-            if number < 0:
+            if number < 0 and kind == "int":
                 raise ValueError
             return number
         if kind == "float":
@@ -89,7 +89,7 @@ def _value(where: str, kind: str, text: str) -> Any:
                 raise ValueError
             return number_f
     except ValueError:
-        wanted = "a non-negative integer" if kind == "int" else "a number"
+        wanted = {"int": "a non-negative integer", "i64": "an integer"}.get(kind, "a number")
         raise SettingsError(f"{where} must be {wanted}, not {text!r}") from None
     if kind == _PIPES:
         return pipes(text)
@@ -134,7 +134,7 @@ def parse_settings_text(text: str, name: str = "settings") -> CardinalSettings:
                 raise SettingsError(f"{name}: unknown section [{section}]")
             selected.add(code)
             settings.setdefault(code, {})[key] = {
-                k: _value(f"{name}: [{section}] {k}", "int", v) for k, v in items.items()
+                k: _value(f"{name}: [{section}] {k}", "i64", v) for k, v in items.items()
             }
         else:
             raise SettingsError(f"{name}: unknown section [{section}]")

@@ -262,6 +262,18 @@ def flatten_releases(
     return {name: pa.concat_tables([b[name] for b in batches]) for name in OCDS_TABLES}
 
 
+def check_one_release_per_ocid(processes: pa.Table, source: str) -> None:
+    """Refuse a set of compiled releases that has an ocid twice: a compiled release is the
+    whole process, so two are a mistake upstream (and every rule would count it twice)."""
+    seen: set[str] = set()
+    for ocid, line in zip(
+        processes["ocid"].to_pylist(), processes["line"].to_pylist(), strict=True
+    ):
+        if ocid in seen:
+            raise OcdsInputError(f"{source}:{line}: ocid {ocid!r} again (one line per process)")
+        seen.add(ocid)
+
+
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     """The JSON objects of a JSON Lines file, one per non-blank line, in order.
 
