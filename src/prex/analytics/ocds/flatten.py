@@ -68,33 +68,39 @@ def _list(value: Any) -> list[Any] | None:
 
 
 def _ids(value: Any, key: str = "id") -> list[str | None] | None:
-    entries = _list(value)
-    if entries is None:
+    if not isinstance(value, list):
         return None
-    return [_str(_obj(entry).get(key)) for entry in entries]
+    return [
+        v if isinstance(entry, dict) and isinstance(v := entry.get(key), str) else None
+        for entry in value
+    ]
 
 
-class _Columns:
-    """Column lists for one table, appended row by row and turned into one Arrow table."""
+class _Rows:
+    """One table's rows as tuples in its schema's column order, turned into one Arrow table
+    (tuples, not per-row dicts: the flattening is most of a refresh's Python time)."""
 
     def __init__(self, schema: pa.Schema) -> None:
         self.schema = schema
-        self.columns: dict[str, list[Any]] = {name: [] for name in schema.names}
-
-    def add(self, **row: Any) -> None:
-        for name, column in self.columns.items():
-            column.append(row.get(name))
+        self.rows: list[tuple[Any, ...]] = []
 
     def table(self) -> pa.Table:
-        return pa.Table.from_pydict(self.columns, schema=self.schema)
+        columns = list(zip(*self.rows, strict=True)) or [()] * len(self.schema)
+        return pa.Table.from_arrays(
+            [pa.array(c, type=f.type) for c, f in zip(columns, self.schema, strict=True)],
+            schema=self.schema,
+        )
 
 
 def _flatten_one(
-    tables: Mapping[str, _Columns],
+    tables: Mapping[str, _Rows],
     release: Mapping[str, Any],
     line: int,
-    common: Mapping[str, Any],
+    common: tuple[str, int],
 ) -> None:
+    """Append one release's rows; each tuple lists the columns in ``schema``'s order, ending
+    with the common ``source, month, refresh``."""
+    source, refresh = common
     ocid = release["ocid"]
     buyer = _obj(release.get("buyer"))
     tender = _obj(release.get("tender"))
@@ -106,59 +112,69 @@ def _flatten_one(
     contracts = _list(release.get("contracts"))
     tenderers = tender.get("numberOfTenderers")
     date = _str(release.get("date"))
-    row = {**common, "ocid": ocid}
-    row["month"] = date[:7] if date and _MONTH.match(date) else "unknown"
+    month = date[:7] if date and _MONTH.match(date) else "unknown"
+    start, end = period.get("startDate"), period.get("endDate")
 
-    tables["ocds_processes"].add(
-        **row,
-        line=line,
-        release_id=_str(release.get("id")),
-        release_date=date,
-        release_at=parse_time(date),
-        language=_str(release.get("language")),
-        buyer_id=_str(buyer.get("id")),
-        buyer_name=_str(buyer.get("name")),
-        tender_id=_str(tender.get("id")),
-        tender_title=_str(tender.get("title")),
-        tender_status=_str(tender.get("status")),
-        procuring_entity_id=_str(entity.get("id")),
-        procuring_entity_name=_str(entity.get("name")),
-        procurement_method=_str(tender.get("procurementMethod")),
-        procurement_method_details=_str(tender.get("procurementMethodDetails")),
-        main_procurement_category=_str(tender.get("mainProcurementCategory")),
-        award_criteria=_str(tender.get("awardCriteria")),
-        tender_value_amount=_num(value.get("amount")),
-        tender_value_currency=_str(value.get("currency")),
-        tender_period_start_date=_str(period.get("startDate")),
-        tender_period_end_date=_str(period.get("endDate")),
-        tender_period_start_at=parse_time(period.get("startDate")),
-        tender_period_end_at=parse_time(period.get("endDate")),
-        number_of_tenderers=(
+    tables["ocds_processes"].rows.append(
+        (
+            ocid,
+            line,
+            _str(release.get("id")),
+            date,
+            parse_time(date),
+            _str(release.get("language")),
+            _str(buyer.get("id")),
+            _str(buyer.get("name")),
+            _str(tender.get("id")),
+            _str(tender.get("title")),
+            _str(tender.get("status")),
+            _str(entity.get("id")),
+            _str(entity.get("name")),
+            _str(tender.get("procurementMethod")),
+            _str(tender.get("procurementMethodDetails")),
+            _str(tender.get("mainProcurementCategory")),
+            _str(tender.get("awardCriteria")),
+            _num(value.get("amount")),
+            _str(value.get("currency")),
+            _str(start),
+            _str(end),
+            parse_time(start),
+            parse_time(end),
             tenderers
             if isinstance(tenderers, int) and not isinstance(tenderers, bool) and tenderers >= 0
-            else None
-        ),
-        has_awards=awards is not None,
-        has_bids=details is not None,
-        award_count=len(awards or ()),
-        bid_count=len(details or ()),
-        contract_count=len(contracts or ()),
+            else None,
+            awards is not None,
+            details is not None,
+            len(awards or ()),
+            len(details or ()),
+            len(contracts or ()),
+            source,
+            month,
+            refresh,
+        )
     )
 
+    rows = tables["ocds_bids"].rows
     for position, entry in enumerate(details or ()):
         bid = _obj(entry)
         bid_value = _obj(bid.get("value"))
-        tables["ocds_bids"].add(
-            **row,
-            position=position,
-            bid_id=_str(bid.get("id")),
-            status=_str(bid.get("status")),
-            bid_date=_str(bid.get("date")),
-            amount=_num(bid_value.get("amount")),
-            currency=_str(bid_value.get("currency")),
-            tenderer_ids=_ids(bid.get("tenderers")),
+        rows.append(
+            (
+                ocid,
+                position,
+                _str(bid.get("id")),
+                _str(bid.get("status")),
+                _str(bid.get("date")),
+                _num(bid_value.get("amount")),
+                _str(bid_value.get("currency")),
+                _ids(bid.get("tenderers")),
+                source,
+                month,
+                refresh,
+            )
         )
 
+    rows = tables["ocds_awards"].rows
     for position, entry in enumerate(awards or ()):
         award = _obj(entry)
         award_value = _obj(award.get("value"))
@@ -167,55 +183,72 @@ def _flatten_one(
         if items is not None:
             codes = (_obj(_obj(item).get("classification")).get("id") for item in items)
             classifications = [code for code in codes if isinstance(code, str)]
-        tables["ocds_awards"].add(
-            **row,
-            position=position,
-            award_id=_str(award.get("id")),
-            status=_str(award.get("status")),
-            award_date=_str(award.get("date")),
-            award_at=parse_time(award.get("date")),
-            amount=_num(award_value.get("amount")),
-            currency=_str(award_value.get("currency")),
-            supplier_ids=_ids(award.get("suppliers")),
-            supplier_names=_ids(award.get("suppliers"), "name"),
-            item_classification_ids=classifications,
+        rows.append(
+            (
+                ocid,
+                position,
+                _str(award.get("id")),
+                _str(award.get("status")),
+                _str(award.get("date")),
+                parse_time(award.get("date")),
+                _num(award_value.get("amount")),
+                _str(award_value.get("currency")),
+                _ids(award.get("suppliers")),
+                _ids(award.get("suppliers"), "name"),
+                classifications,
+                source,
+                month,
+                refresh,
+            )
         )
 
+    rows = tables["ocds_contracts"].rows
     for position, entry in enumerate(contracts or ()):
         contract = _obj(entry)
         contract_value = _obj(contract.get("value"))
         contract_period = _obj(contract.get("period"))
         award_id = contract.get("awardID")
-        tables["ocds_contracts"].add(
-            **row,
-            position=position,
-            contract_id=_str(contract.get("id")),
-            award_id=str(award_id) if isinstance(award_id, str | int) else None,
-            status=_str(contract.get("status")),
-            date_signed=_str(contract.get("dateSigned")),
-            signed_at=parse_time(contract.get("dateSigned")),
-            period_start_at=parse_time(contract_period.get("startDate")),
-            period_end_at=parse_time(contract_period.get("endDate")),
-            amount=_num(contract_value.get("amount")),
-            currency=_str(contract_value.get("currency")),
+        rows.append(
+            (
+                ocid,
+                position,
+                _str(contract.get("id")),
+                str(award_id) if isinstance(award_id, str | int) else None,
+                _str(contract.get("status")),
+                _str(contract.get("dateSigned")),
+                parse_time(contract.get("dateSigned")),
+                parse_time(contract_period.get("startDate")),
+                parse_time(contract_period.get("endDate")),
+                _num(contract_value.get("amount")),
+                _str(contract_value.get("currency")),
+                source,
+                month,
+                refresh,
+            )
         )
 
+    rows = tables["ocds_tender_items"].rows
     for position, entry in enumerate(_list(tender.get("items")) or ()):
         item = _obj(entry)
         classification = _obj(item.get("classification"))
         unit = _obj(item.get("unit"))
         unit_value = _obj(unit.get("value"))
-        tables["ocds_tender_items"].add(
-            **row,
-            position=position,
-            item_id=_str(item.get("id")),
-            description=_str(item.get("description")),
-            classification_scheme=_str(classification.get("scheme")),
-            classification_id=_str(classification.get("id")),
-            quantity=_num(item.get("quantity")),
-            unit_name=_str(unit.get("name")),
-            unit_amount=_num(unit_value.get("amount")),
-            unit_currency=_str(unit_value.get("currency")),
+        rows.append(
+            (
+                ocid,
+                position,
+                _str(item.get("id")),
+                _str(item.get("description")),
+                _str(classification.get("scheme")),
+                _str(classification.get("id")),
+                _num(item.get("quantity")),
+                _str(unit.get("name")),
+                _num(unit_value.get("amount")),
+                _str(unit_value.get("currency")),
+                source,
+                month,
+                refresh,
+            )
         )
 
 
@@ -230,8 +263,8 @@ def iter_tables(
     Cardinal skips it: it cannot be keyed."""
     if batch_size < 1:
         raise ValueError("batch_size is at least 1")
-    common = {"source": source, "refresh": refresh}
-    tables = {name: _Columns(schema) for name, schema in OCDS_TABLES.items()}
+    common = (source, refresh)
+    tables = {name: _Rows(schema) for name, schema in OCDS_TABLES.items()}
     count = 0
     for line, release in enumerate(releases, start=1):
         if not isinstance(release.get("ocid"), str):
@@ -240,7 +273,7 @@ def iter_tables(
         count += 1
         if count == batch_size:
             yield {name: columns.table() for name, columns in tables.items()}
-            tables = {name: _Columns(schema) for name, schema in OCDS_TABLES.items()}
+            tables = {name: _Rows(schema) for name, schema in OCDS_TABLES.items()}
             count = 0
     if count:
         yield {name: columns.table() for name, columns in tables.items()}
