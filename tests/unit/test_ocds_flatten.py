@@ -39,6 +39,14 @@ RELEASE = {
             {"status": "valid", "value": {"amount": "80"}, "tenderers": {"id": "T2"}},
         ]
     },
+    "contracts": [
+        {
+            "id": "c1",
+            "awardID": 7,
+            "dateSigned": "2025-04-01T00:00:00Z",
+            "value": {"amount": 88, "currency": "CNY"},
+        }
+    ],
     "awards": [
         {
             "status": "active",
@@ -65,6 +73,11 @@ def test_a_release_becomes_rows_with_ocds_types() -> None:
     award = tables["ocds_awards"].to_pylist()[0]
     assert award["supplier_ids"] == ["T1"] and award["item_classification_ids"] == ["4500"]
     assert tables["ocds_tender_items"].to_pylist()[0]["classification_id"] == "45000000"
+    contract = tables["ocds_contracts"].to_pylist()[0]
+    assert contract["award_id"] == "7" and contract["amount"] == 88.0
+    assert contract["signed_at"].isoformat() == "2025-04-01T00:00:00+00:00"
+    for name, table in tables.items():
+        assert table.schema == OCDS_TABLES[name]
 
 
 def test_batches_number_lines_across_the_whole_stream() -> None:
