@@ -149,3 +149,16 @@ def test_coverage_bench_quick() -> None:
     stdout, results = run_quick("coverage.py", "--quick")
     assert set(results) == {"coverage_rate"}, stdout
     assert "counts: identical, path for path" in stdout  # the same counts as Cardinal
+
+
+def test_flags_bench_quick() -> None:
+    stdout, results = run_quick("flags.py", "--quick")
+    codes = ("R003", "R024", "R028", "R035", "R038")
+    assert set(results) == {*(f"flags_{c}" for c in codes), "flags_all_rules"}, stdout
+    assert all(m["unit"] == "s" for m in results.values())
+    assert "MISMATCH" not in stdout  # both sides flag the same subjects with the same values
+    assert re.search(r"^MEMORY flags_peak_rss=\d+MiB", stdout, re.MULTILINE), stdout
+    # Every baseline rule found something to agree on in the generated market.
+    for code in codes:
+        hits = re.search(rf"{code}: .* hits ([\d,]+) / ", stdout)
+        assert hits and hits[1] != "0", stdout

@@ -14,6 +14,7 @@ from prex.cli import (
     experts,
     export,
     federate,
+    flags,
     opening,
     pki,
     quality,
@@ -43,6 +44,7 @@ app.add_typer(upstream.app, name="upstream")
 app.add_typer(federate.app, name="federate")
 app.add_typer(federate.import_app, name="import")
 app.add_typer(quality.app, name="quality")
+app.add_typer(flags.app, name="flags")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

@@ -1,20 +1,27 @@
 """Running rules over a DuckDB connection that holds warehouse tables.
 
-Parameters: the rule's defaults, overridden per code by ``settings`` (from ``--settings`` or a
-supervisor's configuration). A rule whose tables are absent is skipped, not failed: a
-warehouse of imported OCDS has no platform bids, and the platform rules then have nothing to
-say.
+Parameters: the rule's defaults, overridden first by its family's settings
+(``settings["cardinal"]``: Cardinal's global keys such as ``currency`` apply to every Cardinal
+rule that has that parameter) and then by its own (``settings["R003"]``, where a name the rule
+lacks is an error, as is a value of another type than the default's).
+A mapping parameter is bound as a DuckDB ``MAP``, a list as a ``LIST``. The helper macros of
+``rules/macros.sql`` (e.g. the order statistics Cardinal uses) are defined on the connection
+first. A rule whose tables are absent is skipped, not failed: a warehouse of imported OCDS has
+no platform bids, and the platform rules then have nothing to say.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import duckdb
 import orjson
 
-from prex.analytics.flags.rule import Hit, Rule, RuleError
+from prex.analytics.flags.rule import RULES_DIR, Hit, Rule, RuleError
+
+MACROS = RULES_DIR / "macros.sql"
 
 
 def available_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -22,20 +29,55 @@ def available_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
+def _fits(default: Any, value: Any) -> bool:
+    """Whether a setting has the type of the rule's default (an int is a float's value too)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    for kind in (int, str, list, Mapping):
+        if isinstance(default, kind):
+            return isinstance(value, kind)
+    return True
+
+
 def parameters_for(rule: Rule, settings: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The rule's defaults, then its family's settings it has a parameter for, then its own."""
     values = dict(rule.parameters)
-    for name, value in settings.get(rule.code, {}).items():
+    family = {k: v for k, v in settings.get(rule.family, {}).items() if k in values}
+    for name, value in {**family, **settings.get(rule.code, {})}.items():
         if name not in values:
             raise RuleError(f"{rule.code} has no parameter {name!r}")
+        if not _fits(values[name], value):
+            kind = type(values[name]).__name__
+            raise RuleError(f"{rule.code}: {name} is a {kind}, not {value!r}")
         values[name] = value
     return values
+
+
+def _bindable(value: Any) -> Any:
+    if isinstance(value, Mapping):  # DuckDB reads {'key': [...], 'value': [...]} as a MAP
+        return {"key": list(value), "value": list(value.values())}
+    return value
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Define the rules' helper macros (temporary: nothing is written to a database)."""
+    try:
+        con.execute(MACROS.read_text(encoding="utf-8"))
+    except duckdb.Error as exc:
+        raise RuleError(f"{MACROS.name}: {exc}") from exc
 
 
 def run_rule(
     con: duckdb.DuckDBPyConnection, rule: Rule, parameters: Mapping[str, Any]
 ) -> list[Hit]:
     # Bind only the parameters the query names: DuckDB refuses unused named parameters.
-    bound = {k: v for k, v in parameters.items() if f"${k}" in rule.sql}
+    bound = {
+        k: _bindable(v)
+        for k, v in parameters.items()
+        if re.search(rf"\${re.escape(k)}\b", rule.sql)
+    }
     try:
         relation = con.execute(rule.sql, bound)
     except duckdb.Error as exc:
@@ -69,6 +111,7 @@ def run_rules(
 ) -> list[Hit]:
     """Every hit of every rule whose tables are present, in rule order."""
     present = available_tables(con)
+    install_macros(con)
     hits: list[Hit] = []
     for rule in rules:
         if not set(rule.tables) <= present:
