@@ -36,6 +36,9 @@ flag_hits = Table(
     Column("hit_key", String(64), nullable=False, unique=True),
     Column("rule_code", String(16), nullable=False),
     Column("family", String(16), nullable=False),
+    # The rule's names when it last found the hit: a hit stays readable if its rule changes.
+    Column("title", String(300), nullable=False),
+    Column("title_zh", String(300), nullable=False),
     Column("grp", String(20), nullable=False),
     Column("subject_id", String(200), nullable=False),
     Column("tender_id", String(200), nullable=True),

@@ -93,6 +93,7 @@ def record_run(
     """Record the hits of one run of ``rules``; ``centres`` maps tender (and lot) ids to the
     centre they belong to, so that each centre's supervisors see their own."""
     families = {r.code: r.family for r in rules}
+    by_code = {r.code: r for r in rules}
     if unknown := sorted({h.code for h in hits} - set(families)):
         raise InvalidInput(f"hits of rules that did not run: {', '.join(unknown)}", field="hits")
     centres = centres or {}
@@ -115,6 +116,8 @@ def record_run(
         for key, hit in incoming.items():
             values = {
                 "family": families[hit.code],
+                "title": by_code[hit.code].title[:300],
+                "title_zh": by_code[hit.code].title_zh[:300],
                 "value": hit.value,
                 "severity": hit.severity,
                 "detail": dict(hit.detail),

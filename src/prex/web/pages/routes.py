@@ -32,6 +32,7 @@ from prex.web.pages import (
     manage,
     opening,
     quality,
+    supervision,
     trust,
     workbench,
 )
@@ -127,3 +128,4 @@ router.include_router(evaluation.router)
 router.include_router(auction.router)
 router.include_router(federation.router)
 router.include_router(quality.router)
+router.include_router(supervision.router)

@@ -2,7 +2,7 @@
 
 Revision ID: 0021
 Revises: 0020
-Create Date: 2026-11-28 02:19:16.905266
+Create Date: 2026-11-28 02:24:45.493820
 """
 
 from collections.abc import Sequence
@@ -65,6 +65,8 @@ def upgrade() -> None:
         sa.Column("hit_key", sa.String(length=64), nullable=False),
         sa.Column("rule_code", sa.String(length=16), nullable=False),
         sa.Column("family", sa.String(length=16), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("title_zh", sa.String(length=300), nullable=False),
         sa.Column("grp", sa.String(length=20), nullable=False),
         sa.Column("subject_id", sa.String(length=200), nullable=False),
         sa.Column("tender_id", sa.String(length=200), nullable=True),
