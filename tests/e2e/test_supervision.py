@@ -22,6 +22,7 @@ from tests.supervision_world import C001, C002, RULES, bidder_hit, tender_hit
 
 NEW_ROUTES = [
     ("GET", "/api/v1/supervision/flags"),
+    ("GET", "/api/v1/supervision/risk"),
     ("GET", "/api/v1/supervision/alerts"),
     ("POST", "/api/v1/supervision/alerts/{id}/acknowledge"),
     ("GET", "/api/v1/supervision/cases"),
@@ -78,6 +79,16 @@ def test_a_supervisor_acknowledges_an_alert_and_takes_a_case_from_hits_to_referr
     assert c001["items"][0]["detail"] == {"matching": ["mac", "cpu"], "bidders": 3}
     bad = client.get("/api/v1/supervision/flags", params={"state": "gone"}, headers=sup)
     assert bad.status_code == 422 and bad.json()["type"] == "/problems/invalid-input"
+
+    bidders = client.get("/api/v1/supervision/risk", params={"kind": "bidder"}, headers=sup)
+    assert [(b["subject_id"], b["score"], b["level"]) for b in bidders.json()["items"]] == [
+        ("B1", 90.0, 1),
+        ("B2", 45.0, 3),
+    ]
+    tenders = client.get("/api/v1/supervision/risk", headers=sup).json()["items"]
+    assert [(t["subject_id"], t["score"]) for t in tenders] == [(tender_id, 100.0)]
+    wrong = client.get("/api/v1/supervision/risk", params={"kind": "buyer"}, headers=sup)
+    assert wrong.status_code == 422
 
     alerts = client.get("/api/v1/supervision/alerts", headers=sup).json()
     by_subject = {a["subject_id"]: a for a in alerts["items"]}

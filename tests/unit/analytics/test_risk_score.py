@@ -3,6 +3,9 @@ relies on — more hits never lower a score, it stays within 0–100, and order 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +18,7 @@ from prex.analytics.risk.score import (
     rises,
     risk_score,
 )
+from prex.analytics.risk.service import subject_scores
 
 weighed = st.builds(
     Weighed,
@@ -91,3 +95,32 @@ def test_the_order_of_the_hits_does_not_matter(hits: list[Weighed], rnd: object)
     shuffled = list(hits)
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
     assert risk_score(shuffled) == risk_score(hits)
+
+
+def test_hits_count_for_their_tender_and_bidder_and_buyers_are_not_scored() -> None:
+    def row(code: str, grp: str, subject: str, tender: str | None, centre: str | None) -> Any:
+        return SimpleNamespace(
+            rule_code=code,
+            severity="high",
+            family="cardinal",
+            grp=grp,
+            subject_id=subject,
+            tender_id=tender,
+            centre_id=centre,
+        )
+
+    scores = subject_scores(
+        [
+            row("R018", "OCID", "ocds-1", None, None),  # an OCDS process is a tender
+            row("R025", "Tenderer", "GB-1", None, None),  # an OCDS tenderer is a bidder
+            row("R038", "Buyer", "GB-9", None, None),  # listed, not scored
+            row("C001", "Lot", "L1", "T1", "C1"),  # a lot counts for its tender
+            row("C002", "Bidder", "B1", "T1", "C1"),  # a bidder's hit: its tender and itself
+        ]
+    )
+    assert scores == {
+        ("tender", "ocds-1", ""): (30.0, 1),
+        ("bidder", "GB-1", ""): (30.0, 1),
+        ("tender", "T1", "C1"): (60.0, 2),
+        ("bidder", "B1", "C1"): (30.0, 1),
+    }

@@ -9,6 +9,7 @@ the audit log with the actor and the network address. Evidence files are put in 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -200,13 +201,23 @@ def read_case(uow: SqlUnitOfWork, case_id: str) -> dict[str, Any]:
         return case_view(uow, _load_for(uow, case_id, Action.CASE_READ))
 
 
-def evidence_file(uow: SqlUnitOfWork, case_id: str, evidence_id: str) -> Evidence:
+@dataclass(frozen=True)
+class StoredFile:
+    """A file of a case's evidence as a download needs it."""
+
+    filename: str
+    sha256: str
+    size: int
+    media_type: str
+
+
+def evidence_file(uow: SqlUnitOfWork, case_id: str, evidence_id: str) -> StoredFile:
     """A file of the case's evidence, for download by those who may read the case."""
     with uow:
         case = _load_for(uow, case_id, Action.CASE_READ)
-    for evidence in case.evidence:
-        if evidence.id == evidence_id and evidence.kind is EvidenceKind.FILE:
-            return evidence
+    for e in case.evidence:
+        if e.id == evidence_id and e.kind is EvidenceKind.FILE and e.sha256 and e.filename:
+            return StoredFile(e.filename, e.sha256, e.size or 0, e.media_type or "")
     raise NotFound(f"no file {evidence_id} in case {case_id}", evidence_id=evidence_id)
 
 

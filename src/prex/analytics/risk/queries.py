@@ -91,19 +91,6 @@ def list_hits(session: Any, actor: Actor, f: HitFilter, page: int = 1) -> dict[s
     return {"total": int(total), "page": max(page, 1), "items": [hit_view(r) for r in rows]}
 
 
-def hits_by_id(session: Any, actor: Actor, hit_ids: list[str]) -> list[dict[str, Any]]:
-    """The named hits, each checked against the policy; an unknown id is not found."""
-    rows = {r.id: r for r in session.execute(select(flag_hits).where(flag_hits.c.id.in_(hit_ids)))}
-    found = []
-    for hit_id in hit_ids:
-        row = rows.get(hit_id)
-        if row is None:
-            raise NotFound(f"no hit {hit_id}", hit_id=hit_id)
-        authorize(actor, Action.FLAGS_READ, Resource("hit", hit_id, centre_id=row.centre_id))
-        found.append(hit_view(row))
-    return found
-
-
 def alert_view(row: Any) -> dict[str, Any]:
     data = {k: to_jsonable(v) for k, v in row._mapping.items()}
     data["level_label"] = AlertLevel(row.level).label_zh
@@ -191,13 +178,33 @@ def tender_risk(
     }
 
 
-def scores_of(session: Any, actor: Actor, kind: str, subject_ids: list[str]) -> dict[str, Any]:
-    """Current scores of some subjects the actor may see (subject → score, level)."""
-    rows = session.execute(
-        select(risk_scores).where(
-            risk_scores.c.kind == kind,
-            risk_scores.c.subject_id.in_(subject_ids),
-            visible(actor, Action.FLAGS_READ, func.nullif(risk_scores.c.centre_id, "")),
-        )
+def list_scores(session: Any, actor: Actor, kind: str, page: int = 1) -> dict[str, Any]:
+    """Current risk scores of tenders or bidders the actor may see, highest first (zeros left
+    out: a subject whose hits were all resolved has nothing to show)."""
+    if kind not in ("tender", "bidder"):
+        raise InvalidInput("kind is tender or bidder", field="kind")
+    query = select(risk_scores).where(
+        risk_scores.c.kind == kind,
+        risk_scores.c.score > 0,
+        visible(actor, Action.FLAGS_READ, func.nullif(risk_scores.c.centre_id, "")),
     )
-    return {r.subject_id: {"score": r.score, "level": r.level} for r in rows}
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(
+        query.order_by(risk_scores.c.score.desc(), risk_scores.c.subject_id)
+        .limit(PAGE_SIZE)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+    )
+    items = [
+        {
+            "kind": r.kind,
+            "subject_id": r.subject_id,
+            "centre_id": r.centre_id or None,
+            "score": r.score,
+            "level": r.level,
+            "level_label": AlertLevel(r.level).label_zh if r.level else None,
+            "hits": r.hits,
+            "updated_at": to_jsonable(r.updated_at),
+        }
+        for r in rows
+    ]
+    return {"total": int(total), "page": max(page, 1), "items": items}

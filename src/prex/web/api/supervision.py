@@ -16,7 +16,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from prex.analytics.cases import service as cases
-from prex.analytics.risk.queries import HitFilter, acknowledge_alert, list_alerts, list_hits
+from prex.analytics.risk.queries import (
+    HitFilter,
+    acknowledge_alert,
+    list_alerts,
+    list_hits,
+    list_scores,
+)
 from prex.identity.policy import Action
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
 from prex.web.uploads import chunks
@@ -80,6 +86,22 @@ def flags(
     found = HitFilter(rule, group, subject_id, tender_id, severity, state)
     with services.read_session() as session:
         return list_hits(session, actor, found, page)
+
+
+@router.get(
+    "/risk",
+    openapi_extra=acts(Action.FLAGS_READ),
+    dependencies=[Depends(require(Action.FLAGS_READ))],
+)
+def risk(
+    services: ServicesDep,
+    actor: ActorDep,
+    kind: Annotated[str, Query(description="tender or bidder")] = "tender",
+    page: Page = 1,
+) -> dict[str, Any]:
+    """Risk scores (0–100) and alert levels of tenders or bidders, highest first."""
+    with services.read_session() as session:
+        return list_scores(session, actor, kind, page)
 
 
 @router.get(
@@ -224,9 +246,9 @@ def download_evidence(
 ) -> StreamingResponse:
     """The file's bytes, as an attachment; ``X-Content-SHA256`` carries its digest."""
     evidence = cases.evidence_file(uow, case_id, evidence_id)
-    assert evidence.sha256 is not None and evidence.filename is not None
     media = evidence.media_type if evidence.media_type in SAFE_MEDIA_TYPES else None
-    quoted = evidence.filename.replace("\\", "_").replace('"', "_")
+    filename = evidence.filename
+    quoted = filename.replace("\\", "_").replace('"', "_")
     return StreamingResponse(
         services.blobs.iter_bytes(evidence.sha256),
         media_type=media or "application/octet-stream",
@@ -235,7 +257,7 @@ def download_evidence(
             "X-Content-SHA256": evidence.sha256,
             "Content-Disposition": (
                 f'attachment; filename="{quoted.encode("ascii", "replace").decode()}"; '
-                f"filename*=UTF-8''{quote(evidence.filename)}"
+                f"filename*=UTF-8''{quote(filename)}"
             ),
             "X-Content-Type-Options": "nosniff",
         },
