@@ -4,7 +4,9 @@ an alert is raised — and pushed to the centre's supervisors — only when a le
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -147,3 +149,27 @@ def test_an_alert_is_pushed_to_the_supervisors_of_its_centre_only(
     assert city_supervisor not in province_supervisors
     assert len(sent) == 2 * len(province_supervisors)
     assert {subject[:2] for _, subject in sent} == {"一级"}  # T1 and B1 at 90
+
+
+def test_two_runs_at_once_record_each_hit_once(services: Services, world: World) -> None:
+    hits = [bidder_hit(C001, f"B{i}", "T1") for i in range(20)]
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            results.append(record_run(services.uow(SYSTEM), hits, rules=RULES))
+        except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
+            results.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert sorted(r.new_hits for r in results) == [0, 20]
+    assert sum(len(r.alerts) for r in results) == 21  # 20 bidders and T1, raised once
+    with services.read_session() as session:
+        assert len(session.execute(select(flag_hits)).all()) == 20

@@ -5,6 +5,7 @@ rule, group, subject, tender, lot), resolves the hits of the rules that ran but 
 again, recomputes every score from the hits still open, raises an alert for each tender or
 bidder whose level rose (the notifier tells the centre's supervisors), and records the run.
 Running only some rules resolves only their hits: a rule that did not run has said nothing.
+Two runs at once are serialised (:func:`_serialise`): the second sees the first's hits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from prex.analytics.flags.rule import Hit, Rule
@@ -72,6 +73,19 @@ class RunSummary:
         }
 
 
+# pg_advisory_xact_lock key of recording a run: the first 8 bytes of SHA-256("prex.flag-run").
+RUN_LOCK = int.from_bytes(hashlib.sha256(b"prex.flag-run").digest()[:8], "big", signed=True)
+
+
+def _serialise(session: Session) -> None:
+    """Let one run record at a time, until its transaction ends. PostgreSQL: an advisory
+    transaction lock (a second run waits, then reads what the first wrote, instead of inserting
+    the same hits and failing on their key). SQLite's writers already hold the database lock
+    from ``BEGIN IMMEDIATE`` (``db/engine.py``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RUN_LOCK})
+
+
 def _centre_of(hit: Hit, centres: Mapping[str, str]) -> str | None:
     tender = tender_of(hit.group, hit.subject_id, hit.tender_id)
     if tender and tender in centres:
@@ -99,6 +113,7 @@ def record_run(
     centres = centres or {}
     with uow:
         session = uow.session
+        _serialise(session)
         now = uow.clock.now()
         run_id = new_id()
         incoming: dict[str, Hit] = {}
