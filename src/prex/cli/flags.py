@@ -22,13 +22,14 @@ from prex.analytics.ocds.flatten import (
     flatten_releases,
     read_jsonl,
 )
-from prex.analytics.ocds.schema import KEYS as OCDS_KEYS
-from prex.analytics.warehouse.schema import KEYS as PLATFORM_KEYS
+from prex.analytics.warehouse.schema import all_keys
 from prex.analytics.warehouse.store import connect_tables, open_warehouse
 from prex.cli.common import console, emit_json, rejecting
+from prex.cli.flag_scan import scan_command
 from prex.config import get_settings
 
 app = typer.Typer(help="Red flags: declarative rules over the warehouse (docs/red-flags.md).")
+app.command("scan")(scan_command)
 
 FORMATS = ("json", "cardinal")
 # Set once for all Cardinal rules (the settings file's global keys): not repeated per rule.
@@ -109,7 +110,7 @@ def _connection(input_path: Path | None) -> duckdb.DuckDBPyConnection:
     root = get_settings().data_dir / "warehouse"
     if not root.is_dir():
         raise RuleError(f"no warehouse at {root}: run prex analytics refresh, or pass --input")
-    return open_warehouse(root, {**PLATFORM_KEYS, **OCDS_KEYS})
+    return open_warehouse(root, all_keys())
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:

@@ -1,5 +1,7 @@
 """Import every context's tables so that the metadata is complete (Alembic, create_all)."""
 
+from prex.analytics.cases import orm as cases_orm
+from prex.analytics.risk import orm as risk_orm
 from prex.auctions import orm as auctions_orm
 from prex.audit import orm as audit_orm
 from prex.award import orm as award_orm
@@ -24,6 +26,7 @@ __all__ = [
     "audit_orm",
     "award_orm",
     "bidding_orm",
+    "cases_orm",
     "committee_orm",
     "dataspec_orm",
     "evaluation_orm",
@@ -36,6 +39,7 @@ __all__ = [
     "opening_orm",
     "pki_orm",
     "quality_orm",
+    "risk_orm",
     "tenders_orm",
     "venues_orm",
 ]

@@ -315,6 +315,16 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "DepositConfirmed",
         "DepositStatementImported",
         "DepositSettled",
+        # supervision: red flags, risk alerts and cases name suspects before anyone has checked
+        "FlagRunRecorded",
+        "AlertRaised",
+        "AlertAcknowledged",
+        "CaseOpened",
+        "CaseReviewStarted",
+        "CaseDismissed",
+        "CaseReferred",
+        "CaseNoteAdded",
+        "CaseEvidenceAdded",
     }
 )
 """Event types that never reach the feed, grouped by why."""

@@ -96,6 +96,10 @@ class Action(StrEnum):
     UPSTREAM_PUSH = "upstream.push"  # a registered platform pushes records (signed, no account)
     QUALITY_READ = "quality.read"  # data-quality scores of the connected centres, their findings
     ANALYTICS_READ = "analytics.read"  # the market dashboards over the warehouse (big data)
+    FLAGS_READ = "flags.read"  # red-flag hits, risk scores and alerts of one's centre
+    ALERT_ACKNOWLEDGE = "alert.acknowledge"  # acknowledge an alert (报警) raised to one's centre
+    CASE_READ = "case.read"  # supervision cases, their notes and evidence
+    CASE_MANAGE = "case.manage"  # open a case from hits, move it, add notes and evidence
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,13 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     # operators and supervisors see their centre and the centres under it. Bidders and the public
     # see none of it (buyers' and suppliers' shares are not published figures).
     Action.ANALYTICS_READ: {_O: Scope.CENTRE, _S: Scope.CENTRE},
+    # Red flags and cases are the administrative supervisor's (行政监督部门) alone: a hit names a
+    # suspect before anyone has checked, so not even the centre that runs the tender sees it —
+    # the operator hosts the process a flag may be about. Bidders, experts and the public never.
+    Action.FLAGS_READ: {_S: Scope.CENTRE},
+    Action.ALERT_ACKNOWLEDGE: {_S: Scope.CENTRE},
+    Action.CASE_READ: {_S: Scope.CENTRE},
+    Action.CASE_MANAGE: {_S: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from prex.audit.consumers import advance, claim_batch
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import users
+from prex.identity.policy import Role
 from prex.notifications.mailer import Mailer
 from prex.notifications.orm import notifications
 from prex.shared.clock import Clock
@@ -115,23 +116,37 @@ def dispatch_notifications(uow: SqlUnitOfWork, *, batch: int = 200) -> int:
     return created
 
 
+def _supervisors(session: Session, centre_id: str | None) -> list[Any]:
+    """Active supervisors who may see an alert of ``centre_id`` (every centre's when None: the
+    policy lets every supervisor see what belongs to no centre)."""
+    query = select(users.c.id, users.c.email, users.c.roles).where(users.c.active)
+    if centre_id is not None:
+        query = query.where(users.c.centre_id == centre_id)
+    return [u for u in session.execute(query) if Role.SUPERVISOR.value in (u.roles or [])]
+
+
+def _alert_message(payload: dict[str, Any]) -> Message:
+    level = ("一级", "二级", "三级", "四级")[int(payload["level"]) - 1]
+    subject = "项目" if payload["kind"] == "tender" else "投标人"
+    return Message(
+        f"{level}报警：{subject} {payload['subject_id']} 风险分 {payload['score']}",
+        "红旗规则命中使风险等级上升，请在监督平台查看并处理。",
+    )
+
+
 def _notify(session: Session, row: Any, clock: Clock) -> int:
-    if row["object_type"] != "tender":
+    if row["object_type"] == "alert" and row["event"] == "AlertRaised":
+        recipients = _supervisors(session, row["payload"].get("centre_id"))
+        message = _alert_message(row["payload"])
+        link = "/supervision/alerts"
+    elif row["object_type"] == "tender":
+        decided = _tender_message(session, row)
+        if decided is None:
+            return 0
+        message, recipients = decided
+        link = f"/tenders/{row['object_id']}"
+    else:
         return 0
-    audience = tender_audience(session, row["object_id"])
-    if audience is None:
-        return 0
-    decided = _message(row["event"], audience["title"], row["payload"])
-    if decided is None:
-        return 0
-    message, groups = decided
-    orgs: set[str] = set()
-    for group in groups:
-        if group == "asker":
-            orgs.add(row["payload"]["org_id"])
-        else:
-            orgs |= audience[group]
-    recipients = _recipients(session, orgs)
     for user in recipients:
         session.execute(
             insert(notifications).values(
@@ -140,11 +155,29 @@ def _notify(session: Session, row: Any, clock: Clock) -> int:
                 outbox_seq=row["seq"],
                 subject=message.subject,
                 body=message.body,
-                link=f"/tenders/{row['object_id']}",
+                link=link,
                 created_at=clock.now(),
             )
         )
     return len(recipients)
+
+
+def _tender_message(session: Session, row: Any) -> tuple[Message, list[Any]] | None:
+    """What to say about a tender's event, and to whom."""
+    audience = tender_audience(session, row["object_id"])
+    if audience is None:
+        return None
+    decided = _message(row["event"], audience["title"], row["payload"])
+    if decided is None:
+        return None
+    message, groups = decided
+    orgs: set[str] = set()
+    for group in groups:
+        if group == "asker":
+            orgs.add(row["payload"]["org_id"])
+        else:
+            orgs |= audience[group]
+    return message, _recipients(session, orgs)
 
 
 def send_pending_email(

@@ -29,6 +29,7 @@ from prex.web.api import ocds as ocds_api
 from prex.web.api import opening as opening_api
 from prex.web.api import pki as pki_api
 from prex.web.api import quality as quality_api
+from prex.web.api import supervision as supervision_api
 from prex.web.api import system as system_api
 from prex.web.api import tenders as tenders_api
 from prex.web.api import upstream as upstream_api
@@ -80,6 +81,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(upstream_api.router)
     api.include_router(quality_api.router)
     api.include_router(analytics_api.router)
+    api.include_router(supervision_api.router)
     app.include_router(api)
     app.include_router(pages.router)
     static = resources.files("prex.web") / "static"

@@ -124,3 +124,10 @@ PLATFORM_TABLES: dict[str, pa.Schema] = {
 
 # Each table's key column: the newest row per key is the current one.
 KEYS: dict[str, str] = {name: schema.names[0] for name, schema in PLATFORM_TABLES.items()}
+
+
+def all_keys() -> dict[str, str]:
+    """The key column of every warehouse table: the platform's and the OCDS ones."""
+    from prex.analytics.ocds.schema import KEYS as OCDS_KEYS
+
+    return {**KEYS, **OCDS_KEYS}

@@ -84,6 +84,11 @@ DONE = {
     "ca_status": N_("The CA's status has been changed."),
     "cert_bound": N_("The certificate is bound to your account; you can sign in with it."),
     "cert_unbound": N_("The certificate is no longer bound to your account."),
+    "case_opened": N_("The case has been opened with the selected hits as evidence."),
+    "case_moved": N_("The case has moved to its new status."),
+    "note_added": N_("The note has been added to the case."),
+    "evidence_added": N_("The evidence has been added to the case."),
+    "alert_acknowledged": N_("The alert has been acknowledged."),
 }
 
 
@@ -137,4 +142,31 @@ FINDING = {
     "conflict": N_("Refused upstream: conflict"),
     "bad-idempotency-key": N_("Refused upstream: bad idempotency key"),
     "refused": N_("Refused upstream"),
+}
+
+# Red flags, risk and cases (supervision pages; docs/red-flags.md).
+SEVERITY = {"low": N_("Low"), "medium": N_("Medium"), "high": N_("High")}
+FAMILY = {
+    "cardinal": N_("Procurement indicator"),
+    "collusion": N_("Collusion presumption"),
+    "screen": N_("Price screen"),
+    "market": N_("Market structure"),
+}
+ALERT_LEVEL = {
+    "1": N_("Level 1 (most serious)"),
+    "2": N_("Level 2"),
+    "3": N_("Level 3"),
+    "4": N_("Level 4"),
+}
+RISK_KIND = {"tender": N_("Tender"), "bidder": N_("Bidder")}
+CASE_STATUS = {
+    "open": N_("Open"),
+    "under_review": N_("Under review"),
+    "dismissed": N_("Dismissed"),
+    "referred": N_("Referred"),
+}
+CASE_MOVE = {
+    "under_review": N_("Start the review"),
+    "dismissed": N_("Dismiss"),
+    "referred": N_("Refer to the authority"),
 }

@@ -33,6 +33,7 @@ from prex.web.pages import (
     manage,
     opening,
     quality,
+    supervision,
     trust,
     workbench,
 )
@@ -129,3 +130,4 @@ router.include_router(auction.router)
 router.include_router(federation.router)
 router.include_router(quality.router)
 router.include_router(analytics.router)
+router.include_router(supervision.router)

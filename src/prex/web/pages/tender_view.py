@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from prex.analytics.risk.queries import tender_risk
 from prex.award.awarding import published_or_none
 from prex.bootstrap import Services
 from prex.identity.policy import Action, Actor, is_allowed
@@ -111,6 +112,13 @@ def draft_values(tender: Tender) -> dict[str, Any]:
     }
 
 
+def flag_panel(services: Services, actor: Actor, tender: Tender) -> dict[str, Any] | None:
+    """The red flags and risk of the tender, for its centre's supervisors only (None: no panel;
+    the policy table decides, so bidders, experts and the public never get one)."""
+    with services.read_session() as session:
+        return tender_risk(session, actor, tender.id, tender.centre_id)
+
+
 def show_tender(
     request: Request,
     services: Services,
@@ -147,4 +155,5 @@ def show_tender(
         return render(request, "tender_manage.html", status_code, **context)
     context["page_url"] = f"/tenders/{tender.id}"
     context["result"] = published_or_none(services, tender.id)
+    context["risk"] = flag_panel(services, actor, tender)
     return render(request, "tender_detail.html", status_code, **context)
