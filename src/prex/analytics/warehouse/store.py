@@ -36,18 +36,36 @@ def partition_path(root: Path, table: str, month: str | None, refresh: int, part
     return folder / f"part-{refresh:08d}-{part:04d}.parquet"
 
 
-def newest_rows_view(root: Path, table: str, key: str) -> str:
-    """The SQL of a view that shows each key's newest rows (highest ``refresh``) of a table.
+def parquet_source(files: str | list[Path]) -> str:
+    """DuckDB's ``read_parquet`` of a glob or a list of files, with the Hive ``month`` column
+    and each row's file name (the view's tie-break)."""
+    if isinstance(files, str):
+        spec = "'" + files.replace("'", "''") + "'"
+    else:
+        spec = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in files) + "]"
+    return f"read_parquet({spec}, hive_partitioning = true, union_by_name = true, filename = true)"
+
+
+def newest_rows_sql(source: str, key: str) -> str:
+    """Each key's newest rows of ``source`` (highest ``refresh``).
 
     ``rank()``, not ``row_number()``: a child table keyed by its parent (an OCDS process's bids,
     keyed by ``ocid``) keeps every row its parent's newest refresh wrote, and loses rows that
-    refresh no longer has; a table keyed by its own id keeps one row per id."""
-    pattern = str(table_directory(root, table) / "**" / "*.parquet").replace("'", "''")
+    refresh no longer has; a table keyed by its own id keeps one row per id. Ties on ``refresh``
+    are broken by the file's name, highest first: a compaction's file (``part-<r>-9999``) holds
+    copies of rows of earlier files until it has deleted them, and its copy is the one shown, so
+    a compaction (even one interrupted) never shows a row twice (``files.compact_table``)."""
     return (
-        f"SELECT * EXCLUDE (_newest) FROM (SELECT *, rank() OVER "
-        f"(PARTITION BY {key} ORDER BY refresh DESC) AS _newest FROM read_parquet('{pattern}', "
-        f"hive_partitioning = true, union_by_name = true)) WHERE _newest = 1"
+        f"SELECT * EXCLUDE (_newest, filename) FROM (SELECT *, rank() OVER "
+        f"(PARTITION BY {key} ORDER BY refresh DESC, parse_filename(filename) DESC) AS _newest "
+        f"FROM {source}) WHERE _newest = 1"
     )
+
+
+def newest_rows_view(root: Path, table: str, key: str) -> str:
+    """The SQL of a view that shows each key's newest rows of a table's files under ``root``."""
+    pattern = str(table_directory(root, table) / "**" / "*.parquet")
+    return newest_rows_sql(parquet_source(pattern), key)
 
 
 def open_warehouse(root: Path, keys: Mapping[str, str]) -> duckdb.DuckDBPyConnection:

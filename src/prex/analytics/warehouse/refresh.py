@@ -1,0 +1,193 @@
+"""``prex analytics refresh``: bring the warehouse up to date with the platform database.
+
+A refresh, under the warehouse's writer lock:
+
+1. reads what changed since the last refresh (the outbox, ``changes``) — or takes everything
+   (``--full``, and the first refresh of an empty warehouse);
+2. takes the next refresh number and extracts each changed tender whole (``extract``), and each
+   changed organisation, writing new Parquet files (merge-on-read: nothing is rewritten; the
+   newest-row view shows each key's newest row);
+3. only then moves the outbox cursor.
+
+A crash before step 3 leaves files whose rows the next refresh writes again under a higher
+number: duplicates by key that the newest-row view hides (and ``compact`` drops). A refresh with
+nothing changed writes nothing and takes no number.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from prex.analytics.warehouse.changes import Changes, advance, read_changes
+from prex.analytics.warehouse.extract import all_tender_ids, extract_organisations, extract_tenders
+from prex.analytics.warehouse.files import (
+    Compacted,
+    compact_table,
+    last_refresh,
+    read_state,
+    write_state,
+    write_table,
+    writer_lock,
+)
+from prex.analytics.warehouse.schema import KEYS, PLATFORM_TABLES
+from prex.bootstrap import Services
+from prex.config import Settings
+from prex.shared.errors import InvalidInput
+
+# Tenders extracted per step (one progress tick), and per set of files written: a full refresh
+# of a national warehouse never holds more than this many tenders' rows in memory.
+STEP = 1_000
+FLUSH = 50_000
+
+Progress = Callable[[int, int], None]  # done, total (tenders)
+
+
+def warehouse_root(settings: Settings) -> Path:
+    return settings.data_dir / "warehouse"
+
+
+@dataclass
+class RefreshResult:
+    """What one refresh did. ``refresh`` is None when nothing had changed (nothing written)."""
+
+    refresh: int | None
+    full: bool
+    events: int = 0
+    tenders: int = 0
+    lots: int = 0
+    bids: int = 0
+    organisations: int = 0
+    files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _all_tables() -> dict[str, Any]:
+    """Every warehouse table whose files carry refresh numbers (the OCDS ones included)."""
+    tables: dict[str, Any] = dict(PLATFORM_TABLES)
+    try:
+        from prex.analytics.ocds.schema import OCDS_TABLES  # type: ignore[import-not-found]
+
+        tables.update(OCDS_TABLES)
+    except ImportError:  # the OCDS tables are declared by the flattening module
+        pass
+    return tables
+
+
+class _Writer:
+    """Accumulates extracted rows and writes them as numbered parts of one refresh."""
+
+    def __init__(self, root: Path, refresh: int, result: RefreshResult) -> None:
+        self.root, self.refresh, self.result = root, refresh, result
+        self.pending: dict[str, list[pa.Table]] = {}
+        self.tenders = 0
+        self.part = 0
+
+    def add(self, tables: dict[str, pa.Table]) -> None:
+        for name, table in tables.items():
+            if table.num_rows:
+                self.pending.setdefault(name, []).append(table)
+        self.tenders += tables["tenders"].num_rows if "tenders" in tables else 0
+        if self.tenders >= FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        for name, tables in sorted(self.pending.items()):
+            table = pa.concat_tables(tables)
+            setattr(self.result, name, getattr(self.result, name, 0) + table.num_rows)
+            paths = write_table(self.root, name, table, self.refresh, self.part)
+            self.result.files += [str(p.relative_to(self.root)) for p in paths]
+        self.pending, self.tenders = {}, 0
+        self.part += 1
+
+
+def _extract(
+    conn: Any,
+    writer: _Writer,
+    tender_ids: Sequence[str],
+    org_ids: Sequence[str] | None,
+    progress: Progress | None,
+) -> None:
+    for start in range(0, len(tender_ids), STEP):
+        chunk = tender_ids[start : start + STEP]
+        writer.add(extract_tenders(conn, chunk, writer.refresh))
+        if progress is not None:
+            progress(start + len(chunk), len(tender_ids))
+    writer.add({"organisations": extract_organisations(conn, org_ids, writer.refresh)})
+    writer.flush()
+
+
+def refresh_warehouse(
+    services: Services,
+    *,
+    full: bool = False,
+    root: Path | None = None,
+    progress: Progress | None = None,
+) -> RefreshResult:
+    """Refresh the warehouse (``root``: default ``<data dir>/warehouse``); see the module."""
+    started = time.perf_counter()
+    root = root or warehouse_root(services.settings)
+    with (
+        writer_lock(root),
+        services.writer_session() as session,
+        services.read_connection() as conn,
+    ):
+        changes = read_changes(session, conn)
+        session.rollback()  # nothing held while extracting (SQLite: no lock)
+        state = read_state(root)
+        full = full or not state.get("refresh")  # the first refresh takes everything
+        result = RefreshResult(None, full, events=changes.events)
+        if not full and changes.empty:
+            _advance_quietly(session, changes)
+            result.seconds = time.perf_counter() - started
+            return result
+        refresh = max(last_refresh(root, _all_tables()), int(state.get("refresh", 0))) + 1
+        result.refresh = refresh
+        writer = _Writer(root, refresh, result)
+        if full:
+            _extract(conn, writer, all_tender_ids(conn), None, progress)
+        else:
+            tender_ids = sorted(changes.tender_ids)
+            _extract(conn, writer, tender_ids, sorted(changes.org_ids), progress)
+        write_state(root, {**state, "refresh": refresh})
+        advance(session, changes.start, changes.end)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _advance_quietly(session: Any, changes: Changes) -> None:
+    """Events that change no warehouse row (sign-ins …) are passed over without a refresh."""
+    advance(session, changes.start, changes.end)
+
+
+def compact_warehouse(
+    services: Services, *, tables: Sequence[str] | None = None, root: Path | None = None
+) -> list[Compacted]:
+    """Rewrite each table (default: all) to one file of newest rows per partition."""
+    root = root or warehouse_root(services.settings)
+    keys = {**KEYS, **_ocds_keys()}
+    chosen = list(tables) if tables else sorted(keys)
+    unknown = sorted(set(chosen) - set(keys))
+    if unknown:
+        raise InvalidInput(
+            f"no warehouse table {unknown[0]!r}; tables: {', '.join(sorted(keys))}",
+            field="table",
+        )
+    with writer_lock(root):
+        return [compact_table(root, table, keys[table]) for table in chosen]
+
+
+def _ocds_keys() -> dict[str, str]:
+    try:
+        from prex.analytics.ocds.schema import OCDS_KEYS  # type: ignore[import-not-found]
+    except ImportError:
+        return {}
+    return dict(OCDS_KEYS)
