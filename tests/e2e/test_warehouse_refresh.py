@@ -9,6 +9,7 @@ cursor moved change nothing a reader sees."""
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +24,7 @@ from prex.analytics.warehouse.changes import read_changes
 from prex.analytics.warehouse.extract import extract_organisations, extract_tenders
 from prex.analytics.warehouse.files import data_files, last_refresh, write_table
 from prex.analytics.warehouse.refresh import (
+    ALL_KEYS,
     compact_warehouse,
     refresh_warehouse,
     warehouse_root,
@@ -32,6 +34,9 @@ from prex.analytics.warehouse.store import open_warehouse
 from prex.bidding.orm import bid_bonds, bids
 from prex.bootstrap import Services
 from prex.cli.main import app
+from prex.exchange.federation.importing import import_demo_publisher
+from prex.exchange.federation.orm import federated_records
+from prex.exchange.releases.orm import ocds_records
 from prex.identity.orm import organisations
 from prex.opening.orm import opened_bids
 from tests.award_world import (
@@ -167,6 +172,14 @@ def _views(root: Path) -> dict[str, list[dict[str, Any]]]:
     return {table: _view(root, table) for table in PLATFORM_TABLES}
 
 
+def _ocds_processes(root: Path) -> list[tuple[Any, ...]]:
+    con = open_warehouse(root, ALL_KEYS)
+    try:
+        return sorted(con.execute("SELECT * EXCLUDE (refresh) FROM ocds_processes").fetchall())
+    finally:
+        con.close()
+
+
 def _check_against_database(services: Services, root: Path, tender_id: str) -> None:
     """Every bid of the tender in the warehouse as the database has it."""
     warehouse = {r["bid_id"]: r for r in _view(root, "bids") if r["tender_id"] == tender_id}
@@ -230,6 +243,12 @@ def test_refresh_follows_a_tender_from_its_bids_to_its_award(
     [lot] = _view(root, "lots")
     assert lot["winner_id"] is None and lot["ceiling_price"] == Decimal("12000000.00")
     assert len(_view(root, "organisations")) > 5
+    with services.read_session() as session:
+        own = set(session.execute(select(ocds_records.c.ocid)).scalars())
+    assert own and first.ocds["ocds_processes"] == len(own)  # published by the worker's passes
+    con = open_warehouse(root, ALL_KEYS)
+    assert {r[0] for r in con.execute("SELECT ocid FROM ocds_processes").fetchall()} == own
+    con.close()
 
     files_before = {str(p) for t in PLATFORM_TABLES for p in data_files(root, t)}
     idle = refresh_warehouse(services)  # nothing happened: nothing written
@@ -273,14 +292,11 @@ def test_refresh_follows_a_tender_from_its_bids_to_its_award(
     assert forced.refresh == number + 1 and _views(root) == incremental
 
     # Compaction: one file per partition, the same view.
-    done = compact_warehouse(services)
-    assert {c.table: c.files_after for c in done} == {
-        "bids": 1,
-        "lots": 1,
-        "organisations": 1,
-        "tenders": 1,
-    }
-    assert _views(root) == incremental
+    processes = _ocds_processes(root)
+    done = {c.table: c.files_after for c in compact_warehouse(services)}
+    assert {t: done[t] for t in PLATFORM_TABLES} == dict.fromkeys(PLATFORM_TABLES, 1)
+    assert done["ocds_processes"] == 1
+    assert _views(root) == incremental and _ocds_processes(root) == processes
     [compacted] = data_files(root, "bids")
     assert "month" not in pq.read_schema(compacted).names  # the folder is the column
     assert compacted.parent.name == "month=2026-03"
@@ -295,10 +311,32 @@ def test_the_cli_refreshes_compacts_and_refuses_an_unknown_table(
     monkeypatch.setenv("PREX_ENVIRONMENT", "test")
     first = runner.invoke(app, ["analytics", "refresh", "--json"])
     assert first.exit_code == 0, first.output
-    assert '"refresh": 1' in first.output and '"full": true' in first.output
-    assert f'"organisations": {len(world.orgs)}' in first.output
+    done = json.loads(first.stdout)
+    assert done["refresh"] == 1 and done["full"] and done["organisations"] == len(world.orgs)
     again = runner.invoke(app, ["analytics", "refresh"])
     assert again.exit_code == 0 and "nothing changed" in again.output
+
+    # Imported OCDS arrives without outbox events: its records table tells what changed.
+    imported = import_demo_publisher(services)
+    assert imported.totals.stored > 0
+    with services.read_session() as session:
+        ocids = set(
+            session.execute(
+                select(federated_records.c.ocid).where(
+                    federated_records.c.source == imported.source
+                )
+            ).scalars()
+        )
+    third = runner.invoke(app, ["analytics", "refresh", "--json"])
+    assert third.exit_code == 0, third.output
+    assert json.loads(third.stdout)["ocds"]["ocds_processes"] == len(ocids)
+    con = open_warehouse(warehouse_root(settings), ALL_KEYS)
+    found = con.execute("SELECT ocid, source FROM ocds_processes").fetchall()
+    assert {o for o, _ in found} == ocids and {s for _, s in found} == {"import"}
+    con.close()
+    assert import_demo_publisher(services).totals.stored == 0  # the same file again
+    idle = runner.invoke(app, ["analytics", "refresh", "--json"])
+    assert json.loads(idle.stdout)["refresh"] is None
     compacted = runner.invoke(app, ["analytics", "compact", "--table", "tenders"])
     assert compacted.exit_code == 0, compacted.output
     bad = runner.invoke(app, ["analytics", "compact", "--table", "nonsense"])

@@ -24,6 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from prex.analytics.ocds.schema import KEYS as OCDS_KEYS
 from prex.analytics.warehouse.changes import Changes, advance, read_changes
 from prex.analytics.warehouse.extract import all_tender_ids, extract_organisations, extract_tenders
 from prex.analytics.warehouse.files import (
@@ -35,7 +36,8 @@ from prex.analytics.warehouse.files import (
     write_table,
     writer_lock,
 )
-from prex.analytics.warehouse.schema import KEYS, PLATFORM_TABLES
+from prex.analytics.warehouse.ocds_extract import ocds_batches, pending
+from prex.analytics.warehouse.schema import KEYS
 from prex.bootstrap import Services
 from prex.config import Settings
 from prex.shared.errors import InvalidInput
@@ -63,6 +65,7 @@ class RefreshResult:
     lots: int = 0
     bids: int = 0
     organisations: int = 0
+    ocds: dict[str, int] = field(default_factory=dict)  # rows per ocds_* table
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -70,16 +73,7 @@ class RefreshResult:
         return asdict(self)
 
 
-def _all_tables() -> dict[str, Any]:
-    """Every warehouse table whose files carry refresh numbers (the OCDS ones included)."""
-    tables: dict[str, Any] = dict(PLATFORM_TABLES)
-    try:
-        from prex.analytics.ocds.schema import OCDS_TABLES  # type: ignore[import-not-found]
-
-        tables.update(OCDS_TABLES)
-    except ImportError:  # the OCDS tables are declared by the flattening module
-        pass
-    return tables
+ALL_KEYS: dict[str, str] = {**KEYS, **OCDS_KEYS}
 
 
 class _Writer:
@@ -102,7 +96,10 @@ class _Writer:
     def flush(self) -> None:
         for name, tables in sorted(self.pending.items()):
             table = pa.concat_tables(tables)
-            setattr(self.result, name, getattr(self.result, name, 0) + table.num_rows)
+            if name.startswith("ocds_"):
+                self.result.ocds[name] = self.result.ocds.get(name, 0) + table.num_rows
+            else:
+                setattr(self.result, name, getattr(self.result, name) + table.num_rows)
             paths = write_table(self.root, name, table, self.refresh, self.part)
             self.result.files += [str(p.relative_to(self.root)) for p in paths]
         self.pending, self.tenders = {}, 0
@@ -145,11 +142,11 @@ def refresh_warehouse(
         state = read_state(root)
         full = full or not state.get("refresh")  # the first refresh takes everything
         result = RefreshResult(None, full, events=changes.events)
-        if not full and changes.empty:
+        if not full and changes.empty and not pending(conn, state):
             _advance_quietly(session, changes)
             result.seconds = time.perf_counter() - started
             return result
-        refresh = max(last_refresh(root, _all_tables()), int(state.get("refresh", 0))) + 1
+        refresh = max(last_refresh(root, ALL_KEYS), int(state.get("refresh", 0))) + 1
         result.refresh = refresh
         writer = _Writer(root, refresh, result)
         if full:
@@ -157,7 +154,11 @@ def refresh_warehouse(
         else:
             tender_ids = sorted(changes.tender_ids)
             _extract(conn, writer, tender_ids, sorted(changes.org_ids), progress)
-        write_state(root, {**state, "refresh": refresh})
+        marks: dict[str, Any] = {}
+        for tables in ocds_batches(conn, {} if full else state, refresh, marks):
+            writer.add(tables)
+            writer.flush()
+        write_state(root, {**state, **marks, "refresh": refresh})
         advance(session, changes.start, changes.end)
     result.seconds = time.perf_counter() - started
     return result
@@ -173,7 +174,7 @@ def compact_warehouse(
 ) -> list[Compacted]:
     """Rewrite each table (default: all) to one file of newest rows per partition."""
     root = root or warehouse_root(services.settings)
-    keys = {**KEYS, **_ocds_keys()}
+    keys = ALL_KEYS
     chosen = list(tables) if tables else sorted(keys)
     unknown = sorted(set(chosen) - set(keys))
     if unknown:
@@ -183,11 +184,3 @@ def compact_warehouse(
         )
     with writer_lock(root):
         return [compact_table(root, table, keys[table]) for table in chosen]
-
-
-def _ocds_keys() -> dict[str, str]:
-    try:
-        from prex.analytics.ocds.schema import OCDS_KEYS  # type: ignore[import-not-found]
-    except ImportError:
-        return {}
-    return dict(OCDS_KEYS)
