@@ -164,6 +164,28 @@ def refresh_warehouse(
     return result
 
 
+# When each warehouse was last checked by this process's worker (monotonic seconds).
+_checked: dict[Path, float] = {}
+
+
+def refresh_due(services: Services) -> int:
+    """The worker's pass: refresh if ``analytics_refresh_seconds`` have passed since this
+    process last checked (real time, not the sandbox clock: it is an operational cadence).
+    When nothing changed it costs a read of the outbox cursor and head and two index probes,
+    and writes nothing. Returns the tenders and OCDS processes written."""
+    interval = services.settings.analytics_refresh_seconds
+    if interval <= 0:
+        return 0
+    root = warehouse_root(services.settings)
+    now = time.monotonic()
+    last = _checked.get(root)
+    if last is not None and now - last < interval:
+        return 0
+    _checked[root] = now
+    result = refresh_warehouse(services, root=root)
+    return result.tenders + result.ocds.get("ocds_processes", 0)
+
+
 def _advance_quietly(session: Any, changes: Changes) -> None:
     """Events that change no warehouse row (sign-ins …) are passed over without a refresh."""
     advance(session, changes.start, changes.end)
