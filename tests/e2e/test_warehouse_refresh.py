@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from prex.analytics.warehouse.changes import read_changes
+from prex.analytics.warehouse.changes import consumer_for, read_changes
 from prex.analytics.warehouse.extract import extract_organisations, extract_tenders
 from prex.analytics.warehouse.files import data_files, last_refresh, write_table
 from prex.analytics.warehouse.refresh import (
@@ -217,11 +217,11 @@ def _check_against_database(services: Services, root: Path, tender_id: str) -> N
 def test_refresh_follows_a_tender_from_its_bids_to_its_award(
     opening: Opening, services: Services, tmp_path: Path
 ) -> None:
-    root = warehouse_root(services.settings)
+    root = tmp_path / "warehouse"  # not the worker's (its passes refresh that one)
     state = _to_award_decision(opening)
     prices = {leaf: Decimal(p.replace(",", "")) for leaf, p in PRICES.items()}
 
-    first = refresh_warehouse(services)
+    first = refresh_warehouse(services, root=root)
     assert first.refresh == 1 and first.full  # an empty warehouse: everything
     assert (first.tenders, first.lots, first.bids) == (1, 1, 3)
     _check_against_database(services, root, opening.id)
@@ -251,12 +251,12 @@ def test_refresh_follows_a_tender_from_its_bids_to_its_award(
     con.close()
 
     files_before = {str(p) for t in PLATFORM_TABLES for p in data_files(root, t)}
-    idle = refresh_warehouse(services)  # nothing happened: nothing written
+    idle = refresh_warehouse(services, root=root)  # nothing happened: nothing written
     assert idle.refresh is None and idle.files == []
     assert {str(p) for t in PLATFORM_TABLES for p in data_files(root, t)} == files_before
 
     notice = _award(opening, state)
-    second = refresh_warehouse(services)
+    second = refresh_warehouse(services, root=root)
     assert second.refresh == 2 and not second.full
     assert (second.tenders, second.lots, second.bids) == (1, 1, 3)
     files_after = {str(p) for t in PLATFORM_TABLES for p in data_files(root, t)}
@@ -280,7 +280,8 @@ def test_refresh_follows_a_tender_from_its_bids_to_its_award(
 
     # A refresh interrupted after its files, before its cursor: the next one repeats it.
     with services.writer_session() as session, services.read_connection() as conn:
-        pending = read_changes(session, conn)
+        consumer = consumer_for(root, warehouse_root(services.settings))
+        pending = read_changes(session, conn, consumer)
         session.rollback()
         number = last_refresh(root, PLATFORM_TABLES) + 1
         for name, table in extract_tenders(conn, [opening.id], number).items():
@@ -288,12 +289,12 @@ def test_refresh_follows_a_tender_from_its_bids_to_its_award(
         write_table(root, "organisations", extract_organisations(conn, None, number), number)
     assert pending.empty  # nothing new in the outbox, yet files were written: a duplicate
     assert _views(root) == incremental
-    forced = refresh_warehouse(services, full=True)
+    forced = refresh_warehouse(services, root=root, full=True)
     assert forced.refresh == number + 1 and _views(root) == incremental
 
     # Compaction: one file per partition, the same view.
     processes = _ocds_processes(root)
-    done = {c.table: c.files_after for c in compact_warehouse(services)}
+    done = {c.table: c.files_after for c in compact_warehouse(services, root=root)}
     assert {t: done[t] for t in PLATFORM_TABLES} == dict.fromkeys(PLATFORM_TABLES, 1)
     assert done["ocds_processes"] == 1
     assert _views(root) == incremental and _ocds_processes(root) == processes

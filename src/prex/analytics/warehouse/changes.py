@@ -13,8 +13,10 @@ refresh — its rows written again under a newer refresh number, which the newes
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
@@ -55,12 +57,25 @@ def _batched(values: Iterable[str], size: int = 500) -> Iterable[list[str]]:
         yield chunk
 
 
-def read_changes(session: Session, conn: Connection) -> Changes:
-    """The objects changed by every event after the cursor (created at 0 the first time)."""
-    ensure_cursor(session, CONSUMER)
-    start = position_of(session, CONSUMER)
+def consumer_for(root: Path, default: Path) -> str:
+    """The cursor's name: ``analytics-warehouse`` for the warehouse under the data folder, one
+    of its own for a warehouse elsewhere (each copy is refreshed from its own position)."""
+    if root.resolve() == default.resolve():
+        return CONSUMER
+    return f"{CONSUMER}@{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]}"
+
+
+def read_changes(
+    session: Session, conn: Connection, consumer: str = CONSUMER, *, full: bool = False
+) -> Changes:
+    """The objects changed by every event after the cursor (created at 0 the first time).
+    For a full refresh only the outbox's head is read: everything is extracted anyway."""
+    ensure_cursor(session, consumer)
+    start = position_of(session, consumer)
     head = conn.execute(select(func.max(outbox.c.seq))).scalar_one_or_none() or start
     changes = Changes(start, max(start, int(head)))
+    if full:
+        return changes
     bid_ids: set[str] = set()
     project_ids: set[str] = set()
     position = start
@@ -98,14 +113,14 @@ def read_changes(session: Session, conn: Connection) -> Changes:
     return changes
 
 
-def advance(session: Session, start: int, end: int) -> bool:
+def advance(session: Session, start: int, end: int, consumer: str = CONSUMER) -> bool:
     """Move the cursor from ``start`` to ``end`` and commit; False (and nothing moved) if another
     refresh moved it meanwhile — its files hold the same or newer rows, so nothing is lost."""
     if end <= start:
         return True
     moved = session.execute(
         update(outbox_cursors)
-        .where(outbox_cursors.c.consumer == CONSUMER, outbox_cursors.c.position == start)
+        .where(outbox_cursors.c.consumer == consumer, outbox_cursors.c.position == start)
         .values(position=end)
     )
     session.commit()

@@ -15,8 +15,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 import pyarrow as pa
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Text, and_, cast, select
 
 from prex.analytics.warehouse.schema import BIDS, LOTS, ORGANISATIONS, TENDERS
 from prex.award.orm import award_notices, contracts
@@ -54,9 +55,12 @@ def _money(value: Any) -> Decimal | None:
 
 
 def _strings(value: Any) -> list[str] | None:
+    """A list of strings as stored (entries of another type dropped); None if not a list."""
     if not isinstance(value, list):
         return None
-    return [str(v) for v in value if isinstance(v, str)]
+    if all(isinstance(v, str) for v in value):
+        return value
+    return [v for v in value if isinstance(v, str)]
 
 
 def _int(value: Any) -> int | None:
@@ -238,22 +242,45 @@ def _rankings(conn: Connection, ids: list[str]) -> dict[str, int]:
     return ranks
 
 
-def _fingerprint(value: Any) -> dict[str, Any]:
+def _json(text: str | None) -> dict[str, Any]:
+    """A JSON object read as text (orjson: several times the speed of the driver's decoder);
+    empty if absent or not an object."""
+    if not text:
+        return {}
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+class _FingerprintColumns:
     """The machine fingerprint's columns (``prex.sealing.fingerprint``); nulls if absent."""
-    fp = value if isinstance(value, dict) else {}
-    documents = [d for d in fp.get("documents") or [] if isinstance(d, dict)]
-    return {
-        "mac_hashes": _strings(fp.get("mac_sha256")),
-        "cpu_hash": fp.get("cpu_sha256") if isinstance(fp.get("cpu_sha256"), str) else None,
-        "disk_hashes": _strings(fp.get("disk_ids_sha256")),
-        "tool": fp.get("tool") if isinstance(fp.get("tool"), str) else None,
-        "document_hashes": [d["sha256"] for d in documents if isinstance(d.get("sha256"), str)]
-        if fp
-        else None,
-        "creation_ids": [i for d in documents for i in _strings(d.get("creation_ids_sha256")) or []]
-        if fp
-        else None,
-    }
+
+    NAMES = ("mac_hashes", "cpu_hash", "disk_hashes", "tool", "document_hashes", "creation_ids")
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in self.NAMES}
+
+    def add(self, fp: dict[str, Any]) -> None:
+        c = self.columns
+        c["mac_hashes"].append(_strings(fp.get("mac_sha256")))
+        c["cpu_hash"].append(_str(fp.get("cpu_sha256")))
+        c["disk_hashes"].append(_strings(fp.get("disk_ids_sha256")))
+        c["tool"].append(_str(fp.get("tool")))
+        if not fp:
+            c["document_hashes"].append(None)
+            c["creation_ids"].append(None)
+            return
+        documents = [d for d in fp.get("documents") or () if isinstance(d, dict)]
+        c["document_hashes"].append([d["sha256"] for d in documents if _str(d.get("sha256"))])
+        c["creation_ids"].append(
+            [i for d in documents for i in _strings(d.get("creation_ids_sha256")) or ()]
+        )
 
 
 def _bids_table(
@@ -263,53 +290,46 @@ def _bids_table(
     winners: set[str],
     refresh: int,
 ) -> pa.Table:
-    b, o, u = bids, organisations, users
+    """One query for every envelope with its bidder, submitter, opening and bond; the columns
+    built as lists (no dict per row) and JSON read as text."""
+    b, o, u, ob, bb = bids, organisations, users, opened_bids, bid_bonds
     received = conn.execute(
         select(
             b.c.id,
             b.c.tender_id,
             b.c.section_id,
             b.c.bidder_org_id,
-            b.c.submitted_by,
+            o.c.uscc,
+            o.c.name,
             b.c.status,
             b.c.received_at,
             b.c.address,
-            o.c.uscc,
-            o.c.name,
+            b.c.submitted_by,
+            u.c.email,
             o.c.contact_email,
-            u.c.email.label("submitter_email"),
+            ob.c.outcome,
+            cast(ob.c.form, Text),
+            cast(ob.c.fingerprint, Text),
+            bb.c.kind,
+            bb.c.payer_account_number,
+            bb.c.payer_account_name,
         )
         .join(o, o.c.id == b.c.bidder_org_id)
         .outerjoin(u, u.c.id == b.c.submitted_by)
+        .outerjoin(ob, ob.c.bid_id == b.c.id)
+        .outerjoin(
+            bb,
+            and_(
+                bb.c.tender_id == b.c.tender_id,
+                bb.c.section_id == b.c.section_id,
+                bb.c.bidder_org_id == b.c.bidder_org_id,
+            ),
+        )
         .where(b.c.tender_id.in_(ids))
         .order_by(b.c.id)
     ).all()
     if not received:
         return BIDS.empty_table()
-    opened = {
-        r.bid_id: r
-        for r in conn.execute(
-            select(
-                opened_bids.c.bid_id,
-                opened_bids.c.outcome,
-                opened_bids.c.form,
-                opened_bids.c.fingerprint,
-            ).where(opened_bids.c.tender_id.in_(ids))
-        )
-    }
-    bonds = {
-        (r.tender_id, r.section_id, r.bidder_org_id): r
-        for r in conn.execute(
-            select(
-                bid_bonds.c.tender_id,
-                bid_bonds.c.section_id,
-                bid_bonds.c.bidder_org_id,
-                bid_bonds.c.kind,
-                bid_bonds.c.payer_account_number,
-                bid_bonds.c.payer_account_name,
-            ).where(bid_bonds.c.tender_id.in_(ids))
-        )
-    }
     qualified = _qualification(conn, ids)
     ranks = _rankings(conn, ids)
     complete = set(
@@ -319,51 +339,71 @@ def _bids_table(
             )
         ).scalars()
     )
-    rows = []
-    for r in received:
-        found = opened.get(r.id)
-        was_opened = found is not None and found.outcome == "opened"
-        inside = found if was_opened else None  # what the opening read out of the envelope
-        form: dict[str, Any] = {}
-        if inside is not None and isinstance(inside.form, dict):
-            form = inside.form
-        bond = bonds.get((r.tender_id, r.section_id, r.bidder_org_id))
-        form_bond: dict[str, Any] = form["bond"] if isinstance(form.get("bond"), dict) else {}
-        passed = qualified.get(r.id)
-        if passed is None and r.tender_id in complete and was_opened:
+    (
+        bid_ids,
+        tender_ids,
+        lot_ids,
+        bidder_ids,
+        usccs,
+        names,
+        statuses,
+        received_at,
+        addresses,
+        submitters,
+        submitter_emails,
+        bidder_emails,
+        outcomes,
+        forms,
+        fingerprints,
+        bond_kinds,
+        accounts,
+        account_names,
+    ) = (list(column) for column in zip(*received, strict=True))
+    opened = [outcome == "opened" for outcome in outcomes]
+    prices, durations, managers, passed, form_bond_kinds = [], [], [], [], []
+    prints = _FingerprintColumns()
+    for n, bid_id in enumerate(bid_ids):
+        form = _json(forms[n]) if opened[n] else {}
+        prices.append(_money(form.get("price")))
+        durations.append(_int(form.get("duration_days")))
+        managers.append(_text(form.get("project_manager")))
+        bond = form.get("bond")
+        form_bond_kinds.append(_str(bond.get("kind")) if isinstance(bond, dict) else None)
+        prints.add(_json(fingerprints[n]) if opened[n] else {})
+        verdict = qualified.get(bid_id)
+        if verdict is None and opened[n] and tender_ids[n] in complete and bid_id in ranks:
             # A method without review items passes every opened bid; a complete evaluation
             # ranks every valid one.
-            passed = True if r.id in ranks else None
-        rows.append(
-            {
-                "bid_id": r.id,
-                "tender_id": r.tender_id,
-                "lot_id": r.section_id,
-                "bidder_id": r.bidder_org_id,
-                "bidder_uscc": r.uscc,
-                "bidder_name": r.name,
-                "status": r.status,
-                "received_at": r.received_at,
-                "upload_ip": r.address,
-                "opened": was_opened,
-                "price": _money(form.get("price")),
-                "duration_days": _int(form.get("duration_days")),
-                "project_manager": _text(form.get("project_manager")),
-                "qualified": passed,
-                "rank": ranks.get(r.id),
-                "won": r.id in winners,
-                **_fingerprint(None if inside is None else inside.fingerprint),
-                "submitter_id": r.submitted_by,
-                "submitter_email": r.submitter_email,
-                "bidder_email": r.contact_email,
-                "bond_kind": bond.kind if bond is not None else _text(form_bond.get("kind")),
-                "bond_account": None if bond is None else bond.payer_account_number,
-                "bond_account_name": None if bond is None else bond.payer_account_name,
-                "month": month[r.tender_id],
-                "refresh": refresh,
-            }
-        )
-    return pa.Table.from_pylist(rows, schema=BIDS)
+            verdict = True
+        passed.append(verdict)
+    columns: dict[str, list[Any]] = {
+        "bid_id": bid_ids,
+        "tender_id": tender_ids,
+        "lot_id": lot_ids,
+        "bidder_id": bidder_ids,
+        "bidder_uscc": usccs,
+        "bidder_name": names,
+        "status": statuses,
+        "received_at": received_at,
+        "upload_ip": addresses,
+        "opened": opened,
+        "price": prices,
+        "duration_days": durations,
+        "project_manager": managers,
+        "qualified": passed,
+        "rank": [ranks.get(i) for i in bid_ids],
+        "won": [i in winners for i in bid_ids],
+        **prints.columns,
+        "submitter_id": submitters,
+        "submitter_email": submitter_emails,
+        "bidder_email": bidder_emails,
+        "bond_kind": [k or f for k, f in zip(bond_kinds, form_bond_kinds, strict=True)],
+        "bond_account": accounts,
+        "bond_account_name": account_names,
+        "month": [month[t] for t in tender_ids],
+        "refresh": [refresh] * len(bid_ids),
+    }
+    return pa.Table.from_pydict(columns, schema=BIDS)
 
 
 def extract_organisations(

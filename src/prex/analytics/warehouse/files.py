@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ _FILE = re.compile(r"^part-(\d{8})-(\d{4})\.parquet$")
 # is how the newest-row view prefers its copy of a row to the copy it replaces (``store``).
 COMPACTED_PART = 9999
 STATE_FILE = "_state.json"
+WRITERS = 4  # files written and synced at once
 
 
 @contextlib.contextmanager
@@ -96,10 +98,12 @@ def _place(tmp: Path, final: Path) -> None:
 def write_table(root: Path, name: str, table: pa.Table, refresh: int, part: int = 0) -> list[Path]:
     """Write ``table`` as part ``part`` of refresh ``refresh`` of warehouse table ``name``:
     one file per ``month`` partition (the column is the folder, not stored in the file), or one
-    flat file for a table without ``month``. Nothing is written for an empty table."""
+    flat file for a table without ``month``. Nothing is written for an empty table.
+
+    The files are written and synced in parallel (most of a small refresh's time is the disk's
+    sync latency, once per file and folder), then renamed into place."""
     if table.num_rows == 0:
         return []
-    written: list[Path] = []
     if "month" not in table.column_names:
         pieces: list[tuple[str | None, pa.Table]] = [(None, table)]
     else:
@@ -108,14 +112,22 @@ def write_table(root: Path, name: str, table: pa.Table, refresh: int, part: int 
             (month, table.filter(pc.equal(table.column("month"), month)).drop_columns(["month"]))
             for month in sorted(str(m) for m in months)
         ]
-    for month, piece in pieces:
-        final = partition_path(root, name, month, refresh, part)
+    finals = [partition_path(root, name, month, refresh, part) for month, _ in pieces]
+    for final in finals:
         final.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(job: tuple[Path, pa.Table]) -> None:
+        final, piece = job
         tmp = final.with_name(f".{final.name}.tmp")
         pq.write_table(piece, tmp, compression="zstd")
-        _place(tmp, final)
-        written.append(final)
-    return written
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, final)
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        list(pool.map(write, zip(finals, (piece for _, piece in pieces), strict=True)))
+        list(pool.map(_fsync_dir, sorted({f.parent for f in finals})))
+    return finals
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from prex.analytics.ocds.schema import KEYS as OCDS_KEYS
-from prex.analytics.warehouse.changes import Changes, advance, read_changes
+from prex.analytics.warehouse.changes import advance, consumer_for, read_changes
 from prex.analytics.warehouse.extract import all_tender_ids, extract_organisations, extract_tenders
 from prex.analytics.warehouse.files import (
     Compacted,
@@ -137,13 +137,14 @@ def refresh_warehouse(
         services.writer_session() as session,
         services.read_connection() as conn,
     ):
-        changes = read_changes(session, conn)
-        session.rollback()  # nothing held while extracting (SQLite: no lock)
         state = read_state(root)
         full = full or not state.get("refresh")  # the first refresh takes everything
+        consumer = consumer_for(root, warehouse_root(services.settings))
+        changes = read_changes(session, conn, consumer, full=full)
+        session.rollback()  # nothing held while extracting (SQLite: no lock)
         result = RefreshResult(None, full, events=changes.events)
         if not full and changes.empty and not pending(conn, state):
-            _advance_quietly(session, changes)
+            advance(session, changes.start, changes.end, consumer)  # sign-ins and the like
             result.seconds = time.perf_counter() - started
             return result
         refresh = max(last_refresh(root, ALL_KEYS), int(state.get("refresh", 0))) + 1
@@ -159,7 +160,7 @@ def refresh_warehouse(
             writer.add(tables)
             writer.flush()
         write_state(root, {**state, **marks, "refresh": refresh})
-        advance(session, changes.start, changes.end)
+        advance(session, changes.start, changes.end, consumer)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -184,11 +185,6 @@ def refresh_due(services: Services) -> int:
     _checked[root] = now
     result = refresh_warehouse(services, root=root)
     return result.tenders + result.ocds.get("ocds_processes", 0)
-
-
-def _advance_quietly(session: Any, changes: Changes) -> None:
-    """Events that change no warehouse row (sign-ins …) are passed over without a refresh."""
-    advance(session, changes.start, changes.end)
 
 
 def compact_warehouse(
