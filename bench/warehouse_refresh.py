@@ -296,8 +296,11 @@ def fill_database(services: Services, ids: list[int]) -> float:
                     "bidder_org_id": bidder,
                     "envelope_sha256": "0" * 64,
                     "outcome": "opened",
-                    "form": {"price": f"{500000 + k * 1000}.00", "duration_days": 365,
-                             "project_manager": "李建国"},
+                    "form": {
+                        "price": f"{500000 + k * 1000}.00",
+                        "duration_days": 365,
+                        "project_manager": "李建国",
+                    },
                     "fingerprint": fingerprint,
                     "opened_at": at + timedelta(days=20),
                 }
@@ -319,29 +322,51 @@ def fill_database(services: Services, ids: list[int]) -> float:
                 }
             )
             events.append(
-                {"event": "BidReceived", "object_type": "bid", "object_id": bid,
-                 "payload": {"tender_id": tid}}
+                {
+                    "event": "BidReceived",
+                    "object_type": "bid",
+                    "object_id": bid,
+                    "payload": {"tender_id": tid},
+                }
             )
     with engine.begin() as conn:
         conn.execute(
             insert(centres).values(
-                id=centre, name="中心", division_code="330100", parent_id=None,
-                platform_code="PREX00000", created_at=now,
+                id=centre,
+                name="中心",
+                division_code="330100",
+                parent_id=None,
+                platform_code="PREX00000",
+                created_at=now,
             )
         )
         conn.execute(
             insert(organisations),
             [
-                {"id": org_id(o), "uscc": f"9133{o:014d}", "name": f"单位{o}",
-                 "division_code": "330100", "centre_id": centre, "kinds": ["bidder"],
-                 "contact_email": None, "created_at": now}
+                {
+                    "id": org_id(o),
+                    "uscc": f"9133{o:014d}",
+                    "name": f"单位{o}",
+                    "division_code": "330100",
+                    "centre_id": centre,
+                    "kinds": ["bidder"],
+                    "contact_email": None,
+                    "created_at": now,
+                }
                 for o in range(1000 + BIDDERS)
             ],
         )
         conn.execute(
             insert(users).values(
-                id="U0000000000000000000000001", username="u", display_name="u", email=None,
-                password_hash="x", roles=[], org_id=None, centre_id=centre, active=True,
+                id="U0000000000000000000000001",
+                username="u",
+                display_name="u",
+                email=None,
+                password_hash="x",
+                roles=[],
+                org_id=None,
+                centre_id=centre,
+                active=True,
                 created_at=now,
             )
         )
@@ -464,7 +489,9 @@ def run(work: Path, n: int, changed: int) -> int:
     )
     verdict = "meets" if ours < AIM_SECONDS else "misses"
     print(f"  refresh {ours:.2f} s {verdict} the aim of < {AIM_SECONDS:g} s at this size")
-    print(f"RESULT warehouse_refresh ours={ours:.3f}s baseline={naive:.3f}s ratio={ours / naive:.3f}")
+    print(
+        f"RESULT warehouse_refresh ours={ours:.3f}s baseline={naive:.3f}s ratio={ours / naive:.3f}"
+    )
     print(
         f"RESULT warehouse_first_query ours={ours_q:.3f}s baseline={naive_q:.3f}s "
         f"ratio={ours_q / naive_q:.3f}"

@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, func, select, update
+import orjson
+from sqlalchemy import Connection, Text, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from prex.audit.consumers import ensure_cursor, position_of
@@ -81,15 +82,18 @@ def read_changes(
     position = start
     while position < changes.end:
         rows = conn.execute(
-            select(outbox.c.seq, outbox.c.object_type, outbox.c.object_id, outbox.c.payload)
+            select(
+                outbox.c.seq, outbox.c.object_type, outbox.c.object_id, cast(outbox.c.payload, Text)
+            )
             .where(outbox.c.seq > position, outbox.c.seq <= changes.end)
             .order_by(outbox.c.seq)
             .limit(PAGE)
         ).all()
         if not rows:
             break
-        for seq, kind, object_id, payload in rows:
+        for seq, kind, object_id, text in rows:
             changes.events += 1
+            payload = orjson.loads(text) if text else None  # the driver's decoder is slower
             named = payload.get("tender_id") if isinstance(payload, dict) else None
             if isinstance(named, str):
                 changes.tender_ids.add(named)

@@ -25,7 +25,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from prex.analytics.warehouse.store import (
@@ -107,10 +106,12 @@ def write_table(root: Path, name: str, table: pa.Table, refresh: int, part: int 
     if "month" not in table.column_names:
         pieces: list[tuple[str | None, pa.Table]] = [(None, table)]
     else:
-        months = pc.unique(table.column("month")).to_pylist()
+        rows_of: dict[str, list[int]] = {}
+        for n, month in enumerate(table.column("month").to_pylist()):
+            rows_of.setdefault(str(month), []).append(n)
         pieces = [
-            (month, table.filter(pc.equal(table.column("month"), month)).drop_columns(["month"]))
-            for month in sorted(str(m) for m in months)
+            (month, table.take(pa.array(rows_of[month])).drop_columns(["month"]))
+            for month in sorted(rows_of)
         ]
     finals = [partition_path(root, name, month, refresh, part) for month, _ in pieces]
     for final in finals:

@@ -156,7 +156,7 @@ def refresh_warehouse(
             tender_ids = sorted(changes.tender_ids)
             _extract(conn, writer, tender_ids, sorted(changes.org_ids), progress)
         marks: dict[str, Any] = {}
-        for tables in ocds_batches(conn, {} if full else state, refresh, marks):
+        for tables in ocds_batches(conn, None if full else state, refresh, marks):
             writer.add(tables)
             writer.flush()
         write_state(root, {**state, **marks, "refresh": refresh})
