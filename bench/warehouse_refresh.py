@@ -16,7 +16,7 @@ over each result (ours reads two files per partition through the newest-row view
 
     .venv/bin/python bench/warehouse_refresh.py                 # 1,000,000 tenders, 10,000 changed
     .venv/bin/python bench/warehouse_refresh.py --tenders 100000 --changed 10000
-    .venv/bin/python bench/warehouse_refresh.py --quick         # smoke run: 20,000 and 500
+    .venv/bin/python bench/warehouse_refresh.py --quick         # smoke: 5,000 and 200, 12 months
 
 It ends, as every benchmark here does, with one line per figure:
 
@@ -56,7 +56,7 @@ from prex.opening.orm import opened_bids
 from prex.tenders.orm import projects, sections, tenders
 
 AIM_SECONDS = 10.0
-MONTHS = 60
+MONTHS = 60  # the warehouse's span; --quick: 12
 FIRST_MONTH = (2021, 12)
 BIDDERS = 5_000
 QUERY = """
@@ -147,11 +147,12 @@ def build_warehouse(root: Path, n: int) -> float:
         )
     orgs = root / "organisations"
     orgs.mkdir()
+    org_file = partition_path(root, "organisations", None, 1, 0)
     con.execute(
         f"COPY (SELECT oid(i) AS org_id, '9133' || lpad(CAST(i AS VARCHAR), 14, '0') AS uscc, "
         f"'单位' || i AS name, '330100' AS division_code, "
         f"'C0000000000000000000000001' AS centre_id, 1::BIGINT AS refresh "
-        f"FROM range({1000 + BIDDERS}) r(i)) TO '{partition_path(root, 'organisations', None, 1, 0)}'"
+        f"FROM range({1000 + BIDDERS}) r(i)) TO '{org_file}'"
         " (FORMAT parquet)"
     )
     con.close()
@@ -426,12 +427,14 @@ def first_query(root: Path) -> tuple[float, list[Any]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: small and short")
-    parser.add_argument("--tenders", type=int, help="existing tenders (1,000,000; quick 20,000)")
-    parser.add_argument("--changed", type=int, help="changed tenders (10,000; quick 500)")
+    parser.add_argument("--tenders", type=int, help="existing tenders (1,000,000; quick 5,000)")
+    parser.add_argument("--changed", type=int, help="changed tenders (10,000; quick 200)")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
     args = parser.parse_args(argv)
-    n = args.tenders or (20_000 if args.quick else 1_000_000)
-    changed = args.changed or (500 if args.quick else 10_000)
+    global MONTHS
+    n = args.tenders or (5_000 if args.quick else 1_000_000)
+    changed = args.changed or (200 if args.quick else 10_000)
+    MONTHS = 12 if args.quick else MONTHS
     if not 0 < changed <= n:
         parser.error("--changed must be between 1 and --tenders")
     work = args.keep or Path(tempfile.mkdtemp(prefix="prex-warehouse-bench-"))

@@ -149,3 +149,11 @@ def test_coverage_bench_quick() -> None:
     stdout, results = run_quick("coverage.py", "--quick")
     assert set(results) == {"coverage_rate"}, stdout
     assert "counts: identical, path for path" in stdout  # the same counts as Cardinal
+
+
+def test_warehouse_refresh_bench_quick() -> None:
+    stdout, results = run_quick("warehouse_refresh.py", "--quick")
+    assert set(results) == {"warehouse_refresh", "warehouse_first_query"}, stdout
+    assert all(m["unit"] == "s" for m in results.values())
+    assert "query results identical: True" in stdout  # both designs show the same warehouse
+    assert "200 from the refresh" in stdout
