@@ -37,6 +37,7 @@ from prex.cli.main import app
 from prex.exchange.federation.importing import import_demo_publisher
 from prex.exchange.federation.orm import federated_records
 from prex.exchange.releases.orm import ocds_records
+from prex.identity import service as identity
 from prex.identity.orm import organisations
 from prex.opening.orm import opened_bids
 from tests.award_world import (
@@ -48,7 +49,7 @@ from tests.award_world import (
     two_venues,
 )
 from tests.e2e.test_award import SCORES
-from tests.factories import World, auth
+from tests.factories import ADMIN_ACTOR, World, auth, uscc_for
 from tests.opening_world import BIDDERS, Opening
 
 runner = CliRunner()
@@ -294,10 +295,18 @@ def test_refresh_follows_a_tender_from_its_bids_to_its_award(
 
     # Compaction: one file per partition, the same view.
     processes = _ocds_processes(root)
+    replaced = {p: p.read_bytes() for p in data_files(root, "bids")}
     done = {c.table: c.files_after for c in compact_warehouse(services, root=root)}
     assert {t: done[t] for t in PLATFORM_TABLES} == dict.fromkeys(PLATFORM_TABLES, 1)
     assert done["ocds_processes"] == 1
     assert _views(root) == incremental and _ocds_processes(root) == processes
+    # Interrupted after renaming its file in, before deleting the old ones: still the same.
+    for path, content in replaced.items():
+        path.write_bytes(content)
+    assert len(data_files(root, "bids")) == len(replaced) + 1
+    assert _views(root) == incremental
+    again = {c.table: c for c in compact_warehouse(services, root=root, tables=["bids"])}
+    assert again["bids"].files_after == 1 and _views(root) == incremental
     [compacted] = data_files(root, "bids")
     assert "month" not in pq.read_schema(compacted).names  # the folder is the column
     assert compacted.parent.name == "month=2026-03"
@@ -316,6 +325,22 @@ def test_the_cli_refreshes_compacts_and_refuses_an_unknown_table(
     assert done["refresh"] == 1 and done["full"] and done["organisations"] == len(world.orgs)
     again = runner.invoke(app, ["analytics", "refresh"])
     assert again.exit_code == 0 and "nothing changed" in again.output
+
+    # An organisation registered: only it is extracted.
+    org_id = identity.register_organisation(
+        world.uow(ADMIN_ACTOR),
+        uscc=uscc_for("330100", 900),
+        name="新登记 有限公司",
+        centre_id=world.centre_id,
+        kinds=["bidder"],
+    )
+    registered = runner.invoke(app, ["analytics", "refresh", "--json"])
+    assert registered.exit_code == 0, registered.output
+    assert json.loads(registered.stdout)["organisations"] == 1
+    con = open_warehouse(warehouse_root(settings), ALL_KEYS)
+    names = dict(con.execute("SELECT org_id, name FROM organisations").fetchall())
+    con.close()
+    assert names[org_id] == "新登记 有限公司" and len(names) == len(world.orgs) + 1
 
     # Imported OCDS arrives without outbox events: its records table tells what changed.
     imported = import_demo_publisher(services)
