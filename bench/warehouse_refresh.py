@@ -90,6 +90,7 @@ def build_warehouse(root: Path, n: int) -> float:
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET memory_limit = '4GB'")  # a good neighbour on a shared machine
     months = ", ".join(f"'{month_text(m)}'" for m in range(MONTHS))
     con.execute(f"CREATE MACRO month_of(i) AS ([{months}])[(i % {MONTHS}) + 1]")
     con.execute(

@@ -218,7 +218,7 @@ def _check_against_database(services: Services, root: Path, tender_id: str) -> N
 def test_refresh_follows_a_tender_from_its_bids_to_its_award(
     opening: Opening, services: Services, tmp_path: Path
 ) -> None:
-    root = tmp_path / "warehouse"  # not the worker's (its passes refresh that one)
+    root = tmp_path / "warehouse"  # a root of its own: its own outbox cursor
     state = _to_award_decision(opening)
     prices = {leaf: Decimal(p.replace(",", "")) for leaf, p in PRICES.items()}
 

@@ -16,6 +16,7 @@ nothing changed writes nothing and takes no number.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -28,6 +29,7 @@ from prex.analytics.ocds.schema import KEYS as OCDS_KEYS
 from prex.analytics.warehouse.changes import advance, consumer_for, read_changes
 from prex.analytics.warehouse.extract import all_tender_ids, extract_organisations, extract_tenders
 from prex.analytics.warehouse.files import (
+    STATE_FILE,
     Compacted,
     compact_table,
     last_refresh,
@@ -165,15 +167,22 @@ def refresh_warehouse(
     return result
 
 
-# When each warehouse was last checked by this process's worker (monotonic seconds).
+# When each warehouse was last refreshed by this process's worker (monotonic seconds), and
+# the warehouses it found not yet made (said once in the log).
 _checked: dict[Path, float] = {}
+_uninitialised: set[Path] = set()
+log = logging.getLogger("prex.analytics")
 
 
 def refresh_due(services: Services) -> int:
     """The worker's pass: refresh if ``analytics_refresh_seconds`` have passed since this
-    process last checked (real time, not the sandbox clock: it is an operational cadence).
-    When nothing changed it costs a read of the outbox cursor and head and two index probes,
-    and writes nothing. Returns the tenders and OCDS processes written."""
+    process last refreshed (real time, not the sandbox clock: it is an operational cadence).
+    When nothing changed it costs a read of the outbox cursor and head and an index probe per
+    OCDS source, and writes nothing. Returns the tenders and OCDS processes written.
+
+    The worker never makes the first, full refresh of an empty warehouse — at national scale
+    that takes minutes, and the worker's other duties (bid deadlines) cannot wait that long:
+    ``prex analytics refresh`` makes it once, and from then on the worker keeps it up to date."""
     interval = services.settings.analytics_refresh_seconds
     if interval <= 0:
         return 0
@@ -181,6 +190,11 @@ def refresh_due(services: Services) -> int:
     now = time.monotonic()
     last = _checked.get(root)
     if last is not None and now - last < interval:
+        return 0
+    if not (root / STATE_FILE).is_file():
+        if root not in _uninitialised:
+            _uninitialised.add(root)
+            log.info("no warehouse at %s yet: run `prex analytics refresh` once", root)
         return 0
     _checked[root] = now
     result = refresh_warehouse(services, root=root)
