@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     )
     sandbox_acceleration: int = Field(default=1440, ge=1, description="1 day per real minute")
     worker_interval_seconds: float = Field(default=2.0, gt=0)
+    analytics_refresh_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="how often `prex worker` refreshes the supervision warehouse from what "
+        "changed (docs/warehouse.md); 0: never (run `prex analytics refresh` instead)",
+    )
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     revocation_unavailable: Literal["refuse", "allow"] = Field(
         default="refuse",

@@ -11,6 +11,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from prex.analytics.warehouse.refresh import refresh_due
 from prex.auctions.timeline import run_due_listings
 from prex.bidding.uploads import sweep_uploads
 from prex.bootstrap import Services
@@ -42,6 +43,7 @@ class PassResult:
     pushed: int = 0  # data-spec records the upstream platform accepted
     federated: int = 0  # releases pulled from federation sources
     scored: int = 0  # data-spec record versions judged and deals re-scored for data quality
+    warehoused: int = 0  # tenders and OCDS processes a due warehouse refresh wrote
 
     def summary(self) -> str:
         """What the pass did, for the log: the non-zero counts by name."""
@@ -63,6 +65,7 @@ def run_once(services: Services) -> PassResult:
     index_backlog(services)
     federated = pull_due(services)
     scored = score_quality(services)
+    warehoused = refresh_due(services)  # last: a failing refresh holds up nothing else
     return PassResult(
         transitions,
         notified,
@@ -75,6 +78,7 @@ def run_once(services: Services) -> PassResult:
         pushed=pushed,
         federated=federated,
         scored=scored,
+        warehoused=warehoused,
     )
 
 

@@ -162,3 +162,11 @@ def test_flags_bench_quick() -> None:
     for code in codes:
         hits = re.search(rf"{code}: .* hits ([\d,]+) / ", stdout)
         assert hits and hits[1] != "0", stdout
+
+
+def test_warehouse_refresh_bench_quick() -> None:
+    stdout, results = run_quick("warehouse_refresh.py", "--quick")
+    assert set(results) == {"warehouse_refresh", "warehouse_first_query"}, stdout
+    assert all(m["unit"] == "s" for m in results.values())
+    assert "query results identical: True" in stdout  # both designs show the same warehouse
+    assert "200 from the refresh" in stdout

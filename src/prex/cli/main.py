@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from prex.cli import (
+    analytics,
     auctions,
     audit,
     bid,
@@ -45,6 +46,7 @@ app.add_typer(federate.app, name="federate")
 app.add_typer(federate.import_app, name="import")
 app.add_typer(quality.app, name="quality")
 app.add_typer(flags.app, name="flags")
+app.add_typer(analytics.app, name="analytics")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

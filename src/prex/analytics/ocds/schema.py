@@ -143,3 +143,9 @@ OCDS_TABLES: dict[str, pa.Schema] = {
 
 # Every table is keyed by `ocid`: a process's newest refresh replaces all its rows.
 KEYS: dict[str, str] = dict.fromkeys(OCDS_TABLES, "ocid")
+
+# The child tables: each shows only the rows written by its process's newest refresh, so a
+# process whose newer version has no bids (awards …) at all shows none, not the old ones.
+PARENTS: dict[str, str] = {
+    name: "ocds_processes" for name in OCDS_TABLES if name != "ocds_processes"
+}

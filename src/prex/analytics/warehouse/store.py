@@ -36,28 +36,65 @@ def partition_path(root: Path, table: str, month: str | None, refresh: int, part
     return folder / f"part-{refresh:08d}-{part:04d}.parquet"
 
 
-def newest_rows_view(root: Path, table: str, key: str) -> str:
-    """The SQL of a view that shows each key's newest rows (highest ``refresh``) of a table.
+def parquet_source(files: str | list[Path]) -> str:
+    """DuckDB's ``read_parquet`` of a glob or a list of files, with the Hive ``month`` column
+    and each row's file name (the view's tie-break)."""
+    if isinstance(files, str):
+        spec = "'" + files.replace("'", "''") + "'"
+    else:
+        spec = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in files) + "]"
+    return f"read_parquet({spec}, hive_partitioning = true, union_by_name = true, filename = true)"
+
+
+def newest_rows_sql(source: str, key: str) -> str:
+    """Each key's newest rows of ``source`` (highest ``refresh``).
 
     ``rank()``, not ``row_number()``: a child table keyed by its parent (an OCDS process's bids,
     keyed by ``ocid``) keeps every row its parent's newest refresh wrote, and loses rows that
-    refresh no longer has; a table keyed by its own id keeps one row per id."""
-    pattern = str(table_directory(root, table) / "**" / "*.parquet").replace("'", "''")
+    refresh no longer has; a table keyed by its own id keeps one row per id. Ties on ``refresh``
+    are broken by the file's name, highest first: a compaction's file (``part-<r>-9999``) holds
+    copies of rows of earlier files until it has deleted them, and its copy is the one shown, so
+    a compaction (even one interrupted) never shows a row twice (``files.compact_table``)."""
     return (
-        f"SELECT * EXCLUDE (_newest) FROM (SELECT *, rank() OVER "
-        f"(PARTITION BY {key} ORDER BY refresh DESC) AS _newest FROM read_parquet('{pattern}', "
-        f"hive_partitioning = true, union_by_name = true)) WHERE _newest = 1"
+        f"SELECT * EXCLUDE (_newest, filename) FROM (SELECT *, rank() OVER "
+        f"(PARTITION BY {key} ORDER BY refresh DESC, parse_filename(filename) DESC) AS _newest "
+        f"FROM {source}) WHERE _newest = 1"
     )
 
 
-def open_warehouse(root: Path, keys: Mapping[str, str]) -> duckdb.DuckDBPyConnection:
+def newest_rows_view(root: Path, table: str, key: str) -> str:
+    """The SQL of a view that shows each key's newest rows of a table's files under ``root``."""
+    pattern = str(table_directory(root, table) / "**" / "*.parquet")
+    return newest_rows_sql(parquet_source(pattern), key)
+
+
+def open_warehouse(
+    root: Path, keys: Mapping[str, str], parents: Mapping[str, str] | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with a view per table that has files under ``root``.
 
     ``keys`` maps each table name to its key column. A table with no files yet has no view
-    (rules that need it are skipped; dashboards show nothing)."""
+    (rules that need it are skipped; dashboards show nothing). ``parents`` (default: the OCDS
+    child tables, ``ocds.schema.PARENTS``) maps a child table keyed by its parent's key to the
+    parent: the child shows only the rows of its parent's newest refresh."""
+    from prex.analytics.ocds.schema import PARENTS
+
+    parents = PARENTS if parents is None else parents
     con = duckdb.connect(":memory:")
-    for table, key in keys.items():
-        folder = table_directory(root, table)
-        if folder.is_dir() and any(folder.rglob("*.parquet")):
-            con.execute(f'CREATE VIEW "{table}" AS {newest_rows_view(root, table, key)}')
+    present = [
+        table
+        for table in keys
+        if (folder := table_directory(root, table)).is_dir() and any(folder.rglob("*.parquet"))
+    ]
+    for table in sorted(present, key=lambda t: t in parents):  # parents first
+        key = keys[table]
+        newest = newest_rows_view(root, table, key)
+        parent = parents.get(table)
+        if parent is None:
+            con.execute(f'CREATE VIEW "{table}" AS {newest}')
+        elif parent in present:
+            con.execute(
+                f'CREATE VIEW "{table}" AS SELECT c.* FROM ({newest}) AS c SEMI JOIN "{parent}" '
+                f"AS p ON c.{key} = p.{key} AND c.refresh = p.refresh"
+            )
     return con
