@@ -25,6 +25,7 @@ from prex.demo import (
     seed_demo,
 )
 from prex.demo_award import PROVINCE_OPERATOR
+from prex.demo_supervision import seed_supervision
 from prex.exchange.federation.importing import import_demo_publisher
 from prex.exchange.releases.sources import tender_ocid
 from prex.shared.clock import FixedClock
@@ -114,6 +115,7 @@ def demo(host: str = HOST, port: int = PORT) -> None:
             with console.status("seeding the demo province…"):
                 seeded = seed_demo(seeding, now=datetime.now(UTC))
                 import_demo_publisher(seeding)
+                seed_supervision(seeding)
     finally:
         seeding.close()
     services = bootstrap(settings)
@@ -167,6 +169,12 @@ def demo(host: str = HOST, port: int = PORT) -> None:
     console.print(
         f"Federation (联网汇聚): http://{host}:{port}/federation — an external OCDS publisher is "
         "imported; subscribe to another centre with prex federate add URL (docs/federation.md)",
+        highlight=False,
+    )
+    console.print(
+        f"Big-data supervision (大数据监管): http://{host}:{port}/analytics (market dashboards) "
+        f"and http://{host}:{port}/supervision/flags (red flags, alerts, cases) — sign in as "
+        "supervisor; `prex analytics refresh`, `prex flags scan` (docs/red-flags.md)",
         highlight=False,
     )
     from prex.web.app import create_app
