@@ -563,7 +563,9 @@ def _select(table: str) -> str:
                                   '物业管理服务采购项目', '排水管网改造工程'][pick(t, 'title', 5)]
                      AS title,
                    'complete' AS status, false AS sandbox, budget::DECIMAL(18, 2) AS budget,
-                   published_at, published_at + to_days(20) AS bid_deadline, awarded_at,
+                   published_at,
+                   published_at + to_days(20 + floor(u(t, 'dl') * 15)::INT) AS bid_deadline,
+                   awarded_at,
                    strftime(published_at, '%Y-%m') AS month, 1::BIGINT AS refresh
             FROM coded
         """
@@ -592,7 +594,9 @@ def _select(table: str) -> str:
 
 def _fetch(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
     schema = PLATFORM_TABLES[table]
-    result = con.sql(_select(table)).to_arrow_table()
+    # in key order: DuckDB runs in parallel, so an unordered result varies from run to run
+    query = f"SELECT * FROM ({_select(table)}) ORDER BY {schema.names[0]}"
+    result = con.sql(query).to_arrow_table()
     return result.select(schema.names).cast(schema)
 
 

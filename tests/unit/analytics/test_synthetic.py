@@ -117,3 +117,14 @@ def test_write_market_is_the_same_market_in_chunks(tmp_path: Path) -> None:
 def test_bad_options_are_refused(options: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         Market(seed=1, **options)  # type: ignore[arg-type]
+
+
+def test_dates_follow_the_tender_process(market: Generated) -> None:
+    con = connect_tables(market[0])
+    wrong = con.execute(
+        """SELECT count(*) FROM bids b JOIN tenders t USING (tender_id) JOIN lots l USING (lot_id)
+           WHERE NOT (t.published_at < b.received_at AND b.received_at < t.bid_deadline
+                      AND t.bid_deadline < l.awarded_at AND t.bid_deadline >= t.published_at
+                      + INTERVAL 20 DAY AND l.published_at = t.published_at)"""
+    ).fetchone()
+    assert wrong == (0,)
