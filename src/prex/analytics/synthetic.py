@@ -18,13 +18,13 @@ than row by row in Python. ``generate_market`` returns Arrow tables (tests, smal
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -129,24 +129,17 @@ class Truth:
     members: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def generate_market(seed: int, lots: int, **options: object) -> tuple[dict[str, pa.Table], Truth]:
-    """The whole market in memory: one Arrow table per warehouse table (schema.py), and the
-    truth. ``options`` are the other fields of :class:`Market`."""
-    market = Market(seed, lots, **options)  # type: ignore[arg-type]
+def generate_market(seed: int, lots: int, **options: Any) -> tuple[dict[str, pa.Table], Truth]:
+    """The whole market in memory: one Arrow table per warehouse table (schema.py), rows in key
+    order, and the truth. ``options`` are the other fields of :class:`Market`."""
+    market = Market(seed, lots, **options)
     con = _connection(market)
-    organisations = _organisations(market)
+    organisations = _organisations(market, refresh=1)
     con.register("orgs", organisations)
-    tables: dict[str, list[pa.Table]] = {"tenders": [], "lots": [], "bids": []}
-    cartel: set[str] = set()
-    honest: set[str] = set()
     _chunk(con, market, 0, market.tenders)
-    for name in tables:
-        tables[name].append(_fetch(con, name))
-    cartel.update(_ids(con, "SELECT lot_id FROM g_lots WHERE is_cartel"))
-    honest.update(_ids(con, "SELECT lot_id FROM g_lots WHERE NOT is_cartel AND NOT stray"))
-    result = {name: pa.concat_tables(parts) for name, parts in tables.items()}
-    result["organisations"] = organisations
-    return result, Truth(frozenset(cartel), frozenset(honest), _members(market))
+    tables = {name: _fetch(con, name, refresh=1) for name in ("tenders", "lots", "bids")}
+    tables["organisations"] = organisations
+    return tables, _truth(con, market, set(), set())
 
 
 def write_market(
@@ -156,15 +149,16 @@ def write_market(
     *,
     refresh: int = 1,
     chunk_lots: int = 200_000,
-    **options: object,
+    **options: Any,
 ) -> Truth:
     """Write the market in the warehouse's layout under ``root`` (``store.partition_path``),
-    ``chunk_lots`` lots at a time, so that memory stays flat however large the market."""
-    market = Market(seed, lots, **options)  # type: ignore[arg-type]
+    ``chunk_lots`` lots at a time, so that memory stays flat however large the market. Every
+    row carries ``refresh``; one file per table, month and chunk (``part`` = the chunk)."""
+    market = Market(seed, lots, **options)
     if chunk_lots < 2:
         raise ValueError("chunk_lots is at least 2")
     con = _connection(market)
-    organisations = _organisations(market)
+    organisations = _organisations(market, refresh=refresh)
     con.register("orgs", organisations)
     target = partition_path(root, "organisations", None, refresh, 0)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -174,7 +168,7 @@ def write_market(
     for part, (t0, t1) in enumerate(_chunks(market.tenders, max(1, chunk_lots // 2))):
         _chunk(con, market, t0, t1)
         for table in ("tenders", "lots", "bids"):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE out_t AS {_select(table)}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE out_t AS {_select(table, refresh)}")
             months = _ids(con, "SELECT DISTINCT month FROM out_t ORDER BY 1")
             for month in months:
                 path = partition_path(root, table, month, refresh, part)
@@ -184,8 +178,16 @@ def write_market(
                     f"TO '{_quoted(path)}' (FORMAT parquet)",
                     [month],
                 )
-        cartel.update(_ids(con, "SELECT lot_id FROM g_lots WHERE is_cartel"))
-        honest.update(_ids(con, "SELECT lot_id FROM g_lots WHERE NOT is_cartel AND NOT stray"))
+        _truth(con, market, cartel, honest)
+    return Truth(frozenset(cartel), frozenset(honest), _members(market))
+
+
+def _truth(
+    con: duckdb.DuckDBPyConnection, market: Market, cartel: set[str], honest: set[str]
+) -> Truth:
+    """Add the current chunk's cartel and honest-only lots to ``cartel`` and ``honest``."""
+    cartel.update(_ids(con, "SELECT lot_id FROM g_lots WHERE is_cartel"))
+    honest.update(_ids(con, "SELECT lot_id FROM g_lots WHERE NOT is_cartel AND NOT stray"))
     return Truth(frozenset(cartel), frozenset(honest), _members(market))
 
 
@@ -235,7 +237,7 @@ def _connection(market: Market) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _organisations(market: Market) -> pa.Table:
+def _organisations(market: Market, *, refresh: int) -> pa.Table:
     """Honest firms per segment, the cartels' members and the buyers, with valid credit codes."""
     rng = random.Random(market.seed)
     rows: list[tuple[str, str, str, str, str]] = []
@@ -252,18 +254,16 @@ def _organisations(market: Market) -> pa.Table:
         division, city = REGIONS[region], CITIES[region]
         for idx in range(market.honest_pool):
             rows.append(
-                (f"H{seg}-{idx}", code("91", division), firm(city), division, seg_centre(region))
+                (f"H{seg}-{idx}", code("91", division), firm(city), division, _centre(region))
             )
         for idx in range(market.buyer_pool):
             name = f"{city}市{rng.choice(_DEPARTMENTS)}"
-            rows.append((f"G{seg}-{idx}", code("11", division), name, division, seg_centre(region)))
+            rows.append((f"G{seg}-{idx}", code("11", division), name, division, _centre(region)))
     for c in range(market.cartels):
         region = (c % market.segments) // len(TYPES)
         division, city = REGIONS[region], CITIES[region]
         for j in range(market.cartel_size):
-            rows.append(
-                (f"K{c}-{j}", code("91", division), firm(city), division, seg_centre(region))
-            )
+            rows.append((f"K{c}-{j}", code("91", division), firm(city), division, _centre(region)))
     columns = list(zip(*rows, strict=True))
     return pa.table(
         {
@@ -272,13 +272,13 @@ def _organisations(market: Market) -> pa.Table:
             "name": pa.array(columns[2], pa.string()),
             "division_code": pa.array(columns[3], pa.string()),
             "centre_id": pa.array(columns[4], pa.string()),
-            "refresh": pa.array([1] * len(rows), pa.int64()),
+            "refresh": pa.array([refresh] * len(rows), pa.int64()),
         },
         schema=PLATFORM_TABLES["organisations"],
     )
 
 
-def seg_centre(region: int) -> str:
+def _centre(region: int) -> str:
     return f"CTR-{REGIONS[region][:4]}"
 
 
@@ -540,10 +540,10 @@ def _chunk(con: duckdb.DuckDBPyConnection, market: Market, t0: int, t1: int) -> 
     )
 
 
-def _select(table: str) -> str:
+def _select(table: str, refresh: int) -> str:
     """The SQL of one generated warehouse table, columns in schema order."""
     if table == "tenders":
-        return """
+        return f"""
             WITH lot_sums AS (
                 SELECT tender_id, sum(round(ceiling * 1.02, -2)) AS budget,
                        min(deadline + to_days(5 + floor(u(i, 'aw') * 20)::INT)) AS awarded_at
@@ -566,11 +566,11 @@ def _select(table: str) -> str:
                    published_at,
                    published_at + to_days(20 + floor(u(t, 'dl') * 15)::INT) AS bid_deadline,
                    awarded_at,
-                   strftime(published_at, '%Y-%m') AS month, 1::BIGINT AS refresh
+                   strftime(published_at, '%Y-%m') AS month, {refresh}::BIGINT AS refresh
             FROM coded
         """
     if table == "lots":
-        return """
+        return f"""
             SELECT l.lot_id, l.tender_id, l.number,
                    '第' || l.number || '标段' AS name,
                    round(l.ceiling * 1.02, -2)::DECIMAL(18, 2) AS budget,
@@ -580,27 +580,21 @@ def _select(table: str) -> str:
                    w.bidder_id AS winner_id, w.bid_id AS winning_bid_id, w.price AS award_amount,
                    l.deadline + to_days(5 + floor(u(l.i, 'aw') * 20)::INT) AS awarded_at,
                    w.price AS contract_value,
-                   strftime(l.published_at, '%Y-%m') AS month, 1::BIGINT AS refresh
+                   strftime(l.published_at, '%Y-%m') AS month, {refresh}::BIGINT AS refresh
             FROM g_lots l LEFT JOIN g_bids_all w ON w.lot_id = l.lot_id AND w.won
         """
     names = [n for n in PLATFORM_TABLES["bids"].names if n not in ("month", "refresh")]
     return (
         "SELECT "
         + ", ".join(f"b.{n}" for n in names)
-        + ", strftime(l.published_at, '%Y-%m') AS month, 1::BIGINT AS refresh "
+        + f", strftime(l.published_at, '%Y-%m') AS month, {refresh}::BIGINT AS refresh "
         "FROM g_bids_all b JOIN g_lots l USING (lot_id)"
     )
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
+def _fetch(con: duckdb.DuckDBPyConnection, table: str, *, refresh: int) -> pa.Table:
     schema = PLATFORM_TABLES[table]
     # in key order: DuckDB runs in parallel, so an unordered result varies from run to run
-    query = f"SELECT * FROM ({_select(table)}) ORDER BY {schema.names[0]}"
+    query = f"SELECT * FROM ({_select(table, refresh)}) ORDER BY {schema.names[0]}"
     result = con.sql(query).to_arrow_table()
     return result.select(schema.names).cast(schema)
-
-
-def fingerprint_hash(value: str) -> str:
-    """How the sealing tool hashes a fingerprint value (``sealing.fingerprint``): SHA-256 of
-    the UTF-8 text, lower-case hex."""
-    return hashlib.sha256(value.encode()).hexdigest()

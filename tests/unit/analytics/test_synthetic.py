@@ -89,9 +89,9 @@ def test_the_truth_matches_the_bids(market: Generated) -> None:
 
 def test_write_market_is_the_same_market_in_chunks(tmp_path: Path) -> None:
     tables, truth = generate_market(3, 50)
-    written = write_market(tmp_path, 3, 50, chunk_lots=16)
+    written = write_market(tmp_path, 3, 50, chunk_lots=16, refresh=3)
     assert written == truth
-    first = partition_path(tmp_path, "bids", tables["bids"]["month"][0].as_py(), 1, 0)
+    first = partition_path(tmp_path, "bids", tables["bids"]["month"][0].as_py(), 3, 0)
     assert first.exists()
     assert "month" not in pq.read_schema(first).names  # the Hive partition is the folder
     con = open_warehouse(tmp_path, KEYS)
@@ -99,6 +99,7 @@ def test_write_market_is_the_same_market_in_chunks(tmp_path: Path) -> None:
         key = KEYS[name]
         on_disk = sorted(r[0] for r in con.execute(f"SELECT {key} FROM {name}").fetchall())
         assert on_disk == sorted(tables[name][key].to_pylist()), name
+        assert con.execute(f"SELECT DISTINCT refresh FROM {name}").fetchall() == [(3,)]
     month = con.execute(
         "SELECT month FROM bids WHERE bid_id = ?", [tables["bids"]["bid_id"][0].as_py()]
     ).fetchone()
