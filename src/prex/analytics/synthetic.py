@@ -148,7 +148,7 @@ def write_market(
     lots: int,
     *,
     refresh: int = 1,
-    chunk_lots: int = 200_000,
+    chunk_lots: int = 50_000,
     **options: Any,
 ) -> Truth:
     """Write the market in the warehouse's layout under ``root`` (``store.partition_path``),
@@ -214,6 +214,7 @@ def _members(market: Market) -> dict[str, tuple[str, ...]]:
 def _connection(market: Market) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     seed = int(market.seed)
     # A hash, a 1-based index into a list of n values, a uniform in [0, 1) and a standard normal
     # (Box–Muller): pure functions of the seed and a key, so that any chunk of the market is
@@ -538,6 +539,9 @@ def _chunk(con: duckdb.DuckDBPyConnection, market: Market, t0: int, t1: int) -> 
         FROM b WHERE u(k, 'replaced') < 0.04
         """
     )
+    # the intermediate tables are a chunk's largest: free them before the next one
+    for name in ("g_picks", "g_priced", "g_bids", "g_bids_full"):
+        con.execute(f"DROP TABLE {name}")
 
 
 def _select(table: str, refresh: int) -> str:
