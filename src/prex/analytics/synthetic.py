@@ -80,7 +80,7 @@ class Market:
 
     seed: int
     lots: int
-    cartels: int = 2
+    cartels: int | None = None  # default: one per 200 lots, at least two
     cartel_size: int = 4
     cartel_share: float = 0.08  # of tenders, all of whose lots are then cartel lots
     stray_share: float = 0.02  # honest lots in which one cartel member bids alone, honestly
@@ -94,12 +94,18 @@ class Market:
             raise ValueError("a market has at least one lot")
         if not 1 <= self.regions <= len(REGIONS):
             raise ValueError(f"regions is 1…{len(REGIONS)}")
-        if self.cartels < 0 or (self.cartels and self.cartel_size < 2):
+        if (self.cartels is not None and self.cartels < 0) or self.cartel_size < 2:
             raise ValueError("a cartel has at least two members")
         if not 0 <= self.cartel_share <= 1 or not 0 <= self.stray_share <= 1:
             raise ValueError("shares are fractions between 0 and 1")
         if self.days < 1 or self.bids_per_bidder < 1:
             raise ValueError("days and bids_per_bidder are positive")
+
+    @property
+    def cartel_count(self) -> int:
+        """How many cartels: each works about 16 lots at the default share, however large the
+        market, as a real cartel's members have only so much capacity."""
+        return max(2, round(self.lots / 200)) if self.cartels is None else self.cartels
 
     @property
     def tenders(self) -> int:
@@ -207,7 +213,7 @@ def _ids(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
 def _members(market: Market) -> dict[str, tuple[str, ...]]:
     return {
         f"K{c}": tuple(f"K{c}-{j}" for j in range(market.cartel_size))
-        for c in range(market.cartels)
+        for c in range(market.cartel_count)
     }
 
 
@@ -260,7 +266,7 @@ def _organisations(market: Market, *, refresh: int) -> pa.Table:
         for idx in range(market.buyer_pool):
             name = f"{city}市{rng.choice(_DEPARTMENTS)}"
             rows.append((f"G{seg}-{idx}", code("11", division), name, division, _centre(region)))
-    for c in range(market.cartels):
+    for c in range(market.cartel_count):
         region = (c % market.segments) // len(TYPES)
         division, city = REGIONS[region], CITIES[region]
         for j in range(market.cartel_size):
@@ -291,7 +297,8 @@ def _chunk(con: duckdb.DuckDBPyConnection, market: Market, t0: int, t1: int) -> 
     """Draw tenders ``t0 … t1 - 1`` with their lots and bids into temp tables g_*."""
     nseg, ntypes = market.segments, len(TYPES)
     pool, buyers, size = market.honest_pool, market.buyer_pool, max(market.cartel_size, 2)
-    cartel_share = market.cartel_share if market.cartels else 0.0
+    cartel_share = market.cartel_share if market.cartel_count else 0.0
+    stray_share = market.stray_share if market.cartel_count else 0.0
     regions = _sql_list(REGIONS[: market.regions])
     types = _sql_list(TYPES)
     start = market.start.isoformat()
@@ -300,7 +307,7 @@ def _chunk(con: duckdb.DuckDBPyConnection, market: Market, t0: int, t1: int) -> 
         CREATE OR REPLACE TEMP TABLE g_tenders AS
         WITH base AS (
             SELECT t, u(t, 'cartel') < {cartel_share} AS is_cartel,
-                   floor(u(t, 'cid') * {max(market.cartels, 1)})::INT AS cid
+                   floor(u(t, 'cid') * {max(market.cartel_count, 1)})::INT AS cid
             FROM range({t0}, {t1}) r(t)
         ), seg AS (
             SELECT *, CASE WHEN is_cartel THEN cid % {nseg}
@@ -333,7 +340,7 @@ def _chunk(con: duckdb.DuckDBPyConnection, market: Market, t0: int, t1: int) -> 
                    1.08 + 0.07 * u(i, 'ceil') AS ceil_ratio,
                    t.published_at + to_days(20 + floor(u(t.t, 'dl') * 15)::INT) AS deadline,
                    floor(u(i, 'w') * {size})::INT AS w,
-                   NOT t.is_cartel AND u(i, 'stray') < {market.stray_share if market.cartels else 0}
+                   NOT t.is_cartel AND u(i, 'stray') < {stray_share}
                        AS stray
             FROM g_tenders t, range(2 * t.t, least(2 * t.t + 2, {market.lots})) r(i)
         )
@@ -373,7 +380,7 @@ def _chunk(con: duckdb.DuckDBPyConnection, market: Market, t0: int, t1: int) -> 
                            WHEN l.is_cartel THEN floor(u(l.i, 'o') * 3)
                            ELSE 3 + floor(u(l.i, 'k') * 5) END
         ), stray AS (
-            SELECT l.i, 'K' || floor(u(l.i, 'sc') * {max(market.cartels, 1)})::INT || '-'
+            SELECT l.i, 'K' || floor(u(l.i, 'sc') * {max(market.cartel_count, 1)})::INT || '-'
                    || floor(u(l.i, 'sm') * {size})::INT AS bidder_id, -1 AS member, 'stray' AS role
             FROM g_lots l WHERE l.stray
         ), members AS (
