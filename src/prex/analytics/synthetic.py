@@ -470,7 +470,9 @@ def _chunk(con: duckdb.DuckDBPyConnection, market: Market, t0: int, t1: int) -> 
                CASE WHEN contact_owner <> bidder_id AND sig_contact = 0 THEN contact_owner
                     ELSE bidder_id END AS pm_owner, staff, k, machine, disk_owner, vm,
                rank::INT AS rank, rank = 1 AND qualified AS won, qualified,
-               shared_doc, shared_tpl, contact_owner, sig_contact, bond_owner, domain, i
+               shared_doc, shared_tpl, contact_owner, bond_owner, domain, i,
+               -- which contact the cartel shares, for its members who share it
+               CASE WHEN contact_owner <> bidder_id THEN sig_contact ELSE -1 END AS sig_contact
         FROM b
         """
     )
