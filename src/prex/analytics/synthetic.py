@@ -36,7 +36,6 @@ from prex.identity.uscc import ALPHABET, make_uscc
 REGIONS = ("110101", "310104", "440305", "330106", "510107", "420106", "320102", "500103")
 CITIES = ("北京", "上海", "深圳", "杭州", "成都", "武汉", "南京", "重庆")
 TYPES = ("engineering", "procurement")
-COVER_BAND = 0.05  # the widest a planted cover bid sits above the winner (first + steps)
 _WORDS = "华建宏泰鑫源中诚恒达瑞安信和永盛金科天成博远众联新宇海通立德嘉禾康弘正兴盈创"
 _SUFFIXES = (
     "建设工程有限公司",
