@@ -14,19 +14,23 @@ from tests.unit.analytics.tables import T0, bid, connect, flagged_lots, lot, run
 def rotation(
     winners: list[str], *, cover_gap: float = 0.02, extra: dict[str, int] | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A and B bid together in one lot per winner (each lot with an honest C that loses), the
-    named member winning at 1,000,000 and the other covering ``cover_gap`` above; ``extra``
-    gives bidders more lots of their own elsewhere."""
+    """A and B bid together in one lot per winner, the named one winning at 1,000,000 and the
+    other covering ``cover_gap`` above, with an outsider who loses; or, where the winner is
+    another name, that outsider winning below both. ``extra`` gives bidders more lots of their
+    own elsewhere."""
     bids, lots = [], []
     for i, winner in enumerate(winners):
         lot_id = f"T{i}/L1"
-        other = "B" if winner == "A" else "A"
+        first, other = (winner, "B" if winner == "A" else "A") if winner in "AB" else ("A", "B")
         bids += [
-            bid(lot_id, winner, price=1_000_000),
+            bid(lot_id, first, price=1_000_000),
             bid(lot_id, other, price=round(1_000_000 * (1 + cover_gap))),
-            bid(lot_id, f"C{i}", price=1_100_000),
         ]
-        lots.append(lot(lot_id, winner, 1_000_000))
+        if winner in "AB":  # an outsider who loses
+            bids.append(bid(lot_id, f"C{i}", price=1_100_000))
+        else:  # an outsider (a recurring one when its name repeats) who wins
+            bids.append(bid(lot_id, winner, price=900_000))
+        lots.append(lot(lot_id, winner, 1_000_000 if winner in "AB" else 900_000))
     for bidder, count in (extra or {}).items():
         for j in range(count):
             lot_id = f"X{bidder}{j}/L1"
@@ -44,7 +48,9 @@ def test_bid_rotation_in_a_recurring_pair() -> None:
     assert flagged_lots(hits) == {f"T{i}/L1" for i in range(5)}
     detail = hits[0].detail
     assert detail["winner"] == "A"
-    assert detail["partners"] == [{"bidder": "B", "meetings": 5, "jaccard": 1.0, "wins": 2}]
+    assert detail["partners"] == [
+        {"bidder": "B", "meetings": 5, "jaccard": 1.0, "wins": 2, "group_share": 1.0}
+    ]
 
 
 def test_no_rotation_when_one_always_wins_or_they_rarely_meet() -> None:
@@ -54,6 +60,30 @@ def test_no_rotation_when_one_always_wins_or_they_rarely_meet() -> None:
     assert run("M001", connect(*rotation(["A", "B", "A", "B", "A"], extra={"A": 6, "B": 6}))) == []
     hits = run("M001", connect(*rotation(["A", "B", "A", "B"])), min_meetings=4)
     assert len(hits) == 4
+
+
+def test_no_rotation_when_outsiders_win_a_fair_share() -> None:
+    # outsiders X1 and X2 win two of the seven lots A and B bid for together: 5/7 < 0.8
+    assert run("M001", connect(*rotation(["A", "B", "X1", "A", "B", "X2", "A"]))) == []
+    assert (
+        len(
+            run(
+                "M001",
+                connect(*rotation(["A", "B", "X1", "A", "B", "X2", "A"])),
+                min_group_share=0.7,
+            )
+        )
+        == 5
+    )
+
+
+def test_a_third_member_who_wins_is_no_outsider() -> None:
+    # K wins twice and bids in every lot: a recurring partner of A and B, so the group is closed
+    bids, lots = rotation(["A", "B", "K", "A", "B", "K", "A"])
+    for i in (0, 1, 3, 4, 6):
+        bids.append(bid(f"T{i}/L1", "K", price=1_200_000))
+    hits = run("M001", connect(bids, lots))
+    assert flagged_lots(hits) == {f"T{i}/L1" for i in (0, 1, 2, 3, 4, 5, 6)}
 
 
 def test_cover_bids_just_above_the_partner() -> None:
