@@ -96,6 +96,7 @@ BIDS = pa.schema(
         ("submitter_id", pa.string()),
         ("submitter_email", pa.string()),
         ("bidder_email", pa.string()),
+        ("contact_phone", pa.string()),  # the bid's contact telephone, as entered
         ("bond_kind", pa.string()),
         ("bond_account", pa.string()),  # payer account number, digits only (cash bonds)
         ("bond_account_name", pa.string()),
