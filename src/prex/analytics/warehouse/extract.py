@@ -361,12 +361,14 @@ def _bids_table(
     ) = (list(column) for column in zip(*received, strict=True))
     opened = [outcome == "opened" for outcome in outcomes]
     prices, durations, managers, passed, form_bond_kinds = [], [], [], [], []
+    phones: list[str | None] = []
     prints = _FingerprintColumns()
     for n, bid_id in enumerate(bid_ids):
         form = _json(forms[n]) if opened[n] else {}
         prices.append(_money(form.get("price")))
         durations.append(_int(form.get("duration_days")))
         managers.append(_text(form.get("project_manager")))
+        phones.append(_text(form.get("contact_phone")))  # the bid form's 联系电话, if given
         bond = form.get("bond")
         form_bond_kinds.append(_str(bond.get("kind")) if isinstance(bond, dict) else None)
         prints.add(_json(fingerprints[n]) if opened[n] else {})
@@ -397,6 +399,7 @@ def _bids_table(
         "submitter_id": submitters,
         "submitter_email": submitter_emails,
         "bidder_email": bidder_emails,
+        "contact_phone": phones,
         "bond_kind": [k or f for k, f in zip(bond_kinds, form_bond_kinds, strict=True)],
         "bond_account": accounts,
         "bond_account_name": account_names,
