@@ -131,8 +131,11 @@ def already_seeded(services: Services) -> bool:
 
 def _actor(services: Services, seed: DemoSeed, username: str) -> Actor:
     """Sign in as a demo user (a real session, as the web would), once per user: a sign-in
-    checks the password hash, which is most of the seed's time when repeated."""
+    checks the password hash, which is most of the seed's time when repeated. Each user comes
+    from an address of its own (a documentation range, RFC 5737), as real users would: the
+    collusion screens compare upload addresses."""
     if username not in seed.signed_in:
+        address = f"198.51.100.{10 + len(seed.signed_in)}"
         credential = identity.sign_in(
             services.uow(Actor(address="127.0.0.1")),
             username=username,
@@ -143,7 +146,7 @@ def _actor(services: Services, seed: DemoSeed, username: str) -> Actor:
         )
         with services.read_session() as session:
             seed.signed_in[username] = identity.actor_for_secret(
-                session, credential.secret, services.clock.now(), "127.0.0.1"
+                session, credential.secret, services.clock.now(), address
             )
     return seed.signed_in[username]
 
@@ -430,7 +433,9 @@ def _bids(
         seal_bid(
             params,
             section_id=params.sections[0].id,
-            form=BidForm.parse(price, 365, f"{bidder} 项目经理", "e_guarantee", f"EG-{n:04d}"),
+            form=BidForm.parse(
+                price, 365, f"{bidder} 项目经理", "e_guarantee", f"EG-{n:04d}", f"0571-8800{n:04d}"
+            ),
             documents=[document],
             certificate_pem=seed.pki.files[bidder].read_bytes(),
             key_pem=(seed.pki.directory / f"{bidder}.key").read_bytes(),

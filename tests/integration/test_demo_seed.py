@@ -291,3 +291,26 @@ def test_the_demo_cities_push_their_records_and_the_quality_ranking_tells_them_a
     assert [f["code"] for f in stalled["items"]] == ["result-overdue"]
     assert [f["code"] for f in wrong["items"]] == ["amount-mismatch"]
     assert {f["field"] for f in missing["items"]} == {"TENDER_AGENCY_NAME", "TENDER_AGENCY_CODE"}
+
+
+def test_the_demo_warehouse_and_red_flags_find_the_collusion_it_plants(services: Services) -> None:
+    """Two bidders of the Yinzhou tender seal on one machine (demo._bids); every other bidder
+    has a machine of its own, so the art. 40 rules flag that tender's lot and no other."""
+    from prex.analytics.risk.orm import flag_hits
+    from prex.demo_supervision import seed_supervision
+
+    seed = seed_demo(services, now=T0)
+    refreshed, summary = seed_supervision(services)
+    assert refreshed.tenders == len(seed.tenders) and refreshed.bids > 0
+    assert {"C001", "S001", "M006"} <= set(summary.rules)
+    with services.read_session() as session:
+        collusion = session.execute(
+            select(flag_hits.c.rule_code, flag_hits.c.tender_id, flag_hits.c.detail).where(
+                flag_hits.c.family == "collusion"
+            )
+        ).all()
+    assert {(code, tender) for code, tender, _ in collusion} == {
+        ("C001", seed.tenders["evaluation"])
+    }
+    assert len(collusion[0].detail["bidders"]) == 2
+    assert summary.alerts  # a high-severity collusion hit raises the tender's alert level

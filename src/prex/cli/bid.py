@@ -59,6 +59,7 @@ def seal(
     price: str = typer.Option(..., "--price", help="the bid price in yuan, e.g. 12,345,678.90"),
     duration: int = typer.Option(..., "--duration-days", help="the construction or supply period"),
     manager: str = typer.Option(..., "--project-manager", help="项目经理"),
+    phone: str = typer.Option("", "--contact-phone", help="联系电话 (optional)"),
     bond_kind: str = typer.Option(
         "e_guarantee", "--bond", help="cash, bank_guarantee, e_guarantee or insurance"
     ),
@@ -91,7 +92,7 @@ def seal(
             raise InvalidInput(
                 f"the parameters are for tender {parameters.tender_id}, not {tender}"
             )
-        form = BidForm.parse(price, duration, manager, bond_kind, bond_reference)
+        form = BidForm.parse(price, duration, manager, bond_kind, bond_reference, phone)
         with console.status("sealing…") if not json_output else _Quiet():
             sealed = seal_bid(
                 parameters,

@@ -158,9 +158,12 @@ def _form(
         raise InvalidInput("the bid form lacks a price, duration, manager or bond") from None
     if not price.is_finite() or price <= 0:
         raise InvalidInput("the bid form's price is not a positive amount")
-    return {
+    read = {
         "price": f"{price:.2f}",
         "duration_days": duration,
         "project_manager": manager,
         "bond": {"kind": bond_kind, "reference": bond_reference},
     }
+    if isinstance(phone := form.get("contact_phone"), str) and phone.strip():
+        read["contact_phone"] = phone.strip()[:40]  # optional; evidence for collusion screens
+    return read

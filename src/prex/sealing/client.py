@@ -22,6 +22,7 @@ from prex.shared.errors import InvalidInput
 
 BOND_KINDS = ("cash", "bank_guarantee", "e_guarantee", "insurance")
 _USCC = re.compile(f"[{ALPHABET}]{{18}}")
+_PHONE = re.compile(r"\+?[0-9][0-9 -]{4,28}[0-9]")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class BidForm:
     project_manager: str
     bond_kind: str
     bond_reference: str
+    contact_phone: str = ""  # 联系电话 of the bid form; optional (compared by the collusion screen)
 
     def __post_init__(self) -> None:
         if self.price <= 0 or self.price.as_tuple().exponent < -2:  # type: ignore[operator]
@@ -45,6 +47,11 @@ class BidForm:
             raise InvalidInput(f"the bond is one of {', '.join(BOND_KINDS)}", field="bond_kind")
         if not self.project_manager.strip():
             raise InvalidInput("name the project manager", field="project_manager")
+        if self.contact_phone and not _PHONE.fullmatch(self.contact_phone):
+            raise InvalidInput(
+                "the contact telephone is digits, with an optional leading + and - or spaces",
+                field="contact_phone",
+            )
 
     @classmethod
     def parse(
@@ -54,6 +61,7 @@ class BidForm:
         project_manager: str,
         bond_kind: str,
         bond_reference: str,
+        contact_phone: str = "",
     ) -> BidForm:
         try:
             amount = Decimal(price.replace(",", "").strip())
@@ -62,7 +70,12 @@ class BidForm:
         if not amount.is_finite():
             raise InvalidInput(f"'{price}' is not an amount of yuan", field="price")
         return cls(
-            amount, duration_days, project_manager.strip(), bond_kind, bond_reference.strip()
+            amount,
+            duration_days,
+            project_manager.strip(),
+            bond_kind,
+            bond_reference.strip(),
+            contact_phone.strip(),
         )
 
     def to_json(self, tender_id: str, section_id: str, bidder_uscc: str) -> dict[str, Any]:
@@ -74,6 +87,7 @@ class BidForm:
             "duration_days": self.duration_days,
             "project_manager": self.project_manager,
             "bond": {"kind": self.bond_kind, "reference": self.bond_reference},
+            **({"contact_phone": self.contact_phone} if self.contact_phone else {}),
         }
 
 

@@ -167,3 +167,37 @@ def test_a_bid_form_that_does_not_match_is_the_bidders_fault(
     )
     result = opened(path, sha256, scalar, uscc)
     assert isinstance(result, NotOpened) and result.outcome == "revoked", result
+
+
+def test_the_bid_forms_contact_telephone_is_read_when_given(
+    pki_world: PkiWorld, tmp_path: Path
+) -> None:
+    uscc = pki_world.uscc["rsa-org"]
+    path, sha256, scalar = seal(
+        pki_world,
+        tmp_path,
+        "P256-AES256GCM",
+        "rsa-org",
+        form_bytes=form(uscc, contact_phone=" 0571-88001234 "),
+    )
+    result = opened(path, sha256, scalar, uscc)
+    assert isinstance(result, Opened), result
+    assert result.form["contact_phone"] == "0571-88001234"
+    (tmp_path / "plain").mkdir()
+    plain = seal(pki_world, tmp_path / "plain", "P256-AES256GCM", "rsa-org")
+    without = opened(*plain, uscc)
+    assert isinstance(without, Opened) and "contact_phone" not in without.form
+
+
+@pytest.mark.parametrize("phone", ["12", "call me", "0571-8800x123", "+" + "1" * 40])
+def test_a_contact_telephone_that_is_not_a_number_is_refused_when_sealing(phone: str) -> None:
+    from decimal import Decimal
+
+    from prex.sealing.client import BidForm
+    from prex.shared.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="contact telephone"):
+        BidForm(Decimal("100.00"), 30, "王建国", "cash", "", phone)
+    assert BidForm.parse("100", 30, "王建国", "cash", "", " +86 571-8800 1234 ").contact_phone == (
+        "+86 571-8800 1234"
+    )
