@@ -6,6 +6,7 @@ any form is read; the services check the object itself).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -209,6 +210,28 @@ def case_page(request: Request, case_id: str, services: ServicesDep, actor: Acto
     return _case_page(request, services, actor, case_id)
 
 
+def _case_action(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    case_id: str,
+    act: Callable[[], object],
+    form: tuple[str, dict[str, str]],
+    done: str,
+) -> Response:
+    """A supervisor's change to one case from its page: refused without the right, shown again
+    with the problem (and what was typed) when refused by the case, else back to the case."""
+    refused = gate(request, actor, Action.CASE_MANAGE, f"/supervision/cases/{case_id}")
+    if refused is not None:
+        return refused
+    try:
+        act()
+    except DomainError as exc:
+        problem = problem_of(exc, request, form[0])
+        return _case_page(request, services, actor, case_id, problem, form[1] or None)
+    return see_other(f"/supervision/cases/{case_id}?done={done}")
+
+
 @router.post(
     "/supervision/cases/{case_id}/transition",
     response_class=HTMLResponse,
@@ -223,15 +246,15 @@ def transition_page(
     status: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = gate(request, actor, Action.CASE_MANAGE, f"/supervision/cases/{case_id}")
-    if refused is not None:
-        return refused
-    try:
-        cases.transition_case(uow, case_id, status, reason)
-    except DomainError as exc:
-        problem = problem_of(exc, request, "transition")
-        return _case_page(request, services, actor, case_id, problem, {"reason": reason})
-    return see_other(f"/supervision/cases/{case_id}?done=case_moved")
+    return _case_action(
+        request,
+        services,
+        actor,
+        case_id,
+        lambda: cases.transition_case(uow, case_id, status, reason),
+        ("transition", {"reason": reason}),
+        "case_moved",
+    )
 
 
 @router.post(
@@ -247,15 +270,15 @@ def note_page(
     uow: UowDep,
     text: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = gate(request, actor, Action.CASE_MANAGE, f"/supervision/cases/{case_id}")
-    if refused is not None:
-        return refused
-    try:
-        cases.add_note(uow, case_id, text)
-    except DomainError as exc:
-        problem = problem_of(exc, request, "note")
-        return _case_page(request, services, actor, case_id, problem, {"text": text})
-    return see_other(f"/supervision/cases/{case_id}?done=note_added")
+    return _case_action(
+        request,
+        services,
+        actor,
+        case_id,
+        lambda: cases.add_note(uow, case_id, text),
+        ("note", {"text": text}),
+        "note_added",
+    )
 
 
 @router.post(
@@ -271,10 +294,8 @@ def evidence_page(
     uow: UowDep,
     file: Annotated[UploadFile | str, File()] = "",
 ) -> Response:
-    refused = gate(request, actor, Action.CASE_MANAGE, f"/supervision/cases/{case_id}")
-    if refused is not None:
-        return refused
-    try:
+
+    def add() -> None:
         if not isinstance(file, StarletteUploadFile) or not file.filename:
             raise InvalidInput("choose a file to upload", field="file")
         cases.add_file(
@@ -286,6 +307,5 @@ def evidence_page(
             chunks=chunks(file),
             max_bytes=services.settings.max_document_bytes,
         )
-    except DomainError as exc:
-        return _case_page(request, services, actor, case_id, problem_of(exc, request, "evidence"))
-    return see_other(f"/supervision/cases/{case_id}?done=evidence_added")
+
+    return _case_action(request, services, actor, case_id, add, ("evidence", {}), "evidence_added")
