@@ -593,7 +593,16 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         sections=_sections(("一标段", "9600000.00"), ("二标段", "7200000.00")),
     )
     award.define_committee(cast, publicity)
-    _bids(services, seed, clock, publicity, ["9410000.00", "9450000.00", "9502000.00"])
+    # bidder2 and bidder3 seal on one machine: the collusion the demo's supervisor (Hangzhou)
+    # finds at /supervision/flags.
+    _bids(
+        services,
+        seed,
+        clock,
+        publicity,
+        ["9410000.00", "9450000.00", "9502000.00"],
+        one_machine=("bidder2", "bidder3"),
+    )
     clock.advance(timedelta(days=2))
     evaluation = _new_tender(
         services,
@@ -607,14 +616,7 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
         ttype=TransactionType.PROCUREMENT,
         sections=_sections(("一包 系统集成", "3200000.00")),
     )
-    _bids(
-        services,
-        seed,
-        clock,
-        evaluation,
-        ["3120000.00", "3150000.00", "3166000.00"],
-        one_machine=("bidder2", "bidder3"),
-    )
+    _bids(services, seed, clock, evaluation, ["3120000.00", "3150000.00", "3166000.00"])
     clock.set(now - timedelta(days=12))
     reach_deadline()
     judges = award.seat_committee(cast, publicity)

@@ -1,6 +1,7 @@
 """The demo's big-data supervision: the warehouse filled and every red-flag rule run once, so
 that a newcomer sees ``/analytics`` with figures and ``/supervision/flags`` with the collusion
-the demo plants (two bidders of the Yinzhou tender sealed on one machine, ``demo._bids``).
+the demo plants (two bidders of the Hangzhou metro tender sealed on one machine,
+``demo._bids``), in the centre of the demo's ``supervisor``.
 
 The worker keeps the warehouse up to date from then on (``PREX_ANALYTICS_REFRESH_SECONDS``);
 flags are re-run with ``prex flags scan``.

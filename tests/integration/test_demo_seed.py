@@ -294,8 +294,9 @@ def test_the_demo_cities_push_their_records_and_the_quality_ranking_tells_them_a
 
 
 def test_the_demo_warehouse_and_red_flags_find_the_collusion_it_plants(services: Services) -> None:
-    """Two bidders of the Yinzhou tender seal on one machine (demo._bids); every other bidder
-    has a machine of its own, so the art. 40 rules flag that tender's lot and no other."""
+    """Two bidders of the Hangzhou metro tender seal on one machine (demo._bids); every other
+    bidder has a machine of its own, so the art. 40 rules flag that tender's lot and no other,
+    and the demo's supervisor (of Hangzhou) is alerted."""
     from prex.analytics.risk.orm import flag_hits
     from prex.demo_supervision import seed_supervision
 
@@ -310,7 +311,17 @@ def test_the_demo_warehouse_and_red_flags_find_the_collusion_it_plants(services:
             )
         ).all()
     assert {(code, tender) for code, tender, _ in collusion} == {
-        ("C001", seed.tenders["evaluation"])
+        ("C001", seed.tenders["publicity"])
     }
     assert len(collusion[0].detail["bidders"]) == 2
     assert summary.alerts  # a high-severity collusion hit raises the tender's alert level
+    # The demo's supervisor (Hangzhou's) sees the hit and the alert.
+    from prex.analytics.risk.queries import HitFilter, list_alerts, list_hits
+    from prex.demo import _actor
+
+    supervisor = _actor(services, seed, "supervisor")
+    with services.read_session() as session:
+        seen = list_hits(session, supervisor, HitFilter(rule="C001"))
+        alerted = list_alerts(session, supervisor)
+    assert [h["tender_id"] for h in seen["items"]] == [seed.tenders["publicity"]]
+    assert alerted["total"] >= 1
