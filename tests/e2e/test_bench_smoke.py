@@ -154,7 +154,11 @@ def test_coverage_bench_quick() -> None:
 def test_flags_bench_quick() -> None:
     stdout, results = run_quick("flags.py", "--quick")
     codes = ("R003", "R024", "R028", "R035", "R038")
-    assert set(results) == {*(f"flags_{c}" for c in codes), "flags_all_rules"}, stdout
+    assert set(results) == {
+        *(f"flags_{c}" for c in codes),
+        "flags_baseline_rules",
+        "flags_all_rules",
+    }, stdout
     assert all(m["unit"] == "s" for m in results.values())
     assert "MISMATCH" not in stdout  # both sides flag the same subjects with the same values
     assert re.search(r"^MEMORY flags_peak_rss=\d+MiB", stdout, re.MULTILINE), stdout

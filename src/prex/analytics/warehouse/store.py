@@ -8,6 +8,7 @@ disk (``open_warehouse``) or Arrow tables in memory (``connect_tables``, used fo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -54,11 +55,16 @@ def newest_rows_sql(source: str, key: str) -> str:
     refresh no longer has; a table keyed by its own id keeps one row per id. Ties on ``refresh``
     are broken by the file's name, highest first: a compaction's file (``part-<r>-9999``) holds
     copies of rows of earlier files until it has deleted them, and its copy is the one shown, so
-    a compaction (even one interrupted) never shows a row twice (``files.compact_table``)."""
+    a compaction (even one interrupted) never shows a row twice (``files.compact_table``).
+
+    Written as the rows equal to their key's greatest ``(refresh, file name)`` — what ``rank()``
+    ordered by both, descending, ranks first — because a windowed ``max`` needs no sort within
+    each key: staging the 5,000,000 bids of the benchmark takes about a third less time."""
+    newest = "(refresh, parse_filename(filename))"
     return (
-        f"SELECT * EXCLUDE (_newest, filename) FROM (SELECT *, rank() OVER "
-        f"(PARTITION BY {key} ORDER BY refresh DESC, parse_filename(filename) DESC) AS _newest "
-        f"FROM {source}) WHERE _newest = 1"
+        f"SELECT * EXCLUDE (_version, _newest, filename) FROM (SELECT *, {newest} AS _version, "
+        f"max({newest}) OVER (PARTITION BY {key}) AS _newest FROM {source}) "
+        f"WHERE _version = _newest"
     )
 
 
@@ -66,6 +72,22 @@ def newest_rows_view(root: Path, table: str, key: str) -> str:
     """The SQL of a view that shows each key's newest rows of a table's files under ``root``."""
     pattern = str(table_directory(root, table) / "**" / "*.parquet")
     return newest_rows_sql(parquet_source(pattern), key)
+
+
+MEMORY_LIMIT_MIB = 6 * 1024
+
+
+def memory_limit_mib() -> int:
+    """DuckDB's memory limit for a warehouse connection: 6 GiB, or 80 % of the machine's memory
+    (DuckDB's own default) where that is less. A scan stages its tables in memory (the engine's
+    ``stage_tables``); past the limit DuckDB spills them and its joins to its temporary directory
+    rather than grow, so a scan of a million lots stays well inside a server's memory and next
+    to the web application's."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return MEMORY_LIMIT_MIB
+    return max(256, min(MEMORY_LIMIT_MIB, int(total * 0.8) // 2**20))
 
 
 def open_warehouse(
@@ -81,6 +103,7 @@ def open_warehouse(
 
     parents = PARENTS if parents is None else parents
     con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = '{memory_limit_mib()}MiB'")
     present = [
         table
         for table in keys
