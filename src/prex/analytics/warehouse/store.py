@@ -104,6 +104,10 @@ def open_warehouse(
     parents = PARENTS if parents is None else parents
     con = duckdb.connect(":memory:")
     con.execute(f"SET memory_limit = '{memory_limit_mib()}MiB'")
+    # Spill beside the warehouse (DuckDB's default is ``.tmp`` in whatever folder the command
+    # was started from); the folder is made, and emptied, by DuckDB itself.
+    spill = str(root / ".spill").replace("'", "''")
+    con.execute(f"SET temp_directory = '{spill}'")
     present = [
         table
         for table in keys
