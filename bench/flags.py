@@ -539,14 +539,14 @@ def main(argv: list[str] | None = None) -> int:
     for code in BASELINES:
         ours_s, base_s = spent[code], base_seconds[code]
         ratio = ours_s / base_s
-        print(f"RESULT flags_{code} ours={ours_s:.3f}s baseline={base_s:.3f}s ratio={ratio:.3f}")
+        print(f"RESULT flags_{code} ours={ours_s:.4g}s baseline={base_s:.4g}s ratio={ratio:.3f}")
     five_ours, five_base = sum(spent[c] for c in BASELINES), sum(base_seconds.values())
     print(
-        f"RESULT flags_baseline_rules ours={five_ours:.3f}s baseline={five_base:.3f}s "
+        f"RESULT flags_baseline_rules ours={five_ours:.4g}s baseline={five_base:.4g}s "
         f"ratio={five_ours / five_base:.3f}"
     )
     print(
-        f"RESULT flags_all_rules ours={report['total']:.3f}s baseline={five_base:.3f}s "
+        f"RESULT flags_all_rules ours={report['total']:.4g}s baseline={five_base:.4g}s "
         f"ratio={report['total'] / five_base:.3f}"
     )
     print(
