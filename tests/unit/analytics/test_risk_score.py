@@ -97,17 +97,16 @@ def test_the_order_of_the_hits_does_not_matter(hits: list[Weighed], rnd: object)
     assert risk_score(shuffled) == risk_score(hits)
 
 
+def row(
+    code: str, grp: str, subject: str, tender: str | None, centre: str | None, **more: Any
+) -> Any:
+    fields = {"severity": "high", "family": "cardinal", **more}
+    return SimpleNamespace(
+        rule_code=code, grp=grp, subject_id=subject, tender_id=tender, centre_id=centre, **fields
+    )
+
+
 def test_hits_count_for_their_tender_and_bidder_and_buyers_are_not_scored() -> None:
-    def row(code: str, grp: str, subject: str, tender: str | None, centre: str | None) -> Any:
-        return SimpleNamespace(
-            rule_code=code,
-            severity="high",
-            family="cardinal",
-            grp=grp,
-            subject_id=subject,
-            tender_id=tender,
-            centre_id=centre,
-        )
 
     scores = subject_scores(
         [
@@ -123,4 +122,21 @@ def test_hits_count_for_their_tender_and_bidder_and_buyers_are_not_scored() -> N
         ("bidder", "GB-1", ""): (30.0, 1),
         ("tender", "T1", "C1"): (60.0, 2),
         ("bidder", "B1", "C1"): (30.0, 1),
+    }
+
+
+def test_a_lots_collusion_hit_counts_for_each_bidder_its_evidence_names() -> None:
+    shared = {"bidders": ["B1", "B2"], "pairs": [{"bidders": ["B1", "B2"]}]}
+    scores = subject_scores(
+        [
+            row("C001", "Lot", "L1", "T1", "C1", family="collusion", detail=shared),
+            row("C003", "Lot", "L2", "T2", "C1", family="collusion", detail={"bidders": ["B2"]}),
+            row("M004", "Buyer", "O9", None, "C1", detail={"share": 0.9}),  # no bidders named
+        ]
+    )
+    assert scores == {
+        ("tender", "T1", "C1"): (45.0, 1),
+        ("tender", "T2", "C1"): (45.0, 1),
+        ("bidder", "B1", "C1"): (45.0, 1),
+        ("bidder", "B2", "C1"): (90.0, 2),
     }

@@ -48,9 +48,16 @@ def tender_of(group: str, subject_id: str, tender_id: str | None) -> str | None:
     return subject_id if group in TENDER_GROUPS else None
 
 
-def bidder_of(group: str, subject_id: str) -> str | None:
-    """The bidder whose risk a hit adds to (a platform bidder or an OCDS tenderer)."""
-    return subject_id if group in BIDDER_GROUPS else None
+def bidders_of(group: str, subject_id: str, detail: Any) -> set[str]:
+    """The bidders whose risk a hit adds to: the subject when it is a bidder (a platform bidder
+    or an OCDS tenderer), and the bidders a lot's hit names in its evidence (``detail.bidders``:
+    the collusion rules report the lot, and the bidders who share a machine, an account … are
+    as much its subject)."""
+    found = {subject_id} if group in BIDDER_GROUPS else set()
+    named = detail.get("bidders") if isinstance(detail, dict) else None
+    if isinstance(named, list):
+        found.update(b for b in named if isinstance(b, str) and b)
+    return found
 
 
 @dataclass(frozen=True)
@@ -216,7 +223,7 @@ def record_run(
 def subject_scores(rows: Iterable[Any]) -> dict[tuple[str, str, str], tuple[float, int]]:
     """Score and hit count per (kind, subject, centre '' for none) from open hit rows (with
     ``rule_code``, ``severity``, ``family``, ``grp``, ``subject_id``, ``tender_id``,
-    ``centre_id``)."""
+    ``centre_id`` and optionally ``detail``)."""
     grouped: dict[tuple[str, str, str], list[Weighed]] = defaultdict(list)
     for row in rows:
         weighed = Weighed(row.rule_code, row.severity, row.family)
@@ -224,8 +231,7 @@ def subject_scores(rows: Iterable[Any]) -> dict[tuple[str, str, str], tuple[floa
         tender = tender_of(row.grp, row.subject_id, row.tender_id)
         if tender:
             grouped[("tender", tender, centre)].append(weighed)
-        bidder = bidder_of(row.grp, row.subject_id)
-        if bidder:
+        for bidder in sorted(bidders_of(row.grp, row.subject_id, getattr(row, "detail", None))):
             grouped[("bidder", bidder, centre)].append(weighed)
     return {key: (risk_score(found), len(found)) for key, found in grouped.items()}
 
@@ -243,6 +249,7 @@ def _rescore(
             flag_hits.c.subject_id,
             flag_hits.c.tender_id,
             flag_hits.c.centre_id,
+            flag_hits.c.detail,
         ).where(flag_hits.c.resolved_at.is_(None))
     )
     scores = subject_scores(open_hits)
