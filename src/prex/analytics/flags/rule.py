@@ -11,6 +11,7 @@ are bound as DuckDB named parameters (``$threshold``), never pasted into the SQL
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,12 @@ class Rule:
     sql: str
     description: str = ""
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    # derived tables (``rules/shared/<name>.sql``) its query reads; see ``engine.run_rules``
+    shared: tuple[str, ...] = ()
+
+    def shared_sql(self) -> dict[str, str]:
+        """The SQL of each derived table the rule reads, by name."""
+        return {name: shared_query(name) for name in self.shared}
 
     @classmethod
     def from_toml(cls, path: Path) -> Rule:
@@ -57,6 +64,7 @@ class Rule:
                 sql=str(data["sql"]),
                 description=str(data.get("description", "")).strip(),
                 parameters=dict(data.get("parameters", {})),
+                shared=tuple(data.get("shared", ())),
             )
         except KeyError as exc:
             raise RuleError(f"{path.name}: missing {exc.args[0]!r}") from None
@@ -66,6 +74,10 @@ class Rule:
             raise RuleError(f"{path.name}: family is one of {', '.join(FAMILIES)}")
         if unknown := set(rule.groups) - set(GROUPS):
             raise RuleError(f"{path.name}: unknown group {sorted(unknown)[0]!r}")
+        for name in rule.shared:
+            named = re.fullmatch(r"[a-z_][a-z0-9_]*", name)
+            if not named or not (SHARED_DIR / f"{name}.sql").is_file():
+                raise RuleError(f"{path.name}: no shared table {name!r} in rules/shared")
         return rule
 
 
@@ -84,6 +96,13 @@ class Hit:
 
 
 RULES_DIR = Path(__file__).with_name("rules")
+# Derived tables several rules read (one file each, ``<name>.sql``): a pipeline two rules share
+# up to a final filter is computed once per run instead of once per rule.
+SHARED_DIR = RULES_DIR / "shared"
+
+
+def shared_query(name: str) -> str:
+    return (SHARED_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
