@@ -52,7 +52,27 @@ def test_a_shared_table_that_does_not_exist_is_refused(tmp_path: Path) -> None:
         "sql = \"SELECT 'Lot' AS grp, 'x' AS id, 1 AS value\"\n",
         encoding="utf-8",
     )
-    with pytest.raises(RuleError, match="no shared table 'no_such_table'"):
+    with pytest.raises(RuleError, match="no shared table 'no_such_table' in shared/"):
         Rule.from_toml(source)
     assert "FROM fingerprint_pairs" in RULES["C002"].sql
     assert dataclasses.replace(RULES["C001"], shared=()).shared_sql() == {}
+
+
+def test_a_rules_folder_brings_its_own_shared_tables(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "big_lots.sql").write_text(
+        "SELECT lot_id, count(*) AS n FROM bids GROUP BY lot_id HAVING count(*) >= $least",
+        encoding="utf-8",
+    )
+    source = tmp_path / "X001.toml"
+    source.write_text(
+        'code = "X001"\ntitle = "x"\ntitle_zh = "x"\nfamily = "collusion"\nseverity = "low"\n'
+        'groups = ["Lot"]\ntables = ["bids"]\nshared = ["big_lots"]\n'
+        "sql = \"SELECT 'Lot' AS grp, lot_id AS id, n AS value FROM big_lots\"\n"
+        "[parameters]\nleast = 2\n",
+        encoding="utf-8",
+    )
+    rule = Rule.from_toml(source)
+    hits = run_rules(connect(market()), [rule])
+    assert {(h.subject_id, h.value) for h in hits} == {(L1, 2), (L2, 2)}
+    assert not run_rules(connect(market()), [rule], {"X001": {"least": 3}})

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +39,14 @@ class Rule:
     sql: str
     description: str = ""
     parameters: Mapping[str, Any] = field(default_factory=dict)
-    # derived tables (``rules/shared/<name>.sql``) its query reads; see ``engine.run_rules``
+    # derived tables (``shared/<name>.sql`` beside the rule's file, else the bundled one) its
+    # query reads; see ``engine.make_shared``
     shared: tuple[str, ...] = ()
+    shared_queries: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def shared_sql(self) -> dict[str, str]:
         """The SQL of each derived table the rule reads, by name."""
-        return {name: shared_query(name) for name in self.shared}
+        return {n: self.shared_queries.get(n) or shared_query(SHARED_DIR, n) for n in self.shared}
 
     @classmethod
     def from_toml(cls, path: Path) -> Rule:
@@ -74,11 +76,16 @@ class Rule:
             raise RuleError(f"{path.name}: family is one of {', '.join(FAMILIES)}")
         if unknown := set(rule.groups) - set(GROUPS):
             raise RuleError(f"{path.name}: unknown group {sorted(unknown)[0]!r}")
+        queries = {}
         for name in rule.shared:
-            named = re.fullmatch(r"[a-z_][a-z0-9_]*", name)
-            if not named or not (SHARED_DIR / f"{name}.sql").is_file():
-                raise RuleError(f"{path.name}: no shared table {name!r} in rules/shared")
-        return rule
+            folder = next(
+                (d for d in (path.parent / "shared", SHARED_DIR) if (d / f"{name}.sql").is_file()),
+                None,
+            )
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or folder is None:
+                raise RuleError(f"{path.name}: no shared table {name!r} in shared/")
+            queries[name] = shared_query(folder, name)
+        return replace(rule, shared_queries=queries)
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,8 @@ RULES_DIR = Path(__file__).with_name("rules")
 SHARED_DIR = RULES_DIR / "shared"
 
 
-def shared_query(name: str) -> str:
-    return (SHARED_DIR / f"{name}.sql").read_text(encoding="utf-8")
+def shared_query(folder: Path, name: str) -> str:
+    return (folder / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
