@@ -208,35 +208,49 @@ def run_rules(
 ) -> list[Hit]:
     """Every hit of every rule whose tables are present, in rule order.
 
-    The tables the rules read are staged for the run (``stage_tables``) and dropped after it,
-    as are the derived tables rules share (``make_shared``: made by the first rule that reads
-    one, and its seconds counted in that rule's).
+    The tables the rules read are staged (``stage_tables``) before the first rule that reads
+    each and dropped after the last, as are the derived tables rules share (``make_shared``:
+    made by the first rule that reads one, and its seconds counted in that rule's).
     ``timings``, if given, receives the seconds each rule's query took (by code) and each
     table's staging took (by ``stage:<table>``)."""
     present = available_tables(con)
     install_macros(con)
     runnable = [rule for rule in rules if set(rule.tables) <= present]
-    needed = {table for rule in runnable for table in rule.tables}
     # Rows need no order but the one a query's ORDER BY gives: DuckDB then copies and scans in
     # parallel without keeping each table's row order (staging is faster and lighter).
     row = con.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchone()
     con.execute("SET preserve_insertion_order = false")
     queries = [rule.sql for rule in runnable]
     queries += [sql for rule in runnable for sql in rule.shared_sql().values()]
+    # Rules that read the same tables run together (OCDS's after the platform's), each table is
+    # staged just before the first rule that reads it and dropped after the last, and so is a
+    # shared table: what DuckDB holds at once is one side of the warehouse, not both, within
+    # its memory cap. Hits still come back in the rules' order.
+    order = sorted(range(len(runnable)), key=lambda i: sorted(runnable[i].tables))
+    last: dict[str, int] = {}
+    for step, i in enumerate(order):
+        for name in (*runnable[i].tables, *runnable[i].shared):
+            last[name] = step
     staged: dict[str, float] = {}
-    hits: list[Hit] = []
+    found: dict[int, list[Hit]] = {}
     made: dict[str, str] = {}
     try:
-        staged = stage_tables(con, needed, queries)
-        for rule in runnable:
+        for step, i in enumerate(order):
+            rule = runnable[i]
+            if missing := set(rule.tables) - set(staged):
+                staged.update(stage_tables(con, missing, queries))
             started = time.perf_counter()
             parameters = parameters_for(rule, settings or {})
-            hits.extend(run_rule(con, rule, parameters, made))
+            found[i] = run_rule(con, rule, parameters, made)
             if timings is not None:
                 timings[rule.code] = time.perf_counter() - started
+            done = [name for name in (*rule.tables, *rule.shared) if last[name] == step]
+            unstage_tables(con, [name for name in done if name in staged or name in made])
+            for name in done:
+                made.pop(name, None)
     finally:
         unstage_tables(con, [*staged, *made])
         con.execute(f"SET preserve_insertion_order = {bool(row and row[0])}")
     if timings is not None:
         timings.update({f"stage:{table}": s for table, s in staged.items()})
-    return hits
+    return [hit for i in range(len(runnable)) for hit in found[i]]
