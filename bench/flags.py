@@ -11,12 +11,12 @@ size, whose OCDS export is the same size again. The two markets are generated in
 
 Ours is what ``prex flags scan`` does: ``open_warehouse(root, all_keys())`` (a DuckDB view per
 table showing each key's newest refresh) and one ``run_rules`` with every rule, which stages
-the tables the rules read once and then runs the rules one after the other — in a child
-process whose wall time and peak resident memory are reported, with DuckDB's own peak (sampled)
-and the load average (aims: under 60 s and 8 GiB on 2 cores). The baseline is the loop an
-analyst would write: read the JSON Lines with orjson, one pass per rule, the rule's logic in
-plain Python dicts and sets — for five rules chosen to cover each shape of Cardinal's
-indicators:
+each table the rules read once (before its first reader, dropped after its last) and runs the
+rules one after the other — in a child process whose wall time and peak resident memory are
+reported, with DuckDB's own peak (sampled) and the load average (aims: under 60 s and 8 GiB on
+2 cores). The baseline is the loop an analyst would write: read the JSON Lines with orjson,
+one pass per rule, the rule's logic in plain Python dicts and sets — for five rules chosen to
+cover each shape of Cardinal's indicators:
 
 * R003 (short submission period): a per-process check with date arithmetic;
 * R024 (price close to winning bid): per-process bid ranking, then a quartile fence over all;

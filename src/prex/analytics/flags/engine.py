@@ -70,22 +70,56 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
         raise RuleError(f"{MACROS.name}: {exc}") from exc
 
 
-def run_rule(
-    con: duckdb.DuckDBPyConnection, rule: Rule, parameters: Mapping[str, Any]
-) -> list[Hit]:
-    # Bind only the parameters the query names: DuckDB refuses unused named parameters.
-    bound = {
-        k: _bindable(v)
-        for k, v in parameters.items()
-        if re.search(rf"\${re.escape(k)}\b", rule.sql)
+def _bound(sql: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters the query names: DuckDB refuses unused named parameters."""
+    return {
+        k: _bindable(v) for k, v in parameters.items() if re.search(rf"\${re.escape(k)}\b", sql)
     }
+
+
+def make_shared(
+    con: duckdb.DuckDBPyConnection,
+    rule: Rule,
+    parameters: Mapping[str, Any],
+    made: dict[str, str],
+) -> None:
+    """Create the derived tables ``rule`` reads (``rules/shared/<name>.sql``) as temporary
+    tables, unless ``made`` (name → the parameters it was made with) shows one is already made
+    with the parameters this rule binds to it: C001 and C002 share their pipeline up to a final
+    filter and compute it once — or twice, if their settings make the two differ."""
+    for name, sql in rule.shared_sql().items():
+        bound = _bound(sql, parameters)
+        key = orjson.dumps(bound, option=orjson.OPT_SORT_KEYS).decode()
+        if made.get(name) == key:
+            continue
+        try:
+            con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}', bound)
+        except duckdb.Error as exc:
+            raise RuleError(f"{rule.code}: shared/{name}.sql: {exc}") from exc
+        made[name] = key
+
+
+def run_rule(
+    con: duckdb.DuckDBPyConnection,
+    rule: Rule,
+    parameters: Mapping[str, Any],
+    made: dict[str, str] | None = None,
+) -> list[Hit]:
+    """The rule's hits. The derived tables it shares with other rules are made first, or
+    reused from ``made`` (``run_rules``'s record of them); without it they are made for this
+    rule alone and dropped after it."""
+    own: dict[str, str] = {}
     try:
-        relation = con.execute(rule.sql, bound)
+        make_shared(con, rule, parameters, own if made is None else made)
+        relation = con.execute(rule.sql, _bound(rule.sql, parameters))
+        names = [d[0] for d in relation.description or ()]
+        rows = relation.fetchall()
     except duckdb.Error as exc:
         raise RuleError(f"{rule.code}: {exc}") from exc
-    names = [d[0] for d in relation.description or ()]
+    finally:
+        unstage_tables(con, own)
     hits = []
-    for row in relation.fetchall():
+    for row in rows:
         record = dict(zip(names, row, strict=True))
         if record.get("value") is None:
             continue
@@ -174,23 +208,49 @@ def run_rules(
 ) -> list[Hit]:
     """Every hit of every rule whose tables are present, in rule order.
 
-    The tables the rules read are staged for the run (``stage_tables``) and dropped after it.
+    The tables the rules read are staged (``stage_tables``) before the first rule that reads
+    each and dropped after the last, as are the derived tables rules share (``make_shared``:
+    made by the first rule that reads one, and its seconds counted in that rule's).
     ``timings``, if given, receives the seconds each rule's query took (by code) and each
     table's staging took (by ``stage:<table>``)."""
     present = available_tables(con)
     install_macros(con)
     runnable = [rule for rule in rules if set(rule.tables) <= present]
-    needed = {table for rule in runnable for table in rule.tables}
-    staged = stage_tables(con, needed, [rule.sql for rule in runnable])
-    hits: list[Hit] = []
+    # Rows need no order but the one a query's ORDER BY gives: DuckDB then copies and scans in
+    # parallel without keeping each table's row order (staging is faster and lighter).
+    row = con.execute("SELECT current_setting('preserve_insertion_order')::BOOLEAN").fetchone()
+    con.execute("SET preserve_insertion_order = false")
+    queries = [rule.sql for rule in runnable]
+    queries += [sql for rule in runnable for sql in rule.shared_sql().values()]
+    # Rules that read the same tables run together (OCDS's after the platform's), each table is
+    # staged just before the first rule that reads it and dropped after the last, and so is a
+    # shared table: what DuckDB holds at once is one side of the warehouse, not both, within
+    # its memory cap. Hits still come back in the rules' order.
+    order = sorted(range(len(runnable)), key=lambda i: sorted(runnable[i].tables))
+    last: dict[str, int] = {}
+    for step, i in enumerate(order):
+        for name in (*runnable[i].tables, *runnable[i].shared):
+            last[name] = step
+    staged: dict[str, float] = {}
+    found: dict[int, list[Hit]] = {}
+    made: dict[str, str] = {}
     try:
-        for rule in runnable:
+        for step, i in enumerate(order):
+            rule = runnable[i]
+            if missing := set(rule.tables) - set(staged):
+                staged.update(stage_tables(con, missing, queries))
             started = time.perf_counter()
-            hits.extend(run_rule(con, rule, parameters_for(rule, settings or {})))
+            parameters = parameters_for(rule, settings or {})
+            found[i] = run_rule(con, rule, parameters, made)
             if timings is not None:
                 timings[rule.code] = time.perf_counter() - started
+            done = [name for name in (*rule.tables, *rule.shared) if last[name] == step]
+            unstage_tables(con, [name for name in done if name in staged or name in made])
+            for name in done:
+                made.pop(name, None)
     finally:
-        unstage_tables(con, staged)
+        unstage_tables(con, [*staged, *made])
+        con.execute(f"SET preserve_insertion_order = {bool(row and row[0])}")
     if timings is not None:
         timings.update({f"stage:{table}": s for table, s in staged.items()})
-    return hits
+    return [hit for i in range(len(runnable)) for hit in found[i]]

@@ -11,9 +11,10 @@ are bound as DuckDB named parameters (``$threshold``), never pasted into the SQL
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,14 @@ class Rule:
     sql: str
     description: str = ""
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    # derived tables (``shared/<name>.sql`` beside the rule's file, else the bundled one) its
+    # query reads; see ``engine.make_shared``
+    shared: tuple[str, ...] = ()
+    shared_queries: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def shared_sql(self) -> dict[str, str]:
+        """The SQL of each derived table the rule reads, by name."""
+        return {n: self.shared_queries.get(n) or shared_query(SHARED_DIR, n) for n in self.shared}
 
     @classmethod
     def from_toml(cls, path: Path) -> Rule:
@@ -57,6 +66,7 @@ class Rule:
                 sql=str(data["sql"]),
                 description=str(data.get("description", "")).strip(),
                 parameters=dict(data.get("parameters", {})),
+                shared=tuple(data.get("shared", ())),
             )
         except KeyError as exc:
             raise RuleError(f"{path.name}: missing {exc.args[0]!r}") from None
@@ -66,7 +76,16 @@ class Rule:
             raise RuleError(f"{path.name}: family is one of {', '.join(FAMILIES)}")
         if unknown := set(rule.groups) - set(GROUPS):
             raise RuleError(f"{path.name}: unknown group {sorted(unknown)[0]!r}")
-        return rule
+        queries = {}
+        for name in rule.shared:
+            folder = next(
+                (d for d in (path.parent / "shared", SHARED_DIR) if (d / f"{name}.sql").is_file()),
+                None,
+            )
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or folder is None:
+                raise RuleError(f"{path.name}: no shared table {name!r} in shared/")
+            queries[name] = shared_query(folder, name)
+        return replace(rule, shared_queries=queries)
 
 
 @dataclass(frozen=True)
@@ -84,6 +103,13 @@ class Hit:
 
 
 RULES_DIR = Path(__file__).with_name("rules")
+# Derived tables several rules read (one file each, ``<name>.sql``): a pipeline two rules share
+# up to a final filter is computed once per run instead of once per rule.
+SHARED_DIR = RULES_DIR / "shared"
+
+
+def shared_query(folder: Path, name: str) -> str:
+    return (folder / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
