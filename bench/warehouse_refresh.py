@@ -42,9 +42,9 @@ from sqlalchemy import insert
 
 from prex.analytics.warehouse.extract import extract_tenders
 from prex.analytics.warehouse.files import data_files, write_state
-from prex.analytics.warehouse.refresh import refresh_warehouse, warehouse_root
+from prex.analytics.warehouse.refresh import refresh_warehouse
 from prex.analytics.warehouse.schema import KEYS, PLATFORM_TABLES, all_keys
-from prex.analytics.warehouse.store import open_warehouse, partition_path
+from prex.analytics.warehouse.store import open_warehouse, partition_path, warehouse_root
 from prex.audit.orm import audit_head, outbox, outbox_cursors
 from prex.award.orm import award_notices
 from prex.bidding.orm import bid_bonds, bids

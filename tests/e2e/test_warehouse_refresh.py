@@ -26,10 +26,9 @@ from prex.analytics.warehouse.files import data_files, last_refresh, write_table
 from prex.analytics.warehouse.refresh import (
     compact_warehouse,
     refresh_warehouse,
-    warehouse_root,
 )
 from prex.analytics.warehouse.schema import KEYS, PLATFORM_TABLES, all_keys
-from prex.analytics.warehouse.store import open_warehouse
+from prex.analytics.warehouse.store import open_warehouse, warehouse_root
 from prex.bidding.orm import bid_bonds, bids
 from prex.bootstrap import Services
 from prex.cli.main import app

@@ -7,7 +7,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from prex.analytics.warehouse.files import data_files
-from prex.analytics.warehouse.refresh import refresh_warehouse, warehouse_root
+from prex.analytics.warehouse.refresh import refresh_warehouse
+from prex.analytics.warehouse.store import warehouse_root
 from prex.bootstrap import Services, bootstrap
 from prex.config import Settings
 from prex.shared.clock import FixedClock

@@ -12,11 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from prex.analytics.warehouse.refresh import (
     Progress as ProgressCallback,
 )
-from prex.analytics.warehouse.refresh import (
-    compact_warehouse,
-    refresh_warehouse,
-    warehouse_root,
-)
+from prex.analytics.warehouse.refresh import compact_warehouse, refresh_warehouse
+from prex.analytics.warehouse.store import warehouse_root
 from prex.cli.common import emit_json, err_console, rejecting, services_from_env
 
 app = typer.Typer(help="The supervision warehouse: Parquet files queried by DuckDB.")

@@ -23,7 +23,7 @@ from prex.analytics.ocds.flatten import (
     read_jsonl,
 )
 from prex.analytics.warehouse.schema import all_keys
-from prex.analytics.warehouse.store import connect_tables, open_warehouse
+from prex.analytics.warehouse.store import connect_tables, open_warehouse, warehouse_root
 from prex.cli.common import console, emit_json, rejecting
 from prex.cli.flag_scan import scan_command
 from prex.config import get_settings
@@ -107,7 +107,7 @@ def _connection(input_path: Path | None) -> duckdb.DuckDBPyConnection:
         tables = flatten_releases(read_jsonl(input_path), "import", 0)
         check_one_release_per_ocid(tables["ocds_processes"], str(input_path))
         return connect_tables(tables)
-    root = get_settings().data_dir / "warehouse"
+    root = warehouse_root(get_settings())
     if not root.is_dir():
         raise RuleError(f"no warehouse at {root}: run prex analytics refresh, or pass --input")
     return open_warehouse(root, all_keys())

@@ -20,9 +20,10 @@ from prex.analytics.dashboards.filters import Filter
 from prex.analytics.dashboards.leaders import top_buyers, top_suppliers
 from prex.analytics.dashboards.quality import quality
 from prex.analytics.dashboards.savings import savings
-from prex.analytics.dashboards.source import open_dashboards, warehouse_root
+from prex.analytics.dashboards.source import open_dashboards
 from prex.analytics.dashboards.timing import timing
 from prex.analytics.dashboards.volume import volume
+from prex.analytics.warehouse.store import warehouse_root
 from prex.bootstrap import Services
 from prex.identity.orm import centres
 from prex.identity.policy import Action, Actor, authorize
@@ -82,7 +83,7 @@ def dashboard(services: Services, actor: Actor, name: str, flt: Filter) -> Figur
     flt = narrow(services, actor, flt)
     if name == "quality":
         return quality(services, actor, flt)
-    con = open_dashboards(warehouse_root(services.settings.data_dir))
+    con = open_dashboards(warehouse_root(services.settings))
     try:
         return WAREHOUSE[name](con, flt)
     finally:
@@ -95,7 +96,7 @@ def overview(
     """Every warehouse dashboard over one connection, and data quality where the actor may
     read it (``None`` otherwise)."""
     flt = narrow(services, actor, flt)
-    con = open_dashboards(warehouse_root(services.settings.data_dir))
+    con = open_dashboards(warehouse_root(services.settings))
     try:
         tables = {name: query(con, flt) for name, query in WAREHOUSE.items()}
     finally:

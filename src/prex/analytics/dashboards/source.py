@@ -18,10 +18,6 @@ from prex.analytics.warehouse import schema, store
 TABLES = ("tenders", "lots", "bids")
 
 
-def warehouse_root(data_dir: Path) -> Path:
-    return data_dir / "warehouse"
-
-
 def open_dashboards(root: Path) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with a view (or an empty table) for each table the dashboards read."""
     con = store.open_warehouse(root, {name: schema.KEYS[name] for name in TABLES})

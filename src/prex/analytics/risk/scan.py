@@ -18,7 +18,7 @@ from prex.analytics.flags.engine import available_tables, run_rules
 from prex.analytics.flags.rule import Rule, load_rules
 from prex.analytics.risk.service import RunSummary, record_run
 from prex.analytics.warehouse.schema import all_keys
-from prex.analytics.warehouse.store import open_warehouse
+from prex.analytics.warehouse.store import open_warehouse, warehouse_root
 from prex.bootstrap import Services
 from prex.identity.policy import Actor
 from prex.shared.errors import InvalidInput
@@ -50,7 +50,7 @@ def scan(
 
     Only the rules whose tables the warehouse has are recorded as having run, so a warehouse
     without bids resolves none of the collusion hits a fuller one found before."""
-    root = warehouse or services.settings.data_dir / "warehouse"
+    root = warehouse or warehouse_root(services.settings)
     if not root.is_dir():
         raise InvalidInput(
             f"no warehouse at {root}: run 'prex analytics refresh' first", field="warehouse"

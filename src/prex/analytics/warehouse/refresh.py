@@ -39,8 +39,8 @@ from prex.analytics.warehouse.files import (
 )
 from prex.analytics.warehouse.ocds_extract import ocds_batches, pending
 from prex.analytics.warehouse.schema import all_keys
+from prex.analytics.warehouse.store import warehouse_root
 from prex.bootstrap import Services
-from prex.config import Settings
 from prex.shared.errors import InvalidInput
 
 # Tenders extracted per step (one progress tick), and per set of files written: a full refresh
@@ -49,10 +49,6 @@ STEP = 1_000
 FLUSH = 50_000
 
 Progress = Callable[[int, int], None]  # done, total (tenders)
-
-
-def warehouse_root(settings: Settings) -> Path:
-    return settings.data_dir / "warehouse"
 
 
 @dataclass

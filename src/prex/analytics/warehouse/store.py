@@ -15,6 +15,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from prex.analytics.ocds.schema import PARENTS
+from prex.config import Settings
+
 
 def connect_tables(tables: Mapping[str, pa.Table]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with each Arrow table visible under its name."""
@@ -22,6 +25,11 @@ def connect_tables(tables: Mapping[str, pa.Table]) -> duckdb.DuckDBPyConnection:
     for name, table in tables.items():
         con.register(name, table)
     return con
+
+
+def warehouse_root(settings: Settings) -> Path:
+    """The warehouse's folder: ``warehouse`` in the data directory (``PREX_DATA_DIR``)."""
+    return settings.data_dir / "warehouse"
 
 
 def table_directory(root: Path, table: str) -> Path:
@@ -99,8 +107,6 @@ def open_warehouse(
     (rules that need it are skipped; dashboards show nothing). ``parents`` (default: the OCDS
     child tables, ``ocds.schema.PARENTS``) maps a child table keyed by its parent's key to the
     parent: the child shows only the rows of its parent's newest refresh."""
-    from prex.analytics.ocds.schema import PARENTS
-
     parents = PARENTS if parents is None else parents
     con = duckdb.connect(":memory:")
     con.execute(f"SET memory_limit = '{memory_limit_mib()}MiB'")
