@@ -9,8 +9,9 @@ of 1,000,000 lots with about 5,000,000 bids (the ``tenders``, ``lots``, ``bids``
 ``organisations`` tables, from ``prex.analytics.synthetic.write_market``) — a platform of that
 size, whose OCDS export is the same size again. The two markets are generated independently.
 
-Ours is what ``prex flags scan`` does: ``open_warehouse(root, all_keys())`` (a DuckDB view per
-table showing each key's newest refresh) and one ``run_rules`` with every rule, which stages
+Ours is what ``prex flags scan`` does: ``warehouse_snapshot(root, all_keys())`` (a DuckDB view per
+table showing each key's newest refresh, under the warehouse's shared lock) and one
+``run_rules`` with every rule, which stages
 each table the rules read once (before its first reader, dropped after its last) and runs the
 rules one after the other — in a child process whose wall time and peak resident memory are
 reported, with DuckDB's own peak (sampled) and the load average (aims: under 60 s and 8 GiB on
@@ -75,7 +76,8 @@ from prex.analytics.flags.rule import load_rules
 from prex.analytics.ocds.flatten import iter_tables, parse_time
 from prex.analytics.synthetic import write_market as write_platform_market
 from prex.analytics.warehouse.schema import all_keys
-from prex.analytics.warehouse.store import open_warehouse, partition_path
+from prex.analytics.warehouse.snapshot import warehouse_snapshot
+from prex.analytics.warehouse.store import partition_path
 
 BASELINE_RULES = ("R003", "R024", "R028", "R035", "R038")
 AIM_SECONDS = 60.0
@@ -220,8 +222,12 @@ def measure(root: Path) -> dict[str, Any]:
     """Run every rule whose tables exist, as ``prex flags scan`` does (one ``run_rules``): the
     seconds of each rule's query and of each table's staging, in all, and the hits' digests."""
     t0 = time.perf_counter()
-    con = open_warehouse(root, all_keys())
-    opened = time.perf_counter() - t0
+    with warehouse_snapshot(root, all_keys()) as con:
+        opened = time.perf_counter() - t0
+        return _measure(con, t0, opened)
+
+
+def _measure(con: duckdb.DuckDBPyConnection, t0: float, opened: float) -> dict[str, Any]:
     timings: dict[str, float] = {}
     peak, done = [0], threading.Event()
 

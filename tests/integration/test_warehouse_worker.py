@@ -1,6 +1,6 @@
 """The worker keeps a warehouse made by `prex analytics refresh` up to date: it refreshes when
 PREX_ANALYTICS_REFRESH_SECONDS have passed since its last refresh, never makes the first (full)
-refresh itself, and does nothing when the setting is 0."""
+refresh itself, does nothing when the setting is 0, and defers a pass while a scan reads."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 
 from prex.analytics.warehouse.files import data_files
 from prex.analytics.warehouse.refresh import refresh_warehouse
+from prex.analytics.warehouse.schema import all_keys
+from prex.analytics.warehouse.snapshot import warehouse_snapshot
 from prex.analytics.warehouse.store import warehouse_root
 from prex.bootstrap import Services, bootstrap
 from prex.config import Settings
@@ -46,5 +48,11 @@ def test_the_worker_refreshes_when_due_and_not_when_disabled(
         assert len(data_files(root, "tenders")) == 2
         assert run_once(often).warehoused == 0  # due, but nothing changed: nothing written
         assert len(data_files(root, "tenders")) == 2
+        published_tender(client, world, auth(services, "agency"))
+        with warehouse_snapshot(root, all_keys()):  # a scan is reading: the worker moves on
+            assert run_once(often).warehoused == 0
+        assert len(data_files(root, "tenders")) == 2
+        assert run_once(often).warehoused == 2  # the next pass after the scan
+        assert len(data_files(root, "tenders")) == 3
     finally:
         often.close()

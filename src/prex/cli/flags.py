@@ -4,8 +4,10 @@ Cardinal indicators (docs/red-flags.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,8 @@ from prex.analytics.ocds.flatten import (
     read_jsonl,
 )
 from prex.analytics.warehouse.schema import all_keys
-from prex.analytics.warehouse.store import connect_tables, open_warehouse, warehouse_root
+from prex.analytics.warehouse.snapshot import warehouse_snapshot
+from prex.analytics.warehouse.store import connect_tables, warehouse_root
 from prex.cli.common import console, emit_json, rejecting
 from prex.cli.flag_scan import scan_command
 from prex.config import get_settings
@@ -102,15 +105,23 @@ def _select(rules: list[Rule], codes: str | None, cardinal: CardinalSettings | N
     return rules
 
 
-def _connection(input_path: Path | None) -> duckdb.DuckDBPyConnection:
+@contextlib.contextmanager
+def _connection(input_path: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The file's releases in memory, or the warehouse held still (as ``prex flags scan``)."""
     if input_path is not None:
         tables = flatten_releases(read_jsonl(input_path), "import", 0)
         check_one_release_per_ocid(tables["ocds_processes"], str(input_path))
-        return connect_tables(tables)
+        con = connect_tables(tables)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
     root = warehouse_root(get_settings())
     if not root.is_dir():
         raise RuleError(f"no warehouse at {root}: run prex analytics refresh, or pass --input")
-    return open_warehouse(root, all_keys())
+    with warehouse_snapshot(root, all_keys()) as con:
+        yield con
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
@@ -143,11 +154,8 @@ def run(
         raise RuleError(f"--format is one of {', '.join(FORMATS)}, not {output!r}")
     cardinal = parse_settings(settings_path) if settings_path is not None else None
     rules = _select(load_rules(), codes, cardinal)
-    con = _connection(input_path)
-    try:
+    with _connection(input_path) as con:
         hits = run_rules(con, rules, cardinal.settings if cardinal else {})
-    finally:
-        con.close()
     if output == "cardinal":
         shaped = cardinal_output(
             h for h in hits if h.code in {r.code for r in rules if r.family == FAMILY}

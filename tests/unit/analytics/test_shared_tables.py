@@ -76,3 +76,41 @@ def test_a_rules_folder_brings_its_own_shared_tables(tmp_path: Path) -> None:
     hits = run_rules(connect(market()), [rule])
     assert {(h.subject_id, h.value) for h in hits} == {(L1, 2), (L2, 2)}
     assert not run_rules(connect(market()), [rule], {"X001": {"least": 3}})
+
+
+def _included_rule(folder: Path, sql: str) -> Path:
+    source = folder / "X002.toml"
+    source.write_text(
+        'code = "X002"\ntitle = "x"\ntitle_zh = "x"\nfamily = "collusion"\nseverity = "low"\n'
+        f'groups = ["Lot"]\ntables = ["bids"]\nsql = """\n{sql}\n"""\n'
+        "[parameters]\nmax_market_bidders = 0\n",
+        encoding="utf-8",
+    )
+    return source
+
+
+def test_a_rule_is_made_of_the_fragments_it_includes(tmp_path: Path) -> None:
+    """``--@include`` pastes a fragment (beside the rule, else bundled); C003–C008 share one
+    pipeline so; a fragment that does not exist is refused with its name."""
+    keyed = (
+        "WITH keyed AS (SELECT lot_id, tender_id, bidder_id, 'mac' AS field, hash(m) AS key,\n"
+        "    m AS shown FROM (SELECT *, unnest(mac_hashes) AS m FROM bids))"
+    )
+    source = _included_rule(
+        tmp_path, f"{keyed}\n--@include lot_value_pairs\n--@include lot_pair_hits"
+    )
+    rule = Rule.from_toml(source)
+    assert "--@include" not in rule.sql and "candidates AS" in rule.sql
+    hits = run_rules(connect(market()), [rule])
+    assert {(h.subject_id, h.value) for h in hits} == {(L1, 2), (L2, 2)}  # uncapped: D's MAC too
+    assert all("--@include" not in r.sql for r in RULES.values())
+    assert all("--@include" not in q for r in RULES.values() for q in r.shared_sql().values())
+    (tmp_path / "include").mkdir()
+    (tmp_path / "include" / "lot_pair_hits.sql").write_text(
+        "SELECT 'Lot' AS grp, lot_id AS id, 7 AS value FROM pairs GROUP BY lot_id",
+        encoding="utf-8",
+    )
+    local = run_rules(connect(market()), [Rule.from_toml(source)])
+    assert {(h.subject_id, h.value) for h in local} == {(L1, 7), (L2, 7)}
+    with pytest.raises(RuleError, match="no SQL fragment 'no_such_part' in include/"):
+        Rule.from_toml(_included_rule(tmp_path, f"{keyed}\n--@include no_such_part"))

@@ -46,7 +46,11 @@ class Rule:
 
     def shared_sql(self) -> dict[str, str]:
         """The SQL of each derived table the rule reads, by name."""
-        return {n: self.shared_queries.get(n) or shared_query(SHARED_DIR, n) for n in self.shared}
+        return {
+            n: self.shared_queries.get(n)
+            or expand_includes(shared_query(SHARED_DIR, n), SHARED_DIR / f"{n}.sql")
+            for n in self.shared
+        }
 
     @classmethod
     def from_toml(cls, path: Path) -> Rule:
@@ -63,7 +67,7 @@ class Rule:
                 severity=str(data["severity"]),
                 groups=tuple(data["groups"]),
                 tables=tuple(data["tables"]),
-                sql=str(data["sql"]),
+                sql=expand_includes(str(data["sql"]), path),
                 description=str(data.get("description", "")).strip(),
                 parameters=dict(data.get("parameters", {})),
                 shared=tuple(data.get("shared", ())),
@@ -84,7 +88,7 @@ class Rule:
             )
             if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or folder is None:
                 raise RuleError(f"{path.name}: no shared table {name!r} in shared/")
-            queries[name] = shared_query(folder, name)
+            queries[name] = expand_includes(shared_query(folder, name), path)
         return replace(rule, shared_queries=queries)
 
 
@@ -108,8 +112,29 @@ RULES_DIR = Path(__file__).with_name("rules")
 SHARED_DIR = RULES_DIR / "shared"
 
 
+# SQL fragments several rules' queries are made of (``<name>.sql``), pasted in where a query has
+# a line ``--@include <name>``: C003–C008 and C001/C002's shared pairs find "the same value in
+# bids of different bidders of one lot" by one pipeline, kept in one place.
+INCLUDE_DIR = RULES_DIR / "include"
+_INCLUDE = re.compile(r"^[ \t]*--@include[ \t]+([a-z_][a-z0-9_]*)[ \t]*$", re.MULTILINE)
+
+
 def shared_query(folder: Path, name: str) -> str:
     return (folder / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def expand_includes(sql: str, rule_file: Path) -> str:
+    """``sql`` with each ``--@include <name>`` line replaced by the fragment ``include/<name>.sql``
+    beside the rule's file, else the bundled one (fragments do not include others)."""
+
+    def fragment(match: re.Match[str]) -> str:
+        name = match.group(1)
+        for folder in (rule_file.parent / "include", INCLUDE_DIR):
+            if (folder / f"{name}.sql").is_file():
+                return (folder / f"{name}.sql").read_text(encoding="utf-8").rstrip("\n")
+        raise RuleError(f"{rule_file.name}: no SQL fragment {name!r} in include/")
+
+    return _INCLUDE.sub(fragment, sql)
 
 
 def load_rules(directory: Path = RULES_DIR) -> list[Rule]:

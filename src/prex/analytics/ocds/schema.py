@@ -2,7 +2,7 @@
 
 One compiled release is one contracting process (``ocid``). ``ocds_processes`` has a row per
 process; every child table (bids, awards, contracts, tender items) is keyed by ``ocid`` too, so
-that the warehouse view (``store.newest_rows_view``, by ``rank()``) shows all child rows that a
+that the warehouse view (``store.newest_rows_sql``, by rank) shows all child rows that a
 process's newest refresh wrote and none of an older refresh's.
 
 Amounts are ``float64``, not the platform tables' ``decimal(18, 2)``: an OCDS amount is a JSON

@@ -18,7 +18,8 @@ from prex.analytics.flags.engine import available_tables, run_rules
 from prex.analytics.flags.rule import Rule, load_rules
 from prex.analytics.risk.service import RunSummary, record_run
 from prex.analytics.warehouse.schema import all_keys
-from prex.analytics.warehouse.store import open_warehouse, warehouse_root
+from prex.analytics.warehouse.snapshot import warehouse_snapshot
+from prex.analytics.warehouse.store import warehouse_root
 from prex.bootstrap import Services
 from prex.identity.policy import Actor
 from prex.shared.errors import InvalidInput
@@ -56,15 +57,12 @@ def scan(
             f"no warehouse at {root}: run 'prex analytics refresh' first", field="warehouse"
         )
     started = services.clock.now()
-    con = open_warehouse(root, dict(keys) if keys is not None else all_keys())
-    try:
+    with warehouse_snapshot(root, dict(keys) if keys is not None else all_keys()) as con:
         chosen = list(rules) if rules is not None else load_rules()
         present = available_tables(con)
         ran = [r for r in chosen if set(r.tables) <= present]
         hits = run_rules(con, ran, settings or {})
         centres = centres_of(con)
-    finally:
-        con.close()
     return record_run(
         services.uow(actor), hits, rules=ran, centres=centres, source=str(root), started_at=started
     )

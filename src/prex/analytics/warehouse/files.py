@@ -15,7 +15,6 @@ import contextlib
 import fcntl
 import json
 import os
-import re
 import shutil
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -28,46 +27,46 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from prex.analytics.warehouse.store import (
+    COMPACTED_PART,
+    data_files,
     newest_rows_sql,
     parquet_source,
     partition_path,
+    refresh_of,
     table_directory,
 )
 
-_FILE = re.compile(r"^part-(\d{8})-(\d{4})\.parquet$")
-# The part number of a compacted file: it sorts after every file of the same refresh, which
-# is how the newest-row view prefers its copy of a row to the copy it replaces (``store``).
-COMPACTED_PART = 9999
+__all__ = ["COMPACTED_PART", "data_files", "refresh_of"]  # where the writer's callers look
 STATE_FILE = "_state.json"
 WRITERS = 4  # files written and synced at once
 
 
+class WarehouseBusy(RuntimeError):
+    """The warehouse's lock is held (by a writer, or by a scan reading it still)."""
+
+
 @contextlib.contextmanager
-def writer_lock(root: Path) -> Iterator[None]:
-    """Hold the warehouse's writer lock (a refresh or a compaction; the worker and the CLI wait
-    for each other). Readers take no lock."""
+def warehouse_lock(root: Path, *, shared: bool = False, wait: bool = True) -> Iterator[None]:
+    """Hold the warehouse's lock (``<root>/.lock``, ``flock``): exclusively for a writer (a
+    refresh or a compaction: the worker and the CLI wait for each other), shared for a reader
+    that needs the files to stay as they are while it reads (a red-flag scan: ``snapshot``).
+    Dashboards take no lock. ``wait=False`` raises :class:`WarehouseBusy` instead of waiting."""
     root.mkdir(parents=True, exist_ok=True)
     with (root / ".lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        try:
+            fcntl.flock(handle, mode if wait else mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WarehouseBusy(f"the warehouse at {root} is in use") from None
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def data_files(root: Path, table: str) -> list[Path]:
-    """The table's data files (temporary files excluded), in name order."""
-    folder = table_directory(root, table)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("part-*.parquet") if _FILE.match(p.name))
-
-
-def refresh_of(path: Path) -> int:
-    match = _FILE.match(path.name)
-    if match is None:
-        raise ValueError(f"{path} is not a warehouse data file")
-    return int(match.group(1))
+def writer_lock(root: Path, *, wait: bool = True) -> contextlib.AbstractContextManager[None]:
+    """The lock a refresh or a compaction holds (exclusive)."""
+    return warehouse_lock(root, wait=wait)
 
 
 def last_refresh(root: Path, tables: Mapping[str, Any]) -> int:

@@ -30,6 +30,7 @@ from prex.analytics.warehouse.extract import all_tender_ids, extract_organisatio
 from prex.analytics.warehouse.files import (
     STATE_FILE,
     Compacted,
+    WarehouseBusy,
     compact_table,
     last_refresh,
     read_state,
@@ -122,12 +123,14 @@ def refresh_warehouse(
     full: bool = False,
     root: Path | None = None,
     progress: Progress | None = None,
+    wait: bool = True,
 ) -> RefreshResult:
-    """Refresh the warehouse (``root``: default ``<data dir>/warehouse``); see the module."""
+    """Refresh the warehouse (``root``: default ``<data dir>/warehouse``); see the module.
+    ``wait=False``: raise ``WarehouseBusy`` rather than wait for a scan or another writer."""
     started = time.perf_counter()
     root = root or warehouse_root(services.settings)
     with (
-        writer_lock(root),
+        writer_lock(root, wait=wait),
         services.writer_session() as session,
         services.read_connection() as conn,
     ):
@@ -188,8 +191,14 @@ def refresh_due(services: Services) -> int:
             _uninitialised.add(root)
             log.info("no warehouse at %s yet: run `prex analytics refresh` once", root)
         return 0
+    try:
+        result = refresh_warehouse(services, root=root, wait=False)
+    except WarehouseBusy:
+        # a scan is reading (or an operator compacting): the worker's other duties do not
+        # wait for it; the next pass tries again
+        log.info("warehouse at %s in use: refresh deferred to the next pass", root)
+        return 0
     _checked[root] = now
-    result = refresh_warehouse(services, root=root)
     return result.tenders + result.ocds.get("ocds_processes", 0)
 
 

@@ -9,38 +9,12 @@ WITH live AS (
     UNION ALL SELECT lot_id, tender_id, bidder_id, 'disk', unnest(disk_hashes) FROM live
 ), keyed AS (
     -- digests are lower-case hex as the sealing tool writes them (sealing.fingerprint)
-    SELECT lot_id, tender_id, bidder_id, field, hash(value) AS key, value FROM raw
+    SELECT lot_id, tender_id, bidder_id, field, hash(value) AS key, left(value, 12) AS shown
+    FROM raw
     WHERE value IS NOT NULL AND value <> '' AND NOT list_contains($placeholders, value)
-), shared_keys AS (
-    -- per lot, each value held by two or more different bidders (min ≠ max: cheaper than a
-    -- distinct count over every value of the market), grouped on one hash of lot, field and
-    -- value (a third faster than on the three): a collision only adds a group ``shared``
-    -- then finds with one bidder, which makes no pair
-    SELECT hash(lot_id, field, key) AS h FROM keyed
-    GROUP BY h HAVING min(bidder_id) <> max(bidder_id)
-), shared AS (
-    SELECT k.lot_id, any_value(k.tender_id) AS tender_id, k.field, k.key,
-           left(any_value(k.value), 12) AS shown,
-           list(DISTINCT k.bidder_id ORDER BY k.bidder_id) AS bidders
-    FROM keyed k SEMI JOIN shared_keys s ON hash(k.lot_id, k.field, k.key) = s.h
-    GROUP BY k.lot_id, k.field, k.key
-), common AS (
-    -- a digest seen with more than max_market_bidders bidders across the market is a default
-    -- or a cloned image, not one machine
-    SELECT k.field, k.key FROM keyed k SEMI JOIN shared s USING (field, key)
-    GROUP BY k.field, k.key HAVING count(DISTINCT k.bidder_id) > $max_market_bidders
-), usable AS (
-    SELECT * FROM shared ANTI JOIN common USING (field, key)
-), firsts AS (
-    SELECT lot_id, tender_id, field, shown, bidders, unnest(bidders) AS a FROM usable
-), pairs AS (
-    SELECT lot_id, tender_id, a, b,
-           list(DISTINCT field ORDER BY field) AS fields,
-           list(DISTINCT field || ':' || shown ORDER BY field || ':' || shown) AS hashes
-    FROM (SELECT lot_id, tender_id, field, shown, a, unnest(bidders) AS b FROM firsts)
-    WHERE a < b
-    GROUP BY lot_id, tender_id, a, b
-), cpus AS (
+)
+--@include lot_value_pairs
+, cpus AS (
     -- the CPU digest names a model that thousands of machines share: it is compared only for
     -- pairs that already share a MAC or a disk
     SELECT DISTINCT lot_id, bidder_id, cpu_hash FROM bids
@@ -56,6 +30,6 @@ WITH live AS (
 SELECT p.lot_id, p.tender_id, p.a, p.b,
        CASE WHEN c.a IS NULL THEN p.fields
             ELSE list_sort(list_append(p.fields, 'cpu')) END AS fields,
-       CASE WHEN c.a IS NULL THEN p.hashes
-            ELSE list_sort(list_append(p.hashes, 'cpu:' || c.shown)) END AS hashes
+       CASE WHEN c.a IS NULL THEN p.shared
+            ELSE list_sort(list_append(p.shared, 'cpu:' || c.shown)) END AS hashes
 FROM pairs p LEFT JOIN cpu_pairs c USING (lot_id, a, b)
