@@ -217,6 +217,7 @@ def issue_award(
     candidates has its notice."""
     tender = tender_for(services, uow.actor, tender_id, Action.AWARD_ISSUE)
     pack = services.rule_packs.get(tender.rule_pack_id)
+    tender.require_not_suspended("issue the award notice")
     if tender.status is not TenderStatus.PUBLICITY:
         raise Conflict(f"tender {tender.id} is {tender.status.value}: awards follow publicity")
     now = services.clock.now()
