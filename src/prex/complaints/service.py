@@ -10,9 +10,9 @@ signature is checked against CA mutual recognition and bound to the organisation
 Handling: the supervising department of the tender's centre accepts or refuses, may suspend the
 tender (``Tender.suspend``: every status move and bid is then refused naming the complaint) and
 resume it, and decides in writing: the decision (:func:`decision_document`) is signed with the
-department's organisation certificate, published on the tender page and applied — the tender
-resumes, returns from publicity to evaluation, or its award is cancelled — and
-``ComplaintDecided`` names the organisations found at fault.
+deciding supervisor's personal certificate bound to the account, published on the tender page
+and applied — the tender resumes, returns from publicity to evaluation, or its award is
+cancelled — and ``ComplaintDecided`` names the organisations found at fault.
 
 Reading: a challenge's or complaint's contents are the parties' alone (``COMPLAINT_READ``); to
 anyone else it does not exist (404). The public sees the suspension and published decisions.
@@ -54,6 +54,9 @@ from prex.complaints.orm import challenges, complaints
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import organisations
 from prex.identity.policy import Action, Actor, Resource, authorize, is_allowed
+from prex.pki.holder import IdentityMismatch
+from prex.pki.orm import user_certificates
+from prex.pki.signatures import verify_signed
 from prex.shared.blobs import BlobStore, safe_filename
 from prex.shared.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from prex.shared.events import to_jsonable
@@ -682,36 +685,33 @@ def decision_document(
 ) -> tuple[dict[str, Any], bytes]:
     """The written decision the department signs, and its canonical bytes
     (``prex.audit.chain.canonical_json``); ``decided_on`` must be today (Beijing)."""
-    with services.uow(actor) as uow:
-        row = uow.session.execute(select(complaints).where(complaints.c.id == complaint_id)).first()
-        if row is None:
-            raise ComplaintNotFound("complaint", complaint_id)
-        tender = tender_within(uow, row.tender_id)
-        _visible(actor, "complaint", complaint_id, tender, row.org_id)
-        authorize(actor, Action.COMPLAINT_HANDLE, _resource(tender, row.org_id))
-        today = beijing_date(tender.clock(services.clock).now())
-        decided_on = cmd.decided_on or today
-        if decided_on != today:
-            raise InvalidInput(
-                f"the decision is dated the day it is signed ({today.isoformat()})",
-                field="decided_on",
-            )
-        ids = [org_id for org_id, _ in cmd.at_fault] + [row.org_id]
-        if actor.org_id:
-            ids.append(actor.org_id)
+    with services.read_session() as session:
+        row = session.execute(select(complaints).where(complaints.c.id == complaint_id)).first()
+    if row is None:
+        raise ComplaintNotFound("complaint", complaint_id)
+    tender = get_tender_for(services.uow(actor), row.tender_id)
+    _visible(actor, "complaint", complaint_id, tender, row.org_id)
+    authorize(actor, Action.COMPLAINT_HANDLE, _resource(tender, row.org_id))
+    today = beijing_date(tender.clock(services.clock).now())
+    decided_on = cmd.decided_on or today
+    if decided_on != today:
+        raise InvalidInput(
+            f"the decision is dated the day it is signed ({today.isoformat()})",
+            field="decided_on",
+        )
+    ids = [org_id for org_id, _ in cmd.at_fault] + [row.org_id]
+    if actor.org_id:
+        ids.append(actor.org_id)
+    with services.read_session() as session:
         orgs = {
             o.id: o
-            for o in uow.session.execute(
+            for o in session.execute(
                 select(organisations.c.id, organisations.c.uscc, organisations.c.name).where(
                     organisations.c.id.in_(ids)
                 )
             )
         }
     department = orgs.get(actor.org_id or "")
-    if department is None:
-        raise PermissionDenied(
-            "the decision is signed for the supervising department; the account has no organisation"
-        )
     at_fault = []
     for org_id, finding in cmd.at_fault:
         if org_id not in orgs:
@@ -735,7 +735,10 @@ def decision_document(
         },
         "tender": {"id": tender.id, "deal_code": tender.deal_code, "title": tender.title},
         "complainant": {"name": complainant.name, "uscc": complainant.uscc},
-        "department": {"name": department.name, "uscc": department.uscc},
+        "department": None
+        if department is None
+        else {"name": department.name, "uscc": department.uscc},
+        "decided_by": {"user_id": actor.user_id, "name": actor.label},
         "outcome": cmd.outcome.value,
         "remedy": cmd.remedy.value,
         "findings": _text(cmd.findings, "findings"),
@@ -755,6 +758,29 @@ def _apply(h: _Handling, remedy: Remedy, number: str) -> None:
         tender.cancel(clock, f"{note}：中标无效，终止本次招标")
 
 
+def _verify_supervisor(services: Services, actor: Actor, data: bytes, der: bytes) -> None:
+    """A trusted signature (CA mutual recognition) by the deciding supervisor's own personal
+    certificate: its holder's identity must be bound to the supervisor's account."""
+    verdict = verify_signed(services.pki, data, der, at=services.clock.now())
+    holder = verdict.holder
+    digest = holder.fingerprint(services.settings.secret_key)
+    with services.read_session() as session:
+        bound = session.execute(
+            select(user_certificates.c.id).where(
+                user_certificates.c.user_id == actor.user_id,
+                user_certificates.c.identity_kind == "person",
+                user_certificates.c.identity_hash == digest,
+                user_certificates.c.unbound_at.is_(None),
+            )
+        ).first()
+    if holder.kind != "person" or bound is None:
+        raise IdentityMismatch(
+            f"the certificate of '{holder.name}' ({holder.display}) is not a personal "
+            f"certificate bound to {actor.label}'s account: a decision is signed by the deciding "
+            "supervisor (bind it with POST /api/v1/me/certificates)"
+        )
+
+
 _REMEDY_STATUS = {
     Remedy.REDO_EVALUATION: TenderStatus.PUBLICITY,
     Remedy.CANCEL_AWARD: TenderStatus.AWARDED,
@@ -769,13 +795,7 @@ def decide_complaint(
     found at fault."""
     der = acts.signature_der(signature)
     document, data = decision_document(services, uow.actor, complaint_id, cmd)
-    acts.verify_organisation(
-        services,
-        data,
-        der,
-        uscc=document["department"]["uscc"],
-        name=document["department"]["name"],
-    )
+    _verify_supervisor(services, uow.actor, data, der)
     digest = hashlib.sha256(data).hexdigest()
     with uow:
         h = _Handling(uow, complaint_id, Action.COMPLAINT_HANDLE)

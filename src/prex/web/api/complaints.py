@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, UploadFile
 from fastapi.responses import StreamingResponse
@@ -215,6 +216,7 @@ def read_complaint(complaint_id: str, actor: ActorDep, services: ServicesDep) ->
     openapi_extra=acts(Action.COMPLAINT_READ),
     dependencies=[Depends(require(Action.COMPLAINT_READ))],
     response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def download_evidence(
     complaint_id: str, sha256: str, actor: ActorDep, services: ServicesDep
@@ -224,11 +226,19 @@ def download_evidence(
     item = next((e for e in view["evidence"] if e["sha256"] == sha256), None)
     if item is None:
         raise NotFound(f"complaint {complaint_id} has no evidence {sha256}")
-    handle = services.blobs.open(sha256)
+    filename = str(item["filename"])
+    quoted = filename.replace("\\", "_").replace('"', "_")
     return StreamingResponse(
-        handle,
+        services.blobs.iter_bytes(sha256),
         media_type="application/octet-stream",
-        headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"},
+        headers={
+            "X-Content-SHA256": sha256,
+            "Content-Disposition": (
+                f'attachment; filename="{quoted.encode("ascii", "replace").decode()}"; '
+                f"filename*=UTF-8''{quote(filename)}"
+            ),
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
