@@ -341,7 +341,9 @@ def answer_challenge(
             raise ComplaintNotFound("challenge", challenge_id)
         tender = tender_within(uow, row.tender_id)
         _visible(uow.actor, "challenge", challenge_id, tender, row.org_id)
-        authorize(uow.actor, Action.CHALLENGE_ANSWER, _resource(tender, row.org_id, "challenge"))
+        authorize(
+            uow.actor, Action.CHALLENGE_ANSWER, complaint_resource(tender, row.org_id, "challenge")
+        )
         challenge = _challenge(row)
         now = tender.clock(uow.clock).now()
         late = challenge.answer_with(answer, now)
@@ -480,13 +482,13 @@ def file_complaint(uow: SqlUnitOfWork, services: Services, cmd: FileComplaint) -
 # -- handling -----------------------------------------------------------------------------------
 
 
-def _resource(tender: Tender, org_id: str, kind: str = "complaint") -> Resource:
+def complaint_resource(tender: Tender, org_id: str, kind: str = "complaint") -> Resource:
     return Resource(kind, tender.id, tender.centre_id, tender.party_org_ids | {org_id})
 
 
 def _visible(actor: Actor, kind: str, object_id: str, tender: Tender, org_id: str) -> None:
     """A challenge or complaint does not exist for anyone but its parties."""
-    if not is_allowed(actor, Action.COMPLAINT_READ, _resource(tender, org_id, kind)):
+    if not is_allowed(actor, Action.COMPLAINT_READ, complaint_resource(tender, org_id, kind)):
         raise ComplaintNotFound(kind, object_id)
 
 
@@ -523,7 +525,7 @@ class _Handling:
         self.row = row
         self.tender = tender_within(uow, row.tender_id)
         _visible(uow.actor, "complaint", complaint_id, self.tender, row.org_id)
-        authorize(uow.actor, action, _resource(self.tender, row.org_id))
+        authorize(uow.actor, action, complaint_resource(self.tender, row.org_id))
         self.complaint = _complaint(row)
         self.now = self.tender.clock(uow.clock).now()
 
@@ -691,7 +693,7 @@ def decision_document(
         raise ComplaintNotFound("complaint", complaint_id)
     tender = get_tender_for(services.uow(actor), row.tender_id)
     _visible(actor, "complaint", complaint_id, tender, row.org_id)
-    authorize(actor, Action.COMPLAINT_HANDLE, _resource(tender, row.org_id))
+    authorize(actor, Action.COMPLAINT_HANDLE, complaint_resource(tender, row.org_id))
     today = beijing_date(tender.clock(services.clock).now())
     decided_on = cmd.decided_on or today
     if decided_on != today:
@@ -949,7 +951,7 @@ def of_tender(services: Services, actor: Actor, tender_id: str) -> dict[str, Any
         names = _org_names(session, {r.org_id for r in [*crows, *rows]})
 
     def may(kind: str, org_id: str) -> bool:
-        return is_allowed(actor, Action.COMPLAINT_READ, _resource(tender, org_id, kind))
+        return is_allowed(actor, Action.COMPLAINT_READ, complaint_resource(tender, org_id, kind))
 
     return {
         "challenges": [_challenge_view(r, names) for r in crows if may("challenge", r.org_id)],
