@@ -214,6 +214,16 @@ def _act_date(tender: Tender, subject: Subject) -> date | None:
     return None
 
 
+def complaint_known_on(services: Services, actor: Actor, tender_id: str, subject: Subject) -> str:
+    """The day (YYYY-MM-DD) a filing about ``subject`` counts from when it states none: the day
+    the platform published that act — what a client puts in the bytes it signs."""
+    tender = get_tender_for(services.uow(actor), tender_id)
+    day = _act_date(tender, subject)
+    if day is None:
+        raise InvalidInput(f"nothing of kind '{subject.value}' is published yet", field="subject")
+    return day.isoformat()
+
+
 def _filer(services: Services, actor: Actor) -> Any:
     with services.read_session() as session:
         return organisation(session, actor.org_id)
