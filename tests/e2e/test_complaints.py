@@ -299,3 +299,67 @@ def test_a_complaint_is_the_parties_alone(cx: Complaints, services: Services) ->
         f"{url}/withdraw", json={"reason": "撤回"}, headers=auth(services, COMPLAINANT)
     )
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+
+
+def test_the_cli_writes_the_bytes_a_complaint_is_signed_over(
+    cx: Complaints, services: Services, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from prex.cli.main import app
+
+    tender = cx.tender()
+    text = "开标记录与投标文件报价不一致。"
+    proof = tmp_path / "证据.pdf"
+    proof.write_bytes(b"%PDF-1.4 the opening record as the bidder saw it")
+    uploaded = cx.client.post(
+        "/api/v1/complaint-evidence",
+        files={"file": (proof.name, proof.read_bytes(), "application/pdf")},
+        headers=auth(services, COMPLAINANT),
+    ).json()
+    (tmp_path / "text.txt").write_text(text + "\n", encoding="utf-8")
+    out = tmp_path / "act.json"
+    known = cx.act_day(tender["id"], "documents")
+    result = CliRunner().invoke(
+        app,
+        [
+            "complaints",
+            "act",
+            "--tender",
+            tender["id"],
+            "--subject",
+            "documents",
+            "--known-on",
+            known,
+            "--text-file",
+            str(tmp_path / "text.txt"),
+            "--evidence",
+            str(proof),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    filed = cx.client.post(
+        f"/api/v1/tenders/{tender['id']}/complaints",
+        json={
+            "subject": "documents",
+            "text": text,
+            "evidence": [uploaded],
+            "signature": cx.filer.sign(out.read_bytes()),
+        },
+        headers=auth(services, COMPLAINANT),
+    )
+    assert filed.status_code == 201, filed.text
+    # The same bytes with another text do not verify.
+    other = cx.client.post(
+        f"/api/v1/tenders/{tender['id']}/complaints",
+        json={
+            "subject": "documents",
+            "text": text + "补充",
+            "evidence": [uploaded],
+            "signature": cx.filer.sign(out.read_bytes()),
+        },
+        headers=auth(services, COMPLAINANT),
+    )
+    assert other.status_code == 422, other.text
