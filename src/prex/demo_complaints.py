@@ -46,7 +46,6 @@ def seed_complaint(cast: Cast, tender_id: str, complainant: str = "bidder1") -> 
             signature=cast.sign(complainant, data),
         ),
     )
-    cast.later(hours=20)
     supervisor = cast.actor("supervisor")
     service.accept_complaint(services.uow(supervisor), services, filed["id"])
     service.suspend_tender(services.uow(supervisor), services, filed["id"], SUSPENSION)
