@@ -289,7 +289,17 @@ def test_a_complaint_is_the_parties_alone(cx: Complaints, services: Services) ->
     got = cx.client.get(f"{url}/evidence/{sha}", headers=auth(services, "supervisor"))
     assert got.status_code == 200 and got.content.startswith(b"%PDF")
     page = cx.client.get(f"/tenders/{tender['id']}")
-    assert complaint["text"] not in page.text
+    assert complaint["text"] not in page.text and complaint["number"] not in page.text
+    own = cx.client.get(f"/tenders/{tender['id']}", headers=auth(services, COMPLAINANT))
+    assert f'href="/complaints/{complaint["id"]}"' in own.text
+    other = cx.client.get(f"/tenders/{tender['id']}", headers=auth(services, COMPETITOR))
+    assert complaint["number"] not in other.text
+    assert (
+        cx.client.get(
+            f"/complaints/{complaint['id']}", headers=auth(services, COMPETITOR)
+        ).status_code
+        == 404
+    )
     # Only the complainant withdraws.
     refused = cx.client.post(
         f"{url}/withdraw", json={"reason": "撤回"}, headers=auth(services, COMPETITOR)
