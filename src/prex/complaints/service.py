@@ -27,6 +27,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from prex.audit.chain import canonical_json
 from prex.award import acts
@@ -283,40 +284,43 @@ def file_challenge(uow: SqlUnitOfWork, services: Services, cmd: FileComplaint) -
     acts.verify_organisation(services, data, der, uscc=org.uscc, name=org.name)
     due = last_day(pack.calendar, require_period(pack, "challenge.answer-days"), today)
     challenge_id = new_id()
-    with uow:
-        number = _number(uow.session, challenges, "ZY", tender)
-        uow.session.execute(
-            insert(challenges).values(
-                id=challenge_id,
-                number=number,
-                tender_id=tender.id,
-                org_id=org.id,
-                filed_by=uow.actor.user_id,
-                subject=cmd.subject.value,
-                known_on=known,
-                known_note=cmd.known_note,
-                text=text,
-                evidence=evidence,
-                signature=der,
-                filed_at=now,
-                answer_due=due,
-                status=ChallengeStatus.FILED.value,
-                answer_late=False,
+    try:
+        with uow:
+            number = _number(uow.session, challenges, "ZY", tender)
+            uow.session.execute(
+                insert(challenges).values(
+                    id=challenge_id,
+                    number=number,
+                    tender_id=tender.id,
+                    org_id=org.id,
+                    filed_by=uow.actor.user_id,
+                    subject=cmd.subject.value,
+                    known_on=known,
+                    known_note=cmd.known_note,
+                    text=text,
+                    evidence=evidence,
+                    signature=der,
+                    filed_at=now,
+                    answer_due=due,
+                    status=ChallengeStatus.FILED.value,
+                    answer_late=False,
+                )
             )
-        )
-        uow.record(
-            ev.ChallengeFiled(
-                "challenge",
-                challenge_id,
-                now,
-                tender_id=tender.id,
-                number=number,
-                org_id=org.id,
-                known_on=known.isoformat(),
-                answer_due=due.isoformat(),
+            uow.record(
+                ev.ChallengeFiled(
+                    "challenge",
+                    challenge_id,
+                    now,
+                    tender_id=tender.id,
+                    number=number,
+                    org_id=org.id,
+                    known_on=known.isoformat(),
+                    answer_due=due.isoformat(),
+                )
             )
-        )
-        uow.commit()
+            uow.commit()
+    except IntegrityError:  # the same number taken by a filing committed meanwhile
+        raise Conflict("another filing on this tender was numbered meanwhile; send again") from None
     return challenge_of(services, uow.actor, challenge_id)
 
 
@@ -445,47 +449,50 @@ def file_complaint(uow: SqlUnitOfWork, services: Services, cmd: FileComplaint) -
         pack.calendar, require_period(pack, "complaint.acceptance-days"), today
     )
     complaint_id = new_id()
-    with uow:
-        number = _number(uow.session, complaints, "TS", tender)
-        uow.session.execute(
-            insert(complaints).values(
-                id=complaint_id,
-                number=number,
-                tender_id=tender.id,
-                centre_id=tender.centre_id,
-                kind=kind.value,
-                org_id=org.id,
-                filed_by=uow.actor.user_id,
-                challenge_id=cmd.challenge_id,
-                subject=subject.value,
-                known_on=known,
-                known_note=cmd.known_note,
-                text=text,
-                evidence=evidence,
-                signature=der,
-                filed_at=now,
-                acceptance_due=acceptance_due,
-                status=ComplaintStatus.FILED.value,
-                steps=[_step(now, uow.actor, "filed")],
-                updated_at=now,
+    try:
+        with uow:
+            number = _number(uow.session, complaints, "TS", tender)
+            uow.session.execute(
+                insert(complaints).values(
+                    id=complaint_id,
+                    number=number,
+                    tender_id=tender.id,
+                    centre_id=tender.centre_id,
+                    kind=kind.value,
+                    org_id=org.id,
+                    filed_by=uow.actor.user_id,
+                    challenge_id=cmd.challenge_id,
+                    subject=subject.value,
+                    known_on=known,
+                    known_note=cmd.known_note,
+                    text=text,
+                    evidence=evidence,
+                    signature=der,
+                    filed_at=now,
+                    acceptance_due=acceptance_due,
+                    status=ComplaintStatus.FILED.value,
+                    steps=[_step(now, uow.actor, "filed")],
+                    updated_at=now,
+                )
             )
-        )
-        uow.record(
-            ev.ComplaintFiled(
-                "complaint",
-                complaint_id,
-                now,
-                tender_id=tender.id,
-                number=number,
-                kind=kind.value,
-                org_id=org.id,
-                challenge_id=cmd.challenge_id,
-                known_on=known.isoformat(),
-                acceptance_due=acceptance_due.isoformat(),
-                evidence=[e["sha256"] for e in evidence],
+            uow.record(
+                ev.ComplaintFiled(
+                    "complaint",
+                    complaint_id,
+                    now,
+                    tender_id=tender.id,
+                    number=number,
+                    kind=kind.value,
+                    org_id=org.id,
+                    challenge_id=cmd.challenge_id,
+                    known_on=known.isoformat(),
+                    acceptance_due=acceptance_due.isoformat(),
+                    evidence=[e["sha256"] for e in evidence],
+                )
             )
-        )
-        uow.commit()
+            uow.commit()
+    except IntegrityError:  # the same number taken by a filing committed meanwhile
+        raise Conflict("another filing on this tender was numbered meanwhile; send again") from None
     return complaint_of(services, uow.actor, complaint_id)
 
 
