@@ -2,8 +2,8 @@
 Hangzhou tender in publicity, with an evidence document, signed with its organisation
 certificate (``demo-pki/bidder1``); the supervisor accepts it and suspends the tender. A
 newcomer sees the suspension on the tender page, the complaint at ``/complaints`` (signed in as
-``supervisor``), and any move of the tender refused naming it — until it is decided there
-(docs/complaints.md)."""
+``supervisor``), and any move of the tender refused naming it — until it is decided there,
+signed with ``demo-pki/supervisor.pem`` (bound to that account; docs/complaints.md)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from prex.bootstrap import Services
 from prex.complaints import service
 from prex.complaints.model import Subject
 from prex.demo_award import Cast
+from prex.pki.demo import bind_person, issue_person, resident_id
 
 TEXT = (
     "第一中标候选人的项目经理同时在其他在建项目任职，不符合招标文件资格条件，"
@@ -47,6 +48,9 @@ def seed_complaint(cast: Cast, tender_id: str, complainant: str = "bidder1") -> 
         ),
     )
     supervisor = cast.actor("supervisor")
+    # The supervisor's own personal certificate, bound, to sign the decision with.
+    cert, key = issue_person(cast.pki, "supervisor", "王监督", resident_id(900), cast.now)
+    bind_person(services, supervisor, cert, key)
     service.accept_complaint(services.uow(supervisor), services, filed["id"])
     service.suspend_tender(services.uow(supervisor), services, filed["id"], SUSPENSION)
     return str(filed["id"])

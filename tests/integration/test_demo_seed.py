@@ -354,3 +354,21 @@ def test_the_demo_complaint_suspends_the_tender_in_publicity_and_refuses_its_awa
     )
     assert refused.status_code == 409, refused.text
     assert public["suspension"]["complaint_number"] in refused.json()["detail"]
+    # The demo's supervisor decides it with the personal certificate the demo bound.
+    supervisor = identity.sign_in(
+        services.uow(Actor(address="127.0.0.1")),
+        username="supervisor",
+        password=DEMO_PASSWORD,
+        kind="token",
+        lifetime=timedelta(hours=1),
+    ).secret
+    headers = {"Authorization": f"Bearer {supervisor}"}
+    decision = {"outcome": "dismissed", "remedy": "resume", "findings": "投诉不成立。"}
+    url = f"/api/v1/complaints/{seed.complaint}/decision"
+    prepared = client.post(f"{url}/to-sign", json=decision, headers=headers)
+    assert prepared.status_code == 200, prepared.text
+    assert seed.cast is not None
+    signature = seed.cast.sign("supervisor", base64.b64decode(prepared.json()["to_sign"]))
+    decided = client.post(url, json={**decision, "signature": signature}, headers=headers)
+    assert decided.status_code == 200, decided.text
+    assert client.get(f"/api/v1/tenders/{tender_id}").json()["suspension"] is None
