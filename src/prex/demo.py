@@ -25,6 +25,7 @@ from prex import demo_award as award
 from prex.bidding.opening_keys import bid_parameters
 from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
+from prex.demo_complaints import seed_complaint
 from prex.demo_quality import seed_quality_feeds
 from prex.envelope.release import release_share
 from prex.envelope.threshold import Commitments
@@ -111,6 +112,7 @@ class DemoSeed:
     awards: dict[str, award.Outcome] = field(default_factory=dict)
     cast: award.Cast | None = None
     listings: dict[str, str] = field(default_factory=dict)  # sold, failed, live → listing id
+    complaint: str | None = None  # the complaint suspending the tender in publicity
     signed_in: dict[str, Actor] = field(default_factory=dict, repr=False)  # username → actor
 
     @property
@@ -258,6 +260,8 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     award.book_seats(seed.cast, seed.tenders["published"])
     # Land listings: one sold, one failed, one in live bidding as the demo starts.
     seed.listings = auctions.seed_listings(seed.cast, centre_id=seed.centre_ids["330100"])
+    # A complaint about the result in publicity: accepted, the tender suspended (complaints.md).
+    seed.complaint = seed_complaint(seed.cast, seed.tenders["publicity"])
     # The cities push their data-spec records here, so /quality ranks them (demo_quality).
     seed_quality_feeds(services, seed.pki, now=now, admin=SEED_ACTOR)
     return seed

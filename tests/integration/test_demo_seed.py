@@ -325,3 +325,50 @@ def test_the_demo_warehouse_and_red_flags_find_the_collusion_it_plants(services:
         alerted = list_alerts(session, supervisor)
     assert [h["tender_id"] for h in seen["items"]] == [seed.tenders["publicity"]]
     assert alerted["total"] >= 1
+
+
+def test_the_demo_complaint_suspends_the_tender_in_publicity_and_refuses_its_award(
+    services: Services, client: TestClient
+) -> None:
+    from prex.demo import DEMO_PASSWORD
+    from prex.identity import service as identity
+    from prex.identity.policy import Actor
+
+    seed = seed_demo(services, now=T0)
+    tender_id = seed.tenders["publicity"]
+    public = client.get(f"/api/v1/tenders/{tender_id}").json()
+    assert public["suspension"]["complaint_id"] == seed.complaint
+    token = identity.sign_in(
+        services.uow(Actor(address="127.0.0.1")),
+        username="agency",
+        password=DEMO_PASSWORD,
+        kind="token",
+        lifetime=timedelta(hours=1),
+    ).secret
+    result = client.get(f"/api/v1/tenders/{tender_id}/publicity").json()
+    section = result["sections"][0]["section_id"]
+    refused = client.post(
+        f"/api/v1/tenders/{tender_id}/awards",
+        json={"section_id": section},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert refused.status_code == 409, refused.text
+    assert public["suspension"]["complaint_number"] in refused.json()["detail"]
+    # The demo's supervisor decides it with the personal certificate the demo bound.
+    supervisor = identity.sign_in(
+        services.uow(Actor(address="127.0.0.1")),
+        username="supervisor",
+        password=DEMO_PASSWORD,
+        kind="token",
+        lifetime=timedelta(hours=1),
+    ).secret
+    headers = {"Authorization": f"Bearer {supervisor}"}
+    decision = {"outcome": "dismissed", "remedy": "resume", "findings": "投诉不成立。"}
+    url = f"/api/v1/complaints/{seed.complaint}/decision"
+    prepared = client.post(f"{url}/to-sign", json=decision, headers=headers)
+    assert prepared.status_code == 200, prepared.text
+    assert seed.cast is not None
+    signature = seed.cast.sign("supervisor", base64.b64decode(prepared.json()["to_sign"]))
+    decided = client.post(url, json={**decision, "signature": signature}, headers=headers)
+    assert decided.status_code == 200, decided.text
+    assert client.get(f"/api/v1/tenders/{tender_id}").json()["suspension"] is None

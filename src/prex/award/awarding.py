@@ -217,6 +217,7 @@ def issue_award(
     candidates has its notice."""
     tender = tender_for(services, uow.actor, tender_id, Action.AWARD_ISSUE)
     pack = services.rule_packs.get(tender.rule_pack_id)
+    tender.require_not_suspended("issue the award notice")
     if tender.status is not TenderStatus.PUBLICITY:
         raise Conflict(f"tender {tender.id} is {tender.status.value}: awards follow publicity")
     now = services.clock.now()
@@ -389,6 +390,7 @@ def record_contract(
     signature: str,
 ) -> dict[str, Any]:
     tender = tender_for(services, uow.actor, tender_id, Action.CONTRACT_RECORD)
+    tender.require_not_suspended("record the contract")
     if tender.status is not TenderStatus.AWARDED:
         raise Conflict(f"tender {tender.id} is {tender.status.value}: contracts follow the award")
     der = acts.signature_der(signature)
@@ -444,6 +446,7 @@ def countersign_contract(
     """The winner countersigns the recorded contract; the tender is complete when every
     awarded section's contract carries both signatures."""
     tender = tender_for(services, uow.actor, tender_id, Action.CONTRACT_COUNTERSIGN)
+    tender.require_not_suspended("countersign the contract")
     der = acts.signature_der(signature)
     with services.read_session() as session:
         notice = _notice(session, tender.id, section_id)

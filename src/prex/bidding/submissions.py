@@ -93,6 +93,7 @@ def receive_envelope(
     pack = services.rule_packs.get(tender.rule_pack_id)
     limit = pack.sealing.max_envelope_mb * 1024 * 1024
     now = tender.clock(services.clock).now()
+    tender.require_not_suspended("accept bids")
     _check_open(tender.status, ensure_utc(tender.bid_deadline), now)
     with upload.open("rb") as handle:
         parsed = container.read(handle, size, max_bytes=limit)

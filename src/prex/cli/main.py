@@ -10,6 +10,7 @@ from prex.cli import (
     auctions,
     audit,
     bid,
+    complaints,
     custodians,
     db,
     experts,
@@ -36,6 +37,7 @@ app.add_typer(pki.ca_app, name="ca")
 app.add_typer(pki.cert_app, name="cert")
 app.add_typer(pki.sig_app, name="sig")
 app.add_typer(bid.app, name="bid")
+app.add_typer(complaints.app, name="complaints")
 app.add_typer(custodians.app, name="custodians")
 app.add_typer(opening.app, name="opening")
 app.add_typer(experts.app, name="experts")

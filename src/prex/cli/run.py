@@ -153,6 +153,12 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         "cannot sign in a browser",
         highlight=False,
     )
+    if seeded and seeded.complaint:
+        console.print(
+            f"A complaint (投诉) suspends the tender in publicity: sign in as supervisor and "
+            f"decide it at http://{host}:{port}/complaints/{seeded.complaint} (docs/complaints.md)",
+            highlight=False,
+        )
     console.print(
         f"Data quality (数据质量) of the three cities' pushes: http://{host}:{port}/quality — "
         "sign in as supervisor or operator; `prex quality` in a shell (docs/quality.md)",

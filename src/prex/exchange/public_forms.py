@@ -193,6 +193,9 @@ PUBLIC_EVENTS: Mapping[str, Publicity] = {
     "BidDeadlineReached": Publicity("tender"),
     "TenderStatusChanged": Publicity("tender"),
     "TenderRetendered": Publicity("tender"),  # the failed tender; the new one once published
+    # a complaint's suspension (which complaint, why) is part of the tender's public form
+    "TenderSuspended": Publicity("tender"),
+    "TenderResumed": Publicity("tender"),
     # opening: the signed record, only once published
     "OpeningRecordPublished": Publicity("tender.opening_record"),
     # result (publicity) and award
@@ -325,6 +328,16 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "CaseReferred",
         "CaseNoteAdded",
         "CaseEvidenceAdded",
+        # challenges and complaints: their contents are the parties' alone. A decision is public
+        # on the tender page (GET …/complaint-decisions); the tender's own events (resumed,
+        # status changed, cancelled) carry its effect to the feed.
+        "ChallengeFiled",
+        "ChallengeAnswered",
+        "ComplaintFiled",
+        "ComplaintAccepted",
+        "ComplaintRefused",
+        "ComplaintWithdrawn",
+        "ComplaintDecided",
     }
 )
 """Event types that never reach the feed, grouped by why."""

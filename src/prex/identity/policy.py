@@ -100,6 +100,12 @@ class Action(StrEnum):
     ALERT_ACKNOWLEDGE = "alert.acknowledge"  # acknowledge an alert (报警) raised to one's centre
     CASE_READ = "case.read"  # supervision cases, their notes and evidence
     CASE_MANAGE = "case.manage"  # open a case from hits, move it, add notes and evidence
+    CHALLENGE_FILE = "challenge.file"  # a supplier challenges the purchaser (质疑), signed
+    CHALLENGE_ANSWER = "challenge.answer"  # the purchaser (or its agency) answers a challenge
+    COMPLAINT_FILE = "complaint.file"  # a bidder complains to the supervisor (投诉), signed
+    COMPLAINT_WITHDRAW = "complaint.withdraw"  # the complainant withdraws its own complaint
+    COMPLAINT_READ = "complaint.read"  # a challenge's or complaint's contents, steps, evidence
+    COMPLAINT_HANDLE = "complaint.handle"  # accept or refuse, suspend or resume, decide (signed)
 
 
 @dataclass(frozen=True)
@@ -251,6 +257,24 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.ALERT_ACKNOWLEDGE: {_S: Scope.CENTRE},
     Action.CASE_READ: {_S: Scope.CENTRE},
     Action.CASE_MANAGE: {_S: Scope.CENTRE},
+    # Challenges and complaints (docs/complaints.md). Any bidder or potential bidder may file;
+    # the purchaser's side answers a challenge. A complaint's contents are the parties' alone:
+    # the complainant, the tenderer and its agency (the resource's parties), the tender's centre
+    # and its supervisor — never other bidders or the public, who see only the suspension and,
+    # once decided, the published decision on the tender page (PUBLIC_READ).
+    Action.CHALLENGE_FILE: {Role.BIDDER: Scope.ANY},
+    Action.CHALLENGE_ANSWER: {_T: Scope.PARTY, _A: Scope.PARTY},
+    Action.COMPLAINT_FILE: {Role.BIDDER: Scope.ANY},
+    Action.COMPLAINT_WITHDRAW: {Role.BIDDER: Scope.PARTY},
+    Action.COMPLAINT_READ: {
+        _T: Scope.PARTY,
+        _A: Scope.PARTY,
+        Role.BIDDER: Scope.PARTY,
+        _O: Scope.CENTRE,
+        _S: Scope.CENTRE,
+    },
+    # The supervising department (行政监督部门 / 财政部门) alone decides.
+    Action.COMPLAINT_HANDLE: {_S: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

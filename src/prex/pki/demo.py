@@ -232,6 +232,11 @@ def issue_organisation(
     return cert, key
 
 
+def bind_person(services: Services, actor: Actor, cert: Certificate, key: PrivateKey) -> None:
+    """Bind a personal certificate to ``actor``'s account through the real flow."""
+    _bind(services, actor, cert, key)
+
+
 def _write(
     pki: DemoPki, label: str, cert: Certificate, key: PrivateKey | None, chain: list[Certificate]
 ) -> None:
@@ -282,6 +287,8 @@ Files (certificate followed by its issuing CA; keys are unencrypted, for the dem
   bidder3.pem / bidder3.key   温州瓯江建工 (ECDSA P-256), bound to user bidder3
   expert.pem  / expert.key    a personal SM2 certificate (张工, user expert)
   tenderer.pem / tenderer.key 杭州城建集团 (RSA), the tenderer's signing certificate
+  supervisor.pem / .key       a personal SM2 certificate (王监督, user supervisor), bound: it
+                              signs complaint decisions (docs/complaints.md)
   expertN.pem / expertN.key   personal SM2 certificates of the committee members drawn for
                               the demo's evaluated tenders (users expert1, expert2, …)
   custodianN.pem / .key       opening custodians' SM2 encryption certificates

@@ -9,11 +9,12 @@ DomainError
 │   ├── InvalidTransition        (shared) a status move not in the table
 │   └── TenderNotEditable        editing a tender outside its draft
 └── RuleViolation                (shared) a rule pack rule; names the rule and quotes it
+    └── TenderSuspended          a supervisor suspended the tender for a complaint; names it
 """
 
 from __future__ import annotations
 
-from prex.shared.errors import Conflict, InvalidInput, NotFound
+from prex.shared.errors import Conflict, InvalidInput, NotFound, RuleViolation
 
 
 class TenderNotFound(NotFound):
@@ -39,4 +40,25 @@ class TenderNotEditable(Conflict):
             "after publication, issue an amendment",
             tender_id=tender_id,
             status=status,
+        )
+
+
+class TenderSuspended(RuleViolation):
+    """The supervisor suspended the tender while a complaint is heard (暂停招标投标活动):
+    every status move and every bid is refused, naming the complaint and the reason."""
+
+    slug = "tender-suspended"
+    status = 409
+
+    def __init__(
+        self, tender_id: str, complaint_id: str, complaint_ref: str, reason: str, what: str
+    ) -> None:
+        super().__init__(
+            "complaint.suspension",
+            f"tender {tender_id} is suspended by complaint {complaint_ref} ({complaint_id}): "
+            f"{reason} — cannot {what} until the supervisor lifts the suspension"
+            "（《招标投标法实施条例》第六十二条 / 《政府采购法》第五十七条）",
+            tender_id=tender_id,
+            complaint_id=complaint_id,
+            complaint_ref=complaint_ref,
         )

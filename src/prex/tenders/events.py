@@ -98,3 +98,16 @@ class TenderStatusChanged(DomainEvent):
     previous_status: str
     status: str
     note: str
+
+
+@dataclass(frozen=True)
+class TenderSuspended(DomainEvent):
+    complaint_id: str
+    complaint_ref: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TenderResumed(DomainEvent):
+    complaint_id: str
+    note: str

@@ -22,7 +22,7 @@ from prex.shared.errors import InvalidInput, InvalidTransition, NotFound, RuleVi
 from prex.shared.events import DomainEvent
 from prex.shared.ids import new_id
 from prex.tenders import events as ev
-from prex.tenders.errors import TenderIncomplete, TenderNotEditable
+from prex.tenders.errors import TenderIncomplete, TenderNotEditable, TenderSuspended
 from prex.tenders.rules import RulePack
 
 
@@ -70,7 +70,9 @@ _TRANSITIONS: dict[TenderStatus, frozenset[TenderStatus]] = {
     _S.OPENING: frozenset({_S.EVALUATION, _S.FAILED, _S.CANCELLED}),
     _S.EVALUATION: frozenset({_S.PUBLICITY, _S.FAILED, _S.CANCELLED}),
     _S.PUBLICITY: frozenset({_S.AWARDED, _S.EVALUATION, _S.CANCELLED}),
-    _S.AWARDED: frozenset({_S.COMPLETE}),
+    # A supervisor's complaint decision may cancel an award found unlawful (中标无效,
+    # 《招标投标法实施条例》第八十一条); the tender ends and is re-run.
+    _S.AWARDED: frozenset({_S.COMPLETE, _S.CANCELLED}),
     _S.COMPLETE: frozenset(),
     _S.FAILED: frozenset(),
     _S.CANCELLED: frozenset(),
@@ -299,6 +301,12 @@ class Tender:
         self.status_changed_at = created_at
         self.status_note = ""
         self.next_check: datetime | None = None
+        # A supervisor's order to suspend the tender (暂停招标投标活动) while a complaint is
+        # heard: every status move and every bid is refused naming the complaint until lifted.
+        self.suspended_by_complaint: str | None = None  # the complaint's id
+        self.suspension_ref = ""  # the complaint's number, quoted in refusals
+        self.suspension_reason = ""
+        self.suspended_at: datetime | None = None
         self.total_budget = Decimal("0.00")
         self.search_text = ""
         self.sections: list[Section] = []
@@ -648,9 +656,11 @@ class Tender:
         )
 
     def reach_deadline(self, clock: Clock) -> bool:
-        """At the bid deadline, move to opening. Idempotent: returns False when not due."""
+        """At the bid deadline, move to opening. Idempotent: returns False when not due;
+        refused (naming the complaint) while the tender is suspended."""
         if not self.due(clock):
             return False
+        self.require_not_suspended("reach the bid deadline")
         now = self.clock(clock).now()
         self._move(TenderStatus.OPENING, now)
         self.next_check = None
@@ -678,6 +688,65 @@ class Tender:
             status=target.value,
             note=note,
         )
+
+    # ---- suspension by a complaint ------------------------------------------------------------
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_by_complaint is not None
+
+    def suspend(self, clock: Clock, *, complaint_id: str, complaint_ref: str, reason: str) -> None:
+        """The supervisor suspends the tender while complaint ``complaint_ref`` is heard
+        (《招标投标法实施条例》第六十二条, 《政府采购法》第五十七条). The worker stops looking
+        at it (``next_check``); it is given back on :meth:`resume`."""
+        if not reason.strip():
+            raise InvalidInput("a suspension needs a reason", field="reason")
+        if self.status.terminal or self.status is TenderStatus.DRAFT:
+            raise InvalidTransition("tender", self.id, self.status.value, "suspended")
+        if self.suspended:
+            raise TenderSuspended(
+                self.id,
+                self.suspended_by_complaint or "",
+                self.suspension_ref,
+                self.suspension_reason,
+                "suspend it again",
+            )
+        self.suspended_by_complaint = complaint_id
+        self.suspension_ref = complaint_ref
+        self.suspension_reason = reason.strip()
+        self.suspended_at = self.clock(clock).now()
+        self.next_check = None
+        self._raise(
+            ev.TenderSuspended,
+            clock,
+            complaint_id=complaint_id,
+            complaint_ref=complaint_ref,
+            reason=self.suspension_reason,
+        )
+
+    def resume(self, clock: Clock, *, complaint_id: str, note: str) -> None:
+        """Lift the suspension ordered for ``complaint_id``; a published tender whose deadline
+        is due is given back to the worker at once."""
+        if self.suspended_by_complaint != complaint_id:
+            raise InvalidTransition("tender", self.id, "not suspended by this complaint", "resumed")
+        self.suspended_by_complaint = None
+        self.suspension_ref = ""
+        self.suspension_reason = ""
+        self.suspended_at = None
+        if self.status is TenderStatus.PUBLISHED:
+            self.next_check = self._to_real(clock, ensure_utc(self.bid_deadline))
+        self._raise(ev.TenderResumed, clock, complaint_id=complaint_id, note=note)
+
+    def require_not_suspended(self, what: str) -> None:
+        """Refuse ``what`` while a complaint suspends the tender, naming the complaint."""
+        if self.suspended_by_complaint is not None:
+            raise TenderSuspended(
+                self.id,
+                self.suspended_by_complaint,
+                self.suspension_ref,
+                self.suspension_reason,
+                what,
+            )
 
     def cancel(self, clock: Clock, reason: str) -> None:
         """Terminate the tender (终止招标) with a public reason."""
@@ -708,6 +777,7 @@ class Tender:
             raise InvalidTransition("tender", self.id, self.status.value, what)
 
     def _check_transition(self, target: TenderStatus) -> None:
+        self.require_not_suspended(f"move to '{target.value}'")
         if target not in _TRANSITIONS[self.status]:
             raise InvalidTransition("tender", self.id, self.status.value, target.value)
 

@@ -82,6 +82,11 @@ tenders = Table(
     Column("status_changed_at", UTCDateTime, nullable=False),
     Column("status_note", Text, nullable=False),
     Column("next_check", UTCDateTime, nullable=True),
+    # A complaint's suspension (prex.complaints): the complaint, its number, why, since when.
+    Column("suspended_by_complaint", String(26), nullable=True),
+    Column("suspension_ref", String(64), nullable=False, server_default=""),
+    Column("suspension_reason", Text, nullable=False, server_default=""),
+    Column("suspended_at", UTCDateTime, nullable=True),
     Column("total_budget", Yuan, nullable=False),
     Column("search_text", Text, nullable=False),
     Column("version", Integer, nullable=False),

@@ -162,7 +162,12 @@ def parse_rule_pack(
     if data.get("method") not in ("open", "invited"):
         raise fail("method must be 'open' or 'invited'")
     periods: dict[str, Period] = {}
-    for rule in REQUIRED_PERIODS:
+    if not isinstance(periods_raw, dict):
+        raise fail("[periods] is a table")
+    # The required periods, then any other the pack defines (``challenge.*`` and ``complaint.*``
+    # of docs/complaints.md), each checked alike.
+    extra = [rule for rule in periods_raw if rule not in REQUIRED_PERIODS]
+    for rule in (*REQUIRED_PERIODS, *extra):
         raw = periods_raw.get(rule)
         if not isinstance(raw, dict):
             raise fail(f"period '{rule}' is missing")

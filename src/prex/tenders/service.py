@@ -403,6 +403,12 @@ def advance_within(uow: SqlUnitOfWork, tender_id: str, target: TenderStatus, not
     return tender
 
 
+def tender_within(uow: SqlUnitOfWork, tender_id: str) -> Tender:
+    """The tender under its row lock inside the caller's open unit of work (which commits), for
+    another context's verb on it (a complaint's suspension, resumption or decision)."""
+    return _load(uow, tender_id, lock=True)
+
+
 def get_tender_for(uow: SqlUnitOfWork, tender_id: str) -> Tender:
     """Load a tender for display to ``uow.actor`` (drafts only for its parties)."""
     with uow:
@@ -436,6 +442,8 @@ def run_due_transitions(
             try:
                 tender = _load(uow, tender_id, lock=True)
             except NotFound:
+                continue
+            if tender.suspended:  # a complaint holds it; resumed, it is given back (resume)
                 continue
             if tender.reach_deadline(uow.clock):
                 # The envelopes that will be opened are fixed in the same transaction.

@@ -19,6 +19,7 @@ from prex.web.api import auction_live as auction_live_api
 from prex.web.api import award as award_api
 from prex.web.api import bidding as bidding_api
 from prex.web.api import committee as committee_api
+from prex.web.api import complaints as complaints_api
 from prex.web.api import evaluation as evaluation_api
 from prex.web.api import experts as experts_api
 from prex.web.api import federation as federation_api
@@ -72,6 +73,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(evaluation_api.router)
     api.include_router(experts_api.router)
     api.include_router(award_api.router)
+    api.include_router(complaints_api.router)
     api.include_router(listings_api.router)
     api.include_router(auction_bids_api.router)
     api.include_router(auction_live_api.router)

@@ -67,6 +67,7 @@ PROBLEM = {
     "bad-certificate": N_("The certificate cannot be read"),
     "certificate-refused": N_("The certificate is not accepted"),
     "certificate-identity-mismatch": N_("The certificate belongs to someone else"),
+    "tender-suspended": N_("The tender is suspended by a complaint"),
 }
 # Confirmations shown after a form succeeded (``?done=<key>`` on the page redirected to).
 DONE = {
@@ -89,6 +90,11 @@ DONE = {
     "note_added": N_("The note has been added to the case."),
     "evidence_added": N_("The evidence has been added to the case."),
     "alert_acknowledged": N_("The alert has been acknowledged."),
+    "complaint_accepted": N_("The complaint has been accepted."),
+    "complaint_refused": N_("The complaint has been refused."),
+    "tender_suspended": N_("The tender has been suspended."),
+    "tender_resumed": N_("The tender has been resumed."),
+    "complaint_decided": N_("The decision has been signed, published and applied."),
 }
 
 
@@ -169,4 +175,39 @@ CASE_MOVE = {
     "under_review": N_("Start the review"),
     "dismissed": N_("Dismiss"),
     "referred": N_("Refer to the authority"),
+}
+
+
+# Challenges and complaints (prex.complaints).
+COMPLAINT_STATUS = {
+    "filed": N_("Filed, awaiting acceptance"),
+    "accepted": N_("Accepted, under investigation"),
+    "refused": N_("Not accepted"),
+    "decided": N_("Decided"),
+    "withdrawn": N_("Withdrawn"),
+}
+COMPLAINT_SUBJECT = {
+    "documents": N_("Tender documents"),
+    "opening": N_("Bid opening"),
+    "result": N_("Evaluation result or award"),
+    "other": N_("Other"),
+}
+COMPLAINT_OUTCOME = {
+    "upheld": N_("Complaint upheld"),
+    "partly_upheld": N_("Complaint partly upheld"),
+    "dismissed": N_("Complaint dismissed"),
+}
+COMPLAINT_REMEDY = {
+    "resume": N_("Resume the tender"),
+    "redo_evaluation": N_("Return the tender to evaluation"),
+    "cancel_award": N_("Cancel the award"),
+}
+COMPLAINT_STEP = {
+    "filed": N_("filed"),
+    "accepted": N_("accepted"),
+    "refused": N_("refused"),
+    "suspended": N_("tender suspended"),
+    "resumed": N_("tender resumed"),
+    "decided": N_("decided"),
+    "withdrawn": N_("withdrawn"),
 }

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from prex.analytics.risk.queries import tender_risk
 from prex.award.awarding import published_or_none
 from prex.bootstrap import Services
+from prex.complaints import service as complaints
 from prex.identity.policy import Action, Actor, is_allowed
 from prex.shared.clock import ensure_utc
 from prex.tenders import service
@@ -144,6 +145,13 @@ def show_tender(
         "values": values or {},
         "max_document_mb": max(1, services.settings.max_document_bytes // (1024 * 1024)),
     }
+    # The suspension and published decisions (everyone); the reader's own complaints (parties).
+    context["complaints"] = complaints.public_of(services, tender)
+    context["own_complaints"] = (
+        complaints.of_tender(services, actor, tender.id)["complaints"]
+        if is_allowed(actor, Action.COMPLAINT_READ)
+        else []
+    )
     if manage and can.manage:
         pack = services.rule_packs.get(tender.rule_pack_id)
         context["draft"] = draft_values(tender)
@@ -156,4 +164,5 @@ def show_tender(
     context["page_url"] = f"/tenders/{tender.id}"
     context["result"] = published_or_none(services, tender.id)
     context["risk"] = flag_panel(services, actor, tender)
+
     return render(request, "tender_detail.html", status_code, **context)

@@ -193,6 +193,13 @@ class TenderPage(BaseModel):
     next_cursor: str | None
 
 
+class SuspensionPublic(BaseModel):
+    complaint_id: str
+    complaint_number: str
+    reason: str
+    since: datetime | None
+
+
 class TenderPublic(BaseModel):
     id: str
     project_id: str
@@ -220,6 +227,8 @@ class TenderPublic(BaseModel):
     announcements: list[AnnouncementPublic]
     enquiries: list[EnquiryPublic] | list[EnquiryPrivate]
     allowed_transitions: list[TenderStatus] = []
+    # A supervisor's suspension for a complaint (public: which complaint, and why).
+    suspension: SuspensionPublic | None = None
 
     @classmethod
     def of(cls, tender: Tender, *, private_enquiries_for: str | None | bool = None) -> TenderPublic:
@@ -260,6 +269,14 @@ class TenderPublic(BaseModel):
             documents_until=tender.documents_until,
             bid_deadline=tender.bid_deadline,
             opening_place=tender.opening_place,
+            suspension=None
+            if tender.suspended_by_complaint is None
+            else SuspensionPublic(
+                complaint_id=tender.suspended_by_complaint,
+                complaint_number=tender.suspension_ref,
+                reason=tender.suspension_reason,
+                since=tender.suspended_at,
+            ),
             total_budget=tender.total_budget,
             sandbox=tender.sandbox,
             sections=[
