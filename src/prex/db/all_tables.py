@@ -6,6 +6,7 @@ from prex.auctions import orm as auctions_orm
 from prex.audit import orm as audit_orm
 from prex.award import orm as award_orm
 from prex.bidding import orm as bidding_orm
+from prex.credit import orm as credit_orm
 from prex.db.base import metadata
 from prex.evaluation import orm as evaluation_orm
 from prex.exchange.dataspec import orm as dataspec_orm
@@ -28,6 +29,7 @@ __all__ = [
     "bidding_orm",
     "cases_orm",
     "committee_orm",
+    "credit_orm",
     "dataspec_orm",
     "evaluation_orm",
     "experts_orm",

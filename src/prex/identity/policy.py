@@ -100,6 +100,8 @@ class Action(StrEnum):
     ALERT_ACKNOWLEDGE = "alert.acknowledge"  # acknowledge an alert (报警) raised to one's centre
     CASE_READ = "case.read"  # supervision cases, their notes and evidence
     CASE_MANAGE = "case.manage"  # open a case from hits, move it, add notes and evidence
+    CREDIT_READ = "credit.read"  # every credit record of the centre: unpublished, experts'
+    CREDIT_MANAGE = "credit.manage"  # record, publish, correct and revoke credit records
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,11 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.ALERT_ACKNOWLEDGE: {_S: Scope.CENTRE},
     Action.CASE_READ: {_S: Scope.CENTRE},
     Action.CASE_MANAGE: {_S: Scope.CENTRE},
+    # Credit records are issued by the administrative supervisor (行政监督部门) of the centre; the
+    # centre's operators read them (they run the draw and the registrations they bar). The public
+    # reads published records of organisations only (PUBLIC_READ, prex.credit.queries).
+    Action.CREDIT_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
+    Action.CREDIT_MANAGE: {_S: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})
