@@ -302,7 +302,9 @@ def case_organisations(session: Session, case: Any) -> list[Subject]:
         if hit.grp in SUBJECT_GROUPS:
             keys.append(str(hit.subject_id))
         detail = hit.detail if isinstance(hit.detail, dict) else {}
-        keys += [str(b) for b in detail.get("bidders", []) if isinstance(b, str | int)]
+        listed = detail.get("bidders")
+        if isinstance(listed, list):  # (some rules give a count there, not the bidders)
+            keys += [b for b in listed if isinstance(b, str)]
     found: dict[str, Subject] = {}
     for key in dict.fromkeys(keys):
         try:

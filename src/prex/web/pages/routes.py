@@ -28,6 +28,7 @@ from prex.web.pages import (
     auction,
     bid,
     certificates,
+    credit,
     evaluation,
     federation,
     manage,
@@ -131,3 +132,4 @@ router.include_router(federation.router)
 router.include_router(quality.router)
 router.include_router(analytics.router)
 router.include_router(supervision.router)
+router.include_router(credit.router)
