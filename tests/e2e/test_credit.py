@@ -218,6 +218,8 @@ def test_only_the_issuing_centres_supervisors_record_correct_and_revoke(
     ).status_code == 403
     assert client.get(f"/api/v1/credit/centre/records/{rid}", headers=hz).status_code == 403
     assert client.get("/api/v1/credit/centre/records", headers=hz).json()["total"] == 0
+    admin = client.get("/api/v1/credit/centre/records", headers=auth(services, "admin"))
+    assert [r["id"] for r in admin.json()["items"]] == [rid]  # the platform: every centre
     # The centre's operator reads it; a bidder does not.
     operator = auth(services, "operator")
     assert client.get(f"/api/v1/credit/centre/records/{rid}", headers=operator).status_code == 200

@@ -219,7 +219,7 @@ def public_records(
         conditions.append(
             or_(r.subject_name.contains(needle, autoescape=True), r.subject_code == needle.upper())
         )
-    query = select(credit_records).where(and_(*conditions))
+    query = select(credit_records).where(*conditions)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(
         query.order_by(r.published_at.desc(), r.id)
@@ -277,7 +277,7 @@ def records_of_centres(
         conditions.append(r.kind == RecordKind(kind).value)
     if status:
         conditions.append(r.status == RecordStatus(status).value)
-    query = select(credit_records).where(and_(*conditions))
+    query = select(credit_records).where(*conditions)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(
         query.order_by(r.recorded_at.desc(), r.id)
