@@ -22,7 +22,7 @@ from prex.identity.policy import SYSTEM
 from prex.shared.clock import FixedClock
 from tests.credit_world import BASIS, NEXT_DAY, TODAY, record
 from tests.factories import ADMIN_ACTOR, PASSWORD, World, auth, published_tender
-from tests.supervision_world import C001, C002, RULES
+from tests.supervision_world import RULES
 
 
 def uscc_of(services: Services, org_id: str) -> str:
