@@ -25,6 +25,7 @@ from prex import demo_award as award
 from prex.bidding.opening_keys import bid_parameters
 from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
+from prex.demo_credit import seed_credit
 from prex.demo_quality import seed_quality_feeds
 from prex.envelope.release import release_share
 from prex.envelope.threshold import Commitments
@@ -111,6 +112,7 @@ class DemoSeed:
     awards: dict[str, award.Outcome] = field(default_factory=dict)
     cast: award.Cast | None = None
     listings: dict[str, str] = field(default_factory=dict)  # sold, failed, live → listing id
+    credit: dict[str, str] = field(default_factory=dict)  # blacklist, reward → credit record id
     signed_in: dict[str, Actor] = field(default_factory=dict, repr=False)  # username → actor
 
     @property
@@ -260,6 +262,14 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     seed.listings = auctions.seed_listings(seed.cast, centre_id=seed.centre_ids["330100"])
     # The cities push their data-spec records here, so /quality ranks them (demo_quality).
     seed_quality_feeds(services, seed.pki, now=now, admin=SEED_ACTOR)
+    # One blacklisted supplier and one commended bidder on /credit (demo_credit).
+    seed.credit = seed_credit(
+        services,
+        admin=SEED_ACTOR,
+        supervisor=_actor(services, seed, "supervisor"),
+        centre_id=seed.centre_ids["330100"],
+        rewarded_org_id=seed.org_ids["bidder1"],
+    )
     return seed
 
 
