@@ -291,3 +291,34 @@ def test_only_the_issuing_centres_supervisors_record_correct_and_revoke(
     )
     assert made_by_form.status_code == 303, made_by_form.text
     assert client.get("/api/v1/credit/records").json()["total"] == 1
+
+
+def test_prex_credit_lists_records_and_shows_an_organisation(
+    client: TestClient, services: Services, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from prex.cli.main import app
+
+    monkeypatch.setenv("PREX_DATABASE_URL", services.settings.resolved_database_url)
+    monkeypatch.setenv("PREX_DATA_DIR", str(services.settings.data_dir))
+    # The command runs on the wall clock: periods open at the end.
+    shown = record(client, services, subject=world.orgs["bidder"], valid_until=None)
+    hidden = record(
+        client, services, subject=world.orgs["bidder2"], valid_until=None, publish=False
+    )
+    runner = CliRunner()
+    listed = runner.invoke(app, ["credit", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert [r["id"] for r in json.loads(listed.output)["items"]] == [shown["id"]]
+    every = runner.invoke(app, ["credit", "list", "--all", "--json"])
+    assert {r["id"] for r in json.loads(every.output)["items"]} == {shown["id"], hidden["id"]}
+    uscc = uscc_of(services, world.orgs["bidder"])
+    one = runner.invoke(app, ["credit", "show", uscc])
+    assert one.exit_code == 0 and "BLACKLISTED today" in one.output and shown["id"] in one.output
+    missing = runner.invoke(app, ["credit", "show", "NOPE"])
+    assert missing.exit_code == 1 and "no organisation NOPE" in missing.output
+    bad = runner.invoke(app, ["credit", "list", "--kind", "gone"])
+    assert bad.exit_code == 1

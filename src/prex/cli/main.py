@@ -10,6 +10,7 @@ from prex.cli import (
     auctions,
     audit,
     bid,
+    credit,
     custodians,
     db,
     experts,
@@ -47,6 +48,7 @@ app.add_typer(federate.import_app, name="import")
 app.add_typer(quality.app, name="quality")
 app.add_typer(flags.app, name="flags")
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(credit.app, name="credit")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

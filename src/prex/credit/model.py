@@ -365,11 +365,16 @@ class CreditRecord:
         if unknown:
             raise InvalidInput(f"{unknown[0]} cannot be corrected", field=unknown[0])
         before = {name: getattr(self, name) for name in changes}
-        for name, value in changes.items():
-            if name in ("authority", "basis", "facts"):
-                value = text(value, name, 200 if name == "authority" else TEXT_MAX)
-            setattr(self, name, value)
-        self._check()
+        try:
+            for name, value in changes.items():
+                if name in ("authority", "basis", "facts"):
+                    value = text(value, name, 200 if name == "authority" else TEXT_MAX)
+                setattr(self, name, value)
+            self._check()
+        except InvalidInput:
+            for name, value in before.items():  # a refused correction changes nothing
+                setattr(self, name, value)
+            raise
         diff = {
             name: [_plain(before[name]), _plain(getattr(self, name))]
             for name in changes
