@@ -105,6 +105,11 @@ def test_a_credit_blacklisted_expert_is_never_drawn_and_a_no_show_costs_points(
     drawn = client.post(f"{url}/draw", headers=operator)
     assert drawn.status_code == 200, drawn.text
     assert drawn.json()["excluded"] == {"blacklisted": 2}
+    threshold = next(r for r in records_of(opening, ids[1]) if r["kind"] == "blacklist")
+    assert drawn.json()["credit_records"] == {
+        ids[0]: by_hand.json()["id"],
+        ids[1]: threshold["id"],
+    }
     members = client.get(url, headers=operator).json()["members"]
     assert {m["expert_id"] for m in members} == set(ids[2:])
 
