@@ -30,6 +30,11 @@ def test_a_blacklisted_bidder_obtains_no_tender_documents_until_the_day_after_th
     made = record(client, services, subject=world.orgs["bidder"])
     assert made["status"] == "published" and made["valid_until"] == "2026-03-02"
     assert_refused_quoting(client.post(url, headers=auth(services, "bidder")), made)
+    # On the tender's page the bidder's form is refused with the record quoted, in Chinese.
+    client.cookies.set("prex_session", "")
+    page = client.post(f"/tenders/{tender['id']}/obtain", headers=auth(services, "bidder"))
+    assert page.status_code == 403 and 'id="problem"' in page.text
+    assert "因信用黑名单受限" in page.text and made["id"] in page.text
     clock.set(LAST_SECOND)
     assert_refused_quoting(client.post(url, headers=auth(services, "bidder")), made)
     clock.set(NEXT_DAY)  # 2 March in UTC, 3 March in China: the period is over

@@ -175,6 +175,43 @@ def record_page(
     return see_other("/supervision/credit?done=credit_recorded")
 
 
+@router.post(
+    "/supervision/credit/experts",
+    response_class=HTMLResponse,
+    openapi_extra=acts(Action.CREDIT_MANAGE),
+)
+def expert_behaviour_page(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    uow: UowDep,
+    expert_id: Annotated[str, Form()] = "",
+    behaviour: Annotated[str, Form()] = "",
+    source_id: Annotated[str, Form()] = "",
+    facts: Annotated[str, Form()] = "",
+) -> Response:
+    """A supervisor records an expert's behaviour (e.g. an unjustified deviating score): the
+    deduction table's points, and a blacklist at the threshold."""
+    refused = gate(request, actor, Action.CREDIT_MANAGE, "/supervision/credit")
+    if refused is not None:
+        return refused
+    values = {"expert_id": expert_id, "behaviour": behaviour, "source_id": source_id}
+    try:
+        if not source_id.strip():
+            raise InvalidInput("name the occurrence (tender, member, bid …)", field="source_id")
+        service.record_expert_behaviour(
+            uow,
+            expert_id=expert_id.strip()[:26],
+            behaviour=behaviour,
+            source_id=source_id.strip()[:150],
+            facts=facts,
+        )
+    except DomainError as exc:
+        problem = problem_of(exc, request, "behaviour")
+        return _centre_page(request, services, actor, problem=problem, values=values)
+    return see_other("/supervision/credit?done=credit_recorded")
+
+
 def _record_action(
     request: Request,
     services: ServicesDep,

@@ -203,3 +203,9 @@ CREDIT_GRADE = {
     "poor": N_("Poor"),
 }
 CREDIT_SUBJECT = {"organisation": N_("Organisation"), "expert": N_("Expert")}
+EXPERT_BEHAVIOUR = {
+    "deviation": N_("Deviating score without a sound justification"),
+    "complaint_upheld": N_("A complaint about the expert was upheld"),
+    "absent": N_("No-show after being drawn"),
+    "refused": N_("Refused to sit after being drawn"),
+}
