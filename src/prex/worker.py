@@ -15,7 +15,7 @@ from prex.analytics.warehouse.refresh import refresh_due
 from prex.auctions.timeline import run_due_listings
 from prex.bidding.uploads import sweep_uploads
 from prex.bootstrap import Services
-from prex.credit.service import consume_expert_behaviour
+from prex.credit.experts import consume_expert_behaviour
 from prex.evaluation.interruption import dissolve_interrupted
 from prex.exchange.dataspec.outbound import queue_dataspec_records
 from prex.exchange.dataspec.sender import push_pending

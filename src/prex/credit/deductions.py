@@ -2,7 +2,7 @@
 costs how many points, and when accumulated points blacklist the expert.
 
 Behaviours: ``absent`` and ``refused`` are read from the committee's answers (an outbox
-consumer, :func:`prex.credit.service.consume_expert_behaviour`); ``deviation`` is a supervisor's
+consumer, :func:`prex.credit.experts.consume_expert_behaviour`); ``deviation`` is a supervisor's
 finding that a justified deviating score had no sound justification; ``complaint_upheld`` comes
 from a complaint decision (the integrator's call). Pure: reads the bundled TOML only.
 """

@@ -1,6 +1,6 @@
-"""Use cases of credit records: record, publish, correct, revoke; records from a referred case,
-from a complaint decision (:func:`record_violation`, for the complaints context) and from an
-expert's behaviour (the deduction table).
+"""Use cases of credit records: record, publish, correct, revoke; a violation from a decision
+(:func:`record_violation`, for the complaints context). Records from a referred case are in
+``from_cases``, experts' deductions from their behaviour in ``experts``.
 
 Writers are ``verb_noun(uow, …)``: inside the unit of work they ask the policy
 (``credit.manage`` on the issuing centre: the supervisor's own), act on the aggregate and save;
@@ -11,17 +11,14 @@ complaint decision and its credit records in one transaction).
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prex.audit.consumers import advance, claim_batch
-from prex.credit.deductions import DeductionTable, bundled_table
 from prex.credit.model import (
     CreditRecord,
     Grade,
@@ -29,20 +26,15 @@ from prex.credit.model import (
     ScopeKind,
     Source,
     SubjectKind,
-    text,
 )
 from prex.credit.orm import credit_records
-from prex.credit.queries import blacklisted_experts, expert_points, local_date
+from prex.credit.queries import local_date
 from prex.credit.repository import from_row, get_record, save_record
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import centres, organisations
 from prex.identity.policy import SYSTEM, Action, Resource, authorize
 from prex.shared.errors import InvalidInput, NotFound
 
-if TYPE_CHECKING:
-    from prex.bootstrap import Services
-
-log = logging.getLogger("prex.credit")
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -108,7 +100,6 @@ class RecordCredit:
     publish: bool = True
     source: str = Source.MANUAL.value
     source_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _centre_name(session: Session, centre_id: str) -> str:
@@ -116,7 +107,7 @@ def _centre_name(session: Session, centre_id: str) -> str:
     return str(name or centre_id)
 
 
-def _existing(
+def existing(
     session: Session, source: Source, source_id: str | None, subject: Subject
 ) -> CreditRecord | None:
     if source_id is None:
@@ -146,7 +137,7 @@ def record_within(uow: SqlUnitOfWork, cmd: RecordCredit, *, centre_id: str | Non
     subject = find_subject(
         uow.session, choice(SubjectKind, cmd.subject_kind, "subject_kind"), cmd.subject
     )
-    found = _existing(uow.session, source, cmd.source_id, subject)
+    found = existing(uow.session, source, cmd.source_id, subject)
     if found is not None:
         return found
     scope = choice(ScopeKind, cmd.scope, "scope")
@@ -283,227 +274,3 @@ def read_record(uow: SqlUnitOfWork, record_id: str) -> CreditRecord:
         record = get_record(uow.session, record_id)
     authorize(uow.actor, Action.CREDIT_READ, record_resource(record.centre_id, record.id))
     return record
-
-
-# ---- from a referred collusion case -----------------------------------------------------------
-
-SUBJECT_GROUPS = ("Tenderer", "Bidder")
-
-
-def case_organisations(session: Session, case: Any) -> list[Subject]:
-    """The organisations a case's hits name: the subject of a bidder-level hit, and every bidder
-    listed in a hit's evidence (``detail.bidders``, as the collusion rules give) — those known
-    on this platform by id or credit code, in order of first mention."""
-    from prex.analytics.risk.orm import flag_hits
-
-    hit_ids = [e.hit_id for e in case.evidence if e.hit_id]
-    keys: list[str] = []
-    for hit in session.execute(select(flag_hits).where(flag_hits.c.id.in_(hit_ids))):
-        if hit.grp in SUBJECT_GROUPS:
-            keys.append(str(hit.subject_id))
-        detail = hit.detail if isinstance(hit.detail, dict) else {}
-        listed = detail.get("bidders")
-        if isinstance(listed, list):  # (some rules give a count there, not the bidders)
-            keys += [b for b in listed if isinstance(b, str)]
-    found: dict[str, Subject] = {}
-    for key in dict.fromkeys(keys):
-        try:
-            subject = find_subject(session, SubjectKind.ORGANISATION, key)
-        except NotFound:
-            continue  # imported data: an organisation not registered here
-        found.setdefault(subject.id, subject)
-    return list(found.values())
-
-
-def records_from_case(
-    uow: SqlUnitOfWork,
-    case_id: str,
-    *,
-    basis: str,
-    facts: str = "",
-    org_ids: list[str] | None = None,
-    publish: bool = False,
-) -> list[CreditRecord]:
-    """One action for a referred case: a violation record for each organisation its evidence
-    names (or those of ``org_ids`` among them), source ``case``. Unpublished by default: a
-    referral is not yet the competent authority's decision; publish each once it is."""
-    from prex.analytics.cases.model import CaseStatus
-    from prex.analytics.cases.repository import load_case
-
-    with uow:
-        case = load_case(uow, case_id)
-        authorize(uow.actor, Action.CASE_READ, Resource("case", case.id, centre_id=case.centre_id))
-        if case.status is not CaseStatus.REFERRED:
-            raise InvalidInput(
-                f"case {case_id} is {case.status.value}: records come from a referred case",
-                field="case_id",
-            )
-        subjects = case_organisations(uow.session, case)
-        if org_ids is not None:
-            wanted = set(org_ids)
-            subjects = [s for s in subjects if s.id in wanted or s.code in wanted]
-        if not subjects:
-            raise InvalidInput(
-                f"case {case_id}'s evidence names no organisation registered here",
-                field="org_ids",
-            )
-        summary = (
-            text(facts, "facts", required=False)
-            or (f"{case.title} — 移送: {case.decision_reason}")[:4000]
-        )
-        records = [
-            record_violation_within(
-                uow,
-                subject=s.id,
-                basis=basis,
-                facts=summary,
-                source=Source.CASE.value,
-                source_id=case.id,
-                publish=publish,
-                centre_id=case.centre_id,
-            )
-            for s in subjects
-        ]
-        uow.commit()
-    return records
-
-
-# ---- experts' behaviour ------------------------------------------------------------------------
-
-
-def record_expert_behaviour_within(
-    uow: SqlUnitOfWork,
-    *,
-    expert_id: str,
-    behaviour: str,
-    source_id: str,
-    facts: str,
-    centre_id: str | None = None,
-    table: DeductionTable | None = None,
-) -> list[CreditRecord]:
-    """Deduct the table's points for ``behaviour`` (``source_id`` names the occurrence: a
-    committee member, a justification, a complaint), inside the caller's unit of work; when
-    the window's points reach the threshold, blacklist the expert too. Returns the records
-    made (none if this occurrence was recorded before)."""
-    table = table or bundled_table()
-    rule = table.for_behaviour(behaviour)
-    from prex.experts.orm import experts
-
-    home = uow.session.execute(
-        select(experts.c.centre_id).where(experts.c.id == expert_id)
-    ).scalar_one_or_none()
-    if home is None:
-        raise NotFound(f"no expert {expert_id}", expert_id=expert_id)
-    centre = centre_id or home
-    subject = find_subject(uow.session, SubjectKind.EXPERT, expert_id)
-    if _existing(uow.session, Source.BEHAVIOUR, f"{rule.code}:{source_id}", subject):
-        return []
-    today = local_date(uow.clock)
-    made = [
-        record_within(
-            uow,
-            RecordCredit(
-                kind=RecordKind.VIOLATION.value,
-                subject_kind=SubjectKind.EXPERT.value,
-                subject=expert_id,
-                basis=f"{rule.code} {rule.title_zh}: {rule.basis}",
-                facts=facts,
-                valid_from=today,
-                points=rule.points,
-                publish=False,
-                source=Source.BEHAVIOUR.value,
-                source_id=f"{rule.code}:{source_id}",
-            ),
-            centre_id=centre,
-        )
-    ]
-    uow.session.flush()
-    since = today - timedelta(days=table.window_days)
-    points = expert_points(uow.session, expert_id, since, today)
-    if points >= table.blacklist_threshold and not blacklisted_experts(
-        uow.session, [expert_id], today
-    ):
-        made.append(
-            record_within(
-                uow,
-                RecordCredit(
-                    kind=RecordKind.BLACKLIST.value,
-                    subject_kind=SubjectKind.EXPERT.value,
-                    subject=expert_id,
-                    basis=table.blacklist_basis,
-                    facts=(
-                        f"{points} points within {table.window_days} days "
-                        f"(threshold {table.blacklist_threshold}), last: {rule.code}"
-                    ),
-                    valid_from=today,
-                    valid_until=today + timedelta(days=table.blacklist_days - 1),
-                    publish=False,
-                    source=Source.BEHAVIOUR.value,
-                    source_id=f"threshold:{made[0].id}",
-                ),
-                centre_id=centre,
-            )
-        )
-    return made
-
-
-def record_expert_behaviour(
-    uow: SqlUnitOfWork, *, expert_id: str, behaviour: str, source_id: str, facts: str
-) -> list[CreditRecord]:
-    """A supervisor records an expert's behaviour (e.g. ``deviation``: the justification of a
-    deviating score was not sound); deductions per the table. Its own transaction."""
-    with uow:
-        made = record_expert_behaviour_within(
-            uow,
-            expert_id=expert_id,
-            behaviour=behaviour,
-            source_id=source_id,
-            facts=text(facts, "facts"),
-            centre_id=uow.actor.centre_id,
-        )
-        uow.commit()
-    return made
-
-
-CONSUMER = "credit-experts"
-BEHAVIOURS = {"absent": "absent", "refused": "refused"}
-
-
-def consume_expert_behaviour(services: Services, *, batch: int = 500) -> int:
-    """Outbox consumer: a committee member who answered ``absent`` (no-show) or ``refused``
-    gets the table's deduction, recorded by the platform (actor ``system``) for the expert's
-    home centre. Returns how many records it made."""
-    from prex.experts.committee_orm import committee_members
-
-    made = 0
-    with services.uow(SYSTEM) as uow:
-        session = uow.session
-        events = claim_batch(session, CONSUMER, batch)
-        if not events:
-            return 0
-        for row in events:
-            payload = row["payload"] or {}
-            if row["event"] != "CommitteeMemberResponded":
-                continue
-            behaviour = BEHAVIOURS.get(str(payload.get("response")))
-            if behaviour is None:
-                continue
-            member = session.execute(
-                select(committee_members.c.expert_id, committee_members.c.tender_id).where(
-                    committee_members.c.id == payload.get("member_id")
-                )
-            ).first()
-            if member is None:
-                continue
-            made += len(
-                record_expert_behaviour_within(
-                    uow,
-                    expert_id=member.expert_id,
-                    behaviour=behaviour,
-                    source_id=str(payload["member_id"]),
-                    facts=f"tender {member.tender_id}: answered '{behaviour}' when drawn",
-                )
-            )
-        advance(session, CONSUMER, events)
-        uow.commit()
-    return made

@@ -18,7 +18,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from prex.credit import service
+from prex.credit import experts as credit_experts
+from prex.credit import from_cases, service
 from prex.credit.model import RecordKind, RecordStatus
 from prex.credit.queries import (
     full_view,
@@ -209,7 +210,7 @@ def from_case(
 ) -> list[dict[str, Any]]:
     """Violation records for the organisations a referred case's evidence names, in one
     action (unpublished unless told: publish each once the authority has decided)."""
-    records = service.records_from_case(
+    records = from_cases.records_from_case(
         uow, case_id, basis=body.basis, facts=body.facts, org_ids=body.org_ids, publish=body.publish
     )
     today = local_date(services.clock)
@@ -227,7 +228,7 @@ def expert_behaviour(
 ) -> list[dict[str, Any]]:
     """Record an expert's behaviour (e.g. ``deviation``: a deviating score's justification
     was not sound): the deduction table's points, and a blacklist at the threshold."""
-    made = service.record_expert_behaviour(
+    made = credit_experts.record_expert_behaviour(
         uow,
         expert_id=expert_id,
         behaviour=body.behaviour,

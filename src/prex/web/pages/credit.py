@@ -15,7 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from prex.credit import service
+from prex.credit import experts as credit_experts
+from prex.credit import from_cases, service
 from prex.credit.model import RecordKind
 from prex.credit.queries import (
     PAGE_SIZE,
@@ -199,7 +200,7 @@ def expert_behaviour_page(
     try:
         if not source_id.strip():
             raise InvalidInput("name the occurrence (tender, member, bid …)", field="source_id")
-        service.record_expert_behaviour(
+        credit_experts.record_expert_behaviour(
             uow,
             expert_id=expert_id.strip()[:26],
             behaviour=behaviour,
@@ -283,7 +284,7 @@ def case_records_page(
     if refused is not None:
         return refused
     try:
-        service.records_from_case(uow, case_id, basis=basis)
+        from_cases.records_from_case(uow, case_id, basis=basis)
     except DomainError as exc:
         from prex.web.pages.supervision import show_case
 
