@@ -26,6 +26,7 @@ from prex.bidding.opening_keys import bid_parameters
 from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
 from prex.demo_complaints import seed_complaint
+from prex.demo_credit import seed_credit
 from prex.demo_quality import seed_quality_feeds
 from prex.envelope.release import release_share
 from prex.envelope.threshold import Commitments
@@ -113,6 +114,7 @@ class DemoSeed:
     cast: award.Cast | None = None
     listings: dict[str, str] = field(default_factory=dict)  # sold, failed, live → listing id
     complaint: str | None = None  # the complaint suspending the tender in publicity
+    credit: dict[str, str] = field(default_factory=dict)  # blacklist, reward → credit record id
     signed_in: dict[str, Actor] = field(default_factory=dict, repr=False)  # username → actor
 
     @property
@@ -264,6 +266,14 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     seed.complaint = seed_complaint(seed.cast, seed.tenders["publicity"])
     # The cities push their data-spec records here, so /quality ranks them (demo_quality).
     seed_quality_feeds(services, seed.pki, now=now, admin=SEED_ACTOR)
+    # One blacklisted supplier and one commended bidder on /credit (demo_credit).
+    seed.credit = seed_credit(
+        services,
+        admin=SEED_ACTOR,
+        supervisor=_actor(services, seed, "supervisor"),
+        centre_id=seed.centre_ids["330100"],
+        rewarded_org_id=seed.org_ids["bidder1"],
+    )
     return seed
 
 

@@ -15,6 +15,7 @@ from prex.analytics.warehouse.refresh import refresh_due
 from prex.auctions.timeline import run_due_listings
 from prex.bidding.uploads import sweep_uploads
 from prex.bootstrap import Services
+from prex.credit.experts import consume_expert_behaviour
 from prex.evaluation.interruption import dissolve_interrupted
 from prex.exchange.dataspec.outbound import queue_dataspec_records
 from prex.exchange.dataspec.sender import push_pending
@@ -44,6 +45,7 @@ class PassResult:
     federated: int = 0  # releases pulled from federation sources
     scored: int = 0  # data-spec record versions judged and deals re-scored for data quality
     warehoused: int = 0  # tenders and OCDS processes a due warehouse refresh wrote
+    credit: int = 0  # experts' credit records made from their answers to a draw (no-shows …)
 
     def summary(self) -> str:
         """What the pass did, for the log: the non-zero counts by name."""
@@ -65,6 +67,7 @@ def run_once(services: Services) -> PassResult:
     index_backlog(services)
     federated = pull_due(services)
     scored = score_quality(services)
+    credit = consume_expert_behaviour(services)
     warehoused = refresh_due(services)  # last: a failing refresh holds up nothing else
     return PassResult(
         transitions,
@@ -79,6 +82,7 @@ def run_once(services: Services) -> PassResult:
         federated=federated,
         scored=scored,
         warehoused=warehoused,
+        credit=credit,
     )
 
 

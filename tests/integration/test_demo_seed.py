@@ -372,3 +372,20 @@ def test_the_demo_complaint_suspends_the_tender_in_publicity_and_refuses_its_awa
     decided = client.post(url, json={**decision, "signature": signature}, headers=headers)
     assert decided.status_code == 200, decided.text
     assert client.get(f"/api/v1/tenders/{tender_id}").json()["suspension"] is None
+
+
+def test_the_demo_credit_page_shows_one_blacklisted_supplier_and_one_commended_bidder(
+    services: Services,
+) -> None:
+    from prex.demo_credit import BLACKLISTED
+    from prex.web.app import create_app
+
+    seed = seed_demo(services, now=T0)
+    assert set(seed.credit) == {"blacklist", "reward"}
+    with TestClient(create_app(services)) as client:
+        page = client.get("/credit")
+        assert page.status_code == 200
+        assert BLACKLISTED[0] in page.text and "2025年度浙江省建筑业诚信企业" in page.text
+        supplier = client.get(f"/api/v1/credit/organisations/{BLACKLISTED[1]}").json()
+        assert supplier["blacklisted"] is True
+        assert [r["id"] for r in supplier["records"]] == [seed.credit["blacklist"]]

@@ -38,6 +38,8 @@ from prex.auctions.orm import listing_registrations as regs
 from prex.auctions.orm import listings
 from prex.auctions.registration import centre_view, load_registration
 from prex.auctions.statement import ACCOUNT, REFERENCE, LineError, Payment, parse_statement
+from prex.credit.errors import CreditBlacklisted
+from prex.credit.queries import refuse_if_blacklisted, where_of_listing
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import organisations
 from prex.identity.policy import Action, authorize, is_allowed
@@ -162,6 +164,16 @@ def _check(
         )
     if listing.status not in OPEN_FOR_REGISTRATION:
         reasons.append(f"listing {listing.code} is {listing.status}: deposits are closed")
+    try:
+        refuse_if_blacklisted(
+            session,
+            registration.org_id,
+            where_of_listing(session, listing.centre_id, listing.kind),
+            uow.clock,
+            f"have a deposit for listing {listing.code} confirmed: refund this payment",
+        )
+    except CreditBlacklisted as refused:
+        reasons.append(refused.message)
     if payment.amount < Decimal(listing.deposit):
         reasons.append(f"{payment.amount} is less than the deposit of {listing.deposit}")
     if reasons:
@@ -316,6 +328,14 @@ def confirm_deposit(
             raise InvalidInput("the payer's name is 1 to 200 characters", field="payer_name")
         if value <= 0:
             raise InvalidInput("the amount is more than zero", field="amount")
+        # The one credit check, raised as itself: the problem document quotes the record.
+        refuse_if_blacklisted(
+            uow.session,
+            row.org_id,
+            where_of_listing(uow.session, listing.centre_id, listing.kind),
+            uow.clock,
+            f"have a deposit for listing {listing.code} confirmed: refund this payment",
+        )
         result = _check(uow.session, uow, payment, {})
         if isinstance(result, list):
             raise Conflict("; ".join(result), registration_id=registration_id)

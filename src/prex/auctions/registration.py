@@ -32,6 +32,7 @@ from prex.auctions.model import (
 )
 from prex.auctions.orm import listing_registrations as regs
 from prex.award.acts import act_bytes, signature_der, verify_organisation
+from prex.credit.queries import refuse_if_blacklisted, where_of_listing
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import organisations
 from prex.identity.policy import Action, Actor, Resource, authorize
@@ -146,8 +147,15 @@ def apply(
     with services.read_session() as session:
         listing = load(session, listing_id)
         org = _organisation(session, uow.actor.org_id)
-    authorize(uow.actor, Action.LISTING_REGISTER, resource_of(listing))
-    require_public(listing)
+        authorize(uow.actor, Action.LISTING_REGISTER, resource_of(listing))
+        require_public(listing)
+        refuse_if_blacklisted(
+            session,
+            org.id,
+            where_of_listing(session, listing.centre_id, listing.kind),
+            services.clock,
+            f"apply to listing {listing.code}",
+        )
     require_open(listing, services.clock.now(), "it takes applications")
     if org.id == listing.seller_org_id:
         raise Conflict("the seller may not bid for its own asset", listing_id=listing_id)

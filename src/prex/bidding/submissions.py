@@ -21,6 +21,8 @@ from sqlalchemy.exc import IntegrityError
 
 from prex.bidding import events as ev
 from prex.bidding.orm import bids, tender_opening_keys
+from prex.credit.model import Where
+from prex.credit.queries import refuse_if_blacklisted
 from prex.db.uow import SqlUnitOfWork
 from prex.envelope import container
 from prex.identity.orm import organisations
@@ -88,6 +90,14 @@ def receive_envelope(
         return Received(earlier, True)
 
     tender = get_tender_for(services.uow(actor), tender_id)
+    with services.read_session() as session:
+        refuse_if_blacklisted(
+            session,
+            actor.org_id,
+            Where(tender.centre_id, tender.region_code, tender.transaction_type.value),
+            services.clock,
+            f"submit a bid to tender {tender_id}",
+        )
     if tender.method is Method.INVITED and actor.org_id not in tender.invitee_org_ids:
         raise PermissionDenied("only the invited bidders may bid in an invited tender (邀请招标)")
     pack = services.rule_packs.get(tender.rule_pack_id)

@@ -11,6 +11,7 @@ from prex.cli import (
     audit,
     bid,
     complaints,
+    credit,
     custodians,
     db,
     experts,
@@ -49,6 +50,7 @@ app.add_typer(federate.import_app, name="import")
 app.add_typer(quality.app, name="quality")
 app.add_typer(flags.app, name="flags")
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(credit.app, name="credit")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

@@ -160,6 +160,12 @@ def demo(host: str = HOST, port: int = PORT) -> None:
             highlight=False,
         )
     console.print(
+        f"Credit (信用信息): http://{host}:{port}/credit — one blacklisted supplier "
+        "(杭州恒固建材, barred at the Hangzhou centre for a year) and one commended bidder; the "
+        "supervisor records, publishes and revokes at /supervision/credit (docs/credit.md)",
+        highlight=False,
+    )
+    console.print(
         f"Data quality (数据质量) of the three cities' pushes: http://{host}:{port}/quality — "
         "sign in as supervisor or operator; `prex quality` in a shell (docs/quality.md)",
         highlight=False,

@@ -7,6 +7,7 @@ from prex.audit import orm as audit_orm
 from prex.award import orm as award_orm
 from prex.bidding import orm as bidding_orm
 from prex.complaints import orm as complaints_orm
+from prex.credit import orm as credit_orm
 from prex.db.base import metadata
 from prex.evaluation import orm as evaluation_orm
 from prex.exchange.dataspec import orm as dataspec_orm
@@ -30,6 +31,7 @@ __all__ = [
     "cases_orm",
     "committee_orm",
     "complaints_orm",
+    "credit_orm",
     "dataspec_orm",
     "evaluation_orm",
     "experts_orm",

@@ -338,6 +338,12 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "ComplaintRefused",
         "ComplaintWithdrawn",
         "ComplaintDecided",
+        # credit records: their events name unpublished records, experts and who entered them;
+        # the public reads published records on /api/v1/credit and upstream as CREDIT_RECORD
+        "CreditRecorded",
+        "CreditPublished",
+        "CreditCorrected",
+        "CreditRevoked",
     }
 )
 """Event types that never reach the feed, grouped by why."""

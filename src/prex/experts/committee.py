@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 
 from prex.bidding.commitment import commitment_of
+from prex.credit.queries import blacklisted_experts
 from prex.db.uow import SqlUnitOfWork
 from prex.envelope.ecies import unwrap_with_key, wrap_for_certificate
 from prex.experts import committee_events as ev
@@ -273,7 +274,17 @@ def draw_committee(uow: SqlUnitOfWork, services: Services, tender_id: str) -> di
             )
         )
         uow.commit()
-    return {"tender_id": tender.id, "record_sha256": record_sha256, "excluded": reasons}
+    # The credit records that kept blacklisted experts out, quoted for the centre that drew
+    # (the draw record itself names the reason only, so that it replays as it always did).
+    barred = [expert for expert, why in result.excluded if why == "blacklisted"]
+    with services.read_session() as session:
+        credit = blacklisted_experts(session, barred, today) if barred else {}
+    return {
+        "tender_id": tender.id,
+        "record_sha256": record_sha256,
+        "excluded": reasons,
+        "credit_records": credit,
+    }
 
 
 def respond(

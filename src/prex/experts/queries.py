@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from prex.credit.queries import blacklisted_experts
 from prex.experts.codes import validate_specialty, with_broader
 from prex.experts.errors import ExpertNotFound
 from prex.experts.model import (
@@ -325,6 +326,10 @@ def pool_for_draw(
             )
         ).scalars()
     )
+    # A credit blacklist in force (prex.credit: e.g. points reaching the deduction table's
+    # threshold) keeps the expert out of the draw exactly like the registry's own blacklist;
+    # the record is quoted on the expert's credit (GET /api/v1/credit/records?subject_id=…).
+    blacklisted |= set(blacklisted_experts(session, in_pool, on_date))
     unavailable = set(
         session.execute(
             select(expert_unavailability.c.expert_id).where(

@@ -106,6 +106,8 @@ class Action(StrEnum):
     COMPLAINT_WITHDRAW = "complaint.withdraw"  # the complainant withdraws its own complaint
     COMPLAINT_READ = "complaint.read"  # a challenge's or complaint's contents, steps, evidence
     COMPLAINT_HANDLE = "complaint.handle"  # accept or refuse, suspend or resume, decide (signed)
+    CREDIT_READ = "credit.read"  # every credit record of the centre: unpublished, experts'
+    CREDIT_MANAGE = "credit.manage"  # record, publish, correct and revoke credit records
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,11 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     },
     # The supervising department (行政监督部门 / 财政部门) alone decides.
     Action.COMPLAINT_HANDLE: {_S: Scope.CENTRE},
+    # Credit records are issued by the administrative supervisor (行政监督部门) of the centre; the
+    # centre's operators read them (they run the draw and the registrations they bar). The public
+    # reads published records of organisations only (PUBLIC_READ, prex.credit.queries).
+    Action.CREDIT_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
+    Action.CREDIT_MANAGE: {_S: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from prex.bidding.commitment import commit_bids
 from prex.bidding.opening_keys import create_opening_key
+from prex.credit.model import Where
+from prex.credit.queries import refuse_if_blacklisted
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import organisations
 from prex.identity.policy import SYSTEM, Action, Resource, authorize, is_allowed
@@ -353,6 +355,13 @@ def obtain_documents(uow: SqlUnitOfWork, tender_id: str) -> Tender:
         tender = _load_for(uow, tender_id, Action.DOCUMENT_OBTAIN)
         if uow.actor.org_id is None:
             raise InvalidInput("only a user of an organisation can obtain documents")
+        refuse_if_blacklisted(
+            uow.session,
+            uow.actor.org_id,
+            Where(tender.centre_id, tender.region_code, tender.transaction_type.value),
+            uow.clock,
+            f"obtain the documents of tender {tender.id} (register for it)",
+        )
         tender.obtain_documents(uow.clock, uow.actor.org_id)
         uow.commit()
     return tender

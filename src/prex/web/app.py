@@ -20,6 +20,7 @@ from prex.web.api import award as award_api
 from prex.web.api import bidding as bidding_api
 from prex.web.api import committee as committee_api
 from prex.web.api import complaints as complaints_api
+from prex.web.api import credit as credit_api
 from prex.web.api import evaluation as evaluation_api
 from prex.web.api import experts as experts_api
 from prex.web.api import federation as federation_api
@@ -84,6 +85,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(quality_api.router)
     api.include_router(analytics_api.router)
     api.include_router(supervision_api.router)
+    api.include_router(credit_api.router)
     app.include_router(api)
     app.include_router(pages.router)
     static = resources.files("prex.web") / "static"

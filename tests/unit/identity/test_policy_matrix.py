@@ -47,6 +47,8 @@ EXPECTED = {
     Action.COMPLAINT_WITHDRAW: "-   -   -    -    P    -    -",
     Action.COMPLAINT_READ: "-   C   P    P    P    -    C",
     Action.COMPLAINT_HANDLE: "-   -   -    -    -    -    C",
+    Action.CREDIT_READ: "Y   C   -    -    -    -    C",
+    Action.CREDIT_MANAGE: "-   -   -    -    -    -    C",
     Action.SESSION_READ: "S   S   S    S    S    S    S",
     Action.SESSION_LOGOUT: "S   S   S    S    S    S    S",
     Action.CENTRE_MANAGE: "Y   -   -    -    -    -    -",

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from prex.exchange.dataspec.model import (
+    CreditFacts,
     Header,
     ListingFacts,
     Party,
@@ -296,3 +297,34 @@ def listing_records(item: ListingFacts, header: Header) -> list[Built]:
             )
         )
     return [(name, _clean(record)) for name, record in built]
+
+
+CREDIT_TYPES = {"reward": "1", "violation": "2", "blacklist": "3", "performance": "4"}
+
+
+def credit_records(item: CreditFacts, header: Header) -> list[Built]:
+    """The credit record (信用信息) of an organisation, once published; revoked: status 2 with
+    the time and the reason. A blacklist carries its scope; a performance record its grade."""
+    blacklist = item.kind == "blacklist"
+    record: Record = {
+        "PLATFORM_CODE": header.platform_code,
+        "PUB_SERVICE_PLAT_CODE": header.pub_service_plat_code,
+        "DATA_TIMESTAMP": _iso(header.data_timestamp),
+        "CREDIT_RECORD_CODE": item.id,
+        "CREDIT_TYPE": CREDIT_TYPES[item.kind],
+        "SUBJECT_NAME": item.subject.name,
+        "SUBJECT_CODE": item.subject.uscc,
+        "DECIDE_ORG_NAME": item.authority,
+        "DECIDE_BASIS": item.basis,
+        "CREDIT_CONTENT": item.facts,
+        "VALID_FROM": item.valid_from,
+        "VALID_UNTIL": item.valid_until,
+        "LIMIT_SCOPE": item.scope if blacklist else None,
+        "LIMIT_SCOPE_VALUE": item.scope_value if blacklist else None,
+        "PERFORMANCE_GRADE": item.grade,
+        "PUBLISH_TIME": _iso(item.published_at),
+        "RECORD_STATUS": "2" if item.revoked_at is not None else "1",
+        "REVOKE_TIME": None if item.revoked_at is None else _iso(item.revoked_at),
+        "REVOKE_REASON": item.revoke_reason,
+    }
+    return [("CREDIT_RECORD", _clean(record))]

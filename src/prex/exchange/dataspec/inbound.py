@@ -231,7 +231,7 @@ def _one(session: Session, platform: str, entry: Any, now: Any) -> dict[str, Any
             dataset=dataset.name,
             record_key=key,
             version=version,
-            deal_code=record["UNIFIED_DEAL_CODE"],
+            deal_code=str(record.get("UNIFIED_DEAL_CODE", "")),  # "" for a credit record
             idempotency_key=given_key,
             content_sha256=digest,
             record=record,

@@ -146,3 +146,24 @@ class ListingFacts:
     buyer: Party | None = None
     price: Decimal | None = None
     closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CreditFacts:
+    """A credit record of an organisation as the public saw it: published (or revoked after
+    publication). Experts' records and unpublished ones never make a snapshot."""
+
+    id: str
+    kind: str  # violation | blacklist | reward | performance
+    subject: Party
+    authority: str
+    basis: str
+    facts: str
+    valid_from: str  # ISO date
+    valid_until: str | None
+    scope: str
+    scope_value: str | None
+    grade: str | None
+    published_at: datetime
+    revoked_at: datetime | None
+    revoke_reason: str | None

@@ -22,11 +22,21 @@ from sqlalchemy.orm import Session
 from prex.audit.chain import canonical_json
 from prex.audit.consumers import advance, claim_batch
 from prex.db.uow import SqlUnitOfWork
-from prex.exchange.dataspec.builders import Built, listing_records, tender_records
+from prex.exchange.dataspec.builders import (
+    Built,
+    credit_records,
+    listing_records,
+    tender_records,
+)
 from prex.exchange.dataspec.model import Header
 from prex.exchange.dataspec.orm import dataspec_push_queue, dataspec_versions
 from prex.exchange.dataspec.schemas import DATASETS
-from prex.exchange.dataspec.sources import listing_deal_code, listing_facts, tender_facts
+from prex.exchange.dataspec.sources import (
+    credit_facts,
+    listing_deal_code,
+    listing_facts,
+    tender_facts,
+)
 from prex.identity.policy import SYSTEM
 from prex.tenders.service import allocate_deal_code
 
@@ -49,11 +59,14 @@ def content_sha256(record: dict[str, Any]) -> str:
 
 
 def _deals(events: Iterable[Any]) -> dict[tuple[str, str], Any]:
-    """(kind, id) of each deal the events touch, in order of first touch → its last event."""
+    """(kind, id) of each deal (or credit record) the events touch, in order of first touch →
+    its last event."""
     touched: dict[tuple[str, str], Any] = {}
     for row in events:
         payload = row["payload"] or {}
-        if isinstance(payload.get("tender_id"), str):
+        if row["object_type"] == "credit_record":
+            deal = ("credit", row["object_id"])
+        elif isinstance(payload.get("tender_id"), str):
             deal = ("tender", payload["tender_id"])
         elif row["object_type"] in ("tender", "listing"):
             deal = (row["object_type"], row["object_id"])
@@ -76,7 +89,7 @@ def _queue(session: Session, built: list[Built], seq: int, now: datetime) -> int
         if known is not None and known.content_sha256 == digest:
             continue
         version = 1 if known is None else int(known.version) + 1
-        deal_code = str(record["UNIFIED_DEAL_CODE"])
+        deal_code = str(record.get("UNIFIED_DEAL_CODE", ""))  # "": a credit record
         if known is None:
             session.execute(
                 insert(dataspec_versions).values(
@@ -117,6 +130,9 @@ def _built(uow: SqlUnitOfWork, services: Services, kind: str, deal_id: str, at: 
     settings = services.settings
     header = Header(settings.platform_code, settings.pub_service_plat_code, at)
     session = uow.session
+    if kind == "credit":
+        credit = credit_facts(session, deal_id)
+        return [] if credit is None else credit_records(credit, header)
     if kind == "tender":
         facts = tender_facts(session, deal_id)
         return [] if facts is None else tender_records(facts, header)

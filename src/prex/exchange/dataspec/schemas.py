@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -35,6 +35,7 @@ class Kind(StrEnum):
     INT = "int"  # a non-negative integer
     REGION = "region"  # a GB/T 2260 division code
     CODE = "code"  # one value of the field's code list
+    DATE = "date"  # an ISO 8601 calendar date (YYYY-MM-DD), local to the issuing centre
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,17 @@ DEAL_RESULTS = ("1", "2", "3")
 LISTING_METHODS = ("1", "2")
 PROJECTS = ("TENDER_PROJECT", "PURCHASE_PROJECT")
 LISTINGS = ("LAND_LISTING", "MINING_LISTING", "PROPERTY_LISTING")
+#: 信用记录类型: 1 良好(表彰), 2 不良(违法违规/失信), 3 黑名单, 4 履约评价 — inferred.
+CREDIT_TYPES = ("1", "2", "3", "4")
+#: 记录状态: 1 有效, 2 已撤销 — inferred.
+CREDIT_STATUSES = ("1", "2")
+#: 黑名单限制范围: prex's own list (``prex.credit.model.ScopeKind``).
+CREDIT_SCOPES = ("all", "transaction_type", "region", "centre")
+#: 履约评价等级: prex's own list (``prex.credit.model.Grade``).
+CREDIT_GRADES = ("excellent", "good", "fair", "poor")
+#: Datasets about no deal: their records carry no UNIFIED_DEAL_CODE and data quality, which
+#: scores deals, leaves them out.
+NON_DEAL_DATASETS = frozenset({"CREDIT_RECORD"})
 
 
 def _f(name: str, kind: Kind, required: bool = True, codes: tuple[str, ...] = ()) -> Field:
@@ -305,7 +317,32 @@ _DATASETS = (
     ),
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in _DATASETS}
+_CREDIT = Dataset(
+    "CREDIT_RECORD",
+    "信用信息",
+    (
+        *COMMON[:3],
+        _f("CREDIT_RECORD_CODE", T),
+        _f("CREDIT_TYPE", Kind.CODE, codes=CREDIT_TYPES),
+        _f("SUBJECT_NAME", T),
+        _f("SUBJECT_CODE", U),
+        _f("DECIDE_ORG_NAME", T),
+        _f("DECIDE_BASIS", T),
+        _f("CREDIT_CONTENT", T),
+        _f("VALID_FROM", Kind.DATE),
+        _f("VALID_UNTIL", Kind.DATE, False),
+        _f("LIMIT_SCOPE", Kind.CODE, False, CREDIT_SCOPES),
+        _f("LIMIT_SCOPE_VALUE", T, False),
+        _f("PERFORMANCE_GRADE", Kind.CODE, False, CREDIT_GRADES),
+        _f("PUBLISH_TIME", D),
+        _f("RECORD_STATUS", Kind.CODE, codes=CREDIT_STATUSES),
+        _f("REVOKE_TIME", D, False),
+        _f("REVOKE_REASON", T, False),
+    ),
+    key=("CREDIT_RECORD_CODE",),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (*_DATASETS, _CREDIT)}
 
 _WAN = re.compile(r"^\d{1,12}(\.\d{1,6})?$")
 _SECTION = re.compile(r"^(?P<deal>.{33})(?P<number>\d{3})$")
@@ -344,6 +381,13 @@ def _check_value(spec: Field, value: Any) -> str | None:
             return f"'{value}' is not a deal code followed by a 3-digit section number"
     if spec.kind is Kind.WAN and not _WAN.match(value):
         return f"'{value}' is not an amount in 万元 (decimal text, at most 6 places)"
+    if spec.kind is Kind.DATE:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return f"'{value}' is not an ISO 8601 date (YYYY-MM-DD)"
+        if len(value) != 10:
+            return f"'{value}' is not an ISO 8601 date (YYYY-MM-DD)"
     if spec.kind is Kind.DATETIME:
         try:
             moment = datetime.fromisoformat(value)

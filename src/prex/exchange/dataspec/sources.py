@@ -19,6 +19,7 @@ from prex.award.orm import award_notices, evaluation_reports, result_objections
 from prex.bidding.orm import bids
 from prex.exchange.dataspec.model import (
     CandidateFacts,
+    CreditFacts,
     ExpertFacts,
     ListingFacts,
     NoticeFacts,
@@ -269,3 +270,29 @@ def listing_deal_code(session: Session, listing_id: str, allocate: Any) -> str |
     code = str(allocate(seller.uscc, _utc(row.announced_at).date()))
     session.execute(insert(dataspec_listing_codes).values(listing_id=listing_id, deal_code=code))
     return code
+
+
+def credit_facts(session: Session, record_id: str) -> CreditFacts | None:
+    """A credit record's public snapshot: an organisation's, published at some time (a record
+    revoked before it was ever published was never public and is never sent)."""
+    from prex.credit.orm import credit_records as c
+
+    row = session.execute(select(c).where(c.c.id == record_id)).first()
+    if row is None or row.subject_kind != "organisation" or row.published_at is None:
+        return None
+    return CreditFacts(
+        id=row.id,
+        kind=row.kind,
+        subject=Party(row.subject_name, row.subject_code),
+        authority=row.authority,
+        basis=row.basis,
+        facts=row.facts,
+        valid_from=row.valid_from.isoformat(),
+        valid_until=None if row.valid_until is None else row.valid_until.isoformat(),
+        scope=row.scope,
+        scope_value=row.scope_value,
+        grade=row.grade,
+        published_at=_utc(row.published_at),
+        revoked_at=None if row.revoked_at is None else _utc(row.revoked_at),
+        revoke_reason=row.revoke_reason,
+    )

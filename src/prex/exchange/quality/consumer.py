@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from prex.audit.orm import outbox_cursors
 from prex.bootstrap import Services
 from prex.exchange.dataspec.orm import dataspec_push_queue, upstream_records
+from prex.exchange.dataspec.schemas import NON_DEAL_DATASETS
 from prex.exchange.quality.deals import score_deal
 from prex.exchange.quality.orm import (
     quality_deals,
@@ -72,7 +73,7 @@ def _unjudged_upstream(session: Session, limit: int) -> list[tuple[str, str, Arr
                 q.c.version == u.c.version,
             ),
         )
-        .where(q.c.platform_code.is_(None))
+        .where(q.c.platform_code.is_(None), u.c.dataset.not_in(sorted(NON_DEAL_DATASETS)))
         .order_by(u.c.received_at, u.c.platform_code, u.c.dataset, u.c.record_key, u.c.version)
         .limit(limit)
     ).mappings()
@@ -107,7 +108,11 @@ def _unjudged_own(session: Session, own: str, limit: int) -> list[tuple[str, str
                 q.c.version == p.c.version,
             ),
         )
-        .where(q.c.platform_code.is_(None), p.c.sent_at.is_not(None))
+        .where(
+            q.c.platform_code.is_(None),
+            p.c.sent_at.is_not(None),
+            p.c.dataset.not_in(sorted(NON_DEAL_DATASETS)),
+        )
         .order_by(p.c.sent_at, p.c.id)
         .limit(limit)
     ).mappings()

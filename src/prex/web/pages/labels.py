@@ -55,6 +55,7 @@ ROLE = {
 # Headings of refusals shown on pages, by the domain error's slug (see prex.shared.errors).
 PROBLEM = {
     "rule-violation": N_("Refused by a statutory rule"),
+    "credit-blacklisted": N_("Barred by a credit blacklist"),
     "invalid-input": N_("Please check your input"),
     "tender-incomplete": N_("The tender is not complete yet"),
     "too-large": N_("The file is too large"),
@@ -95,6 +96,12 @@ DONE = {
     "tender_suspended": N_("The tender has been suspended."),
     "tender_resumed": N_("The tender has been resumed."),
     "complaint_decided": N_("The decision has been signed, published and applied."),
+    "credit_recorded": N_("The credit record has been made."),
+    "credit_published": N_("The credit record has been published."),
+    "credit_revoked": N_("The credit record has been revoked."),
+    "credit_from_case": N_(
+        "Violation records have been made for the organisations the case names."
+    ),
 }
 
 
@@ -210,4 +217,37 @@ COMPLAINT_STEP = {
     "resumed": N_("tender resumed"),
     "decided": N_("decided"),
     "withdrawn": N_("withdrawn"),
+}
+
+
+# Credit records (prex.credit).
+CREDIT_KIND = {
+    "violation": N_("Violation"),
+    "blacklist": N_("Blacklist"),
+    "reward": N_("Reward"),
+    "performance": N_("Contract performance"),
+}
+CREDIT_STATUS = {
+    "recorded": N_("Recorded (not public)"),
+    "published": N_("Published"),
+    "revoked": N_("Revoked"),
+}
+CREDIT_SCOPE = {
+    "all": N_("All transactions"),
+    "transaction_type": N_("Transaction type"),
+    "region": N_("Region"),
+    "centre": N_("Centre and below"),
+}
+CREDIT_GRADE = {
+    "excellent": N_("Excellent"),
+    "good": N_("Good"),
+    "fair": N_("Fair"),
+    "poor": N_("Poor"),
+}
+CREDIT_SUBJECT = {"organisation": N_("Organisation"), "expert": N_("Expert")}
+EXPERT_BEHAVIOUR = {
+    "deviation": N_("Deviating score without a sound justification"),
+    "complaint_upheld": N_("A complaint about the expert was upheld"),
+    "absent": N_("No-show after being drawn"),
+    "refused": N_("Refused to sit after being drawn"),
 }

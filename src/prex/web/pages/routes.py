@@ -29,6 +29,7 @@ from prex.web.pages import (
     bid,
     certificates,
     complaints,
+    credit,
     evaluation,
     federation,
     manage,
@@ -133,3 +134,4 @@ router.include_router(quality.router)
 router.include_router(analytics.router)
 router.include_router(supervision.router)
 router.include_router(complaints.router)
+router.include_router(credit.router)

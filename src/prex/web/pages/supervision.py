@@ -157,7 +157,7 @@ def cases_page(
 @router.post(
     "/supervision/cases", response_class=HTMLResponse, openapi_extra=acts(Action.CASE_MANAGE)
 )
-def open_case_page(
+def openshow_case(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
@@ -176,7 +176,7 @@ def open_case_page(
     return see_other(f"/supervision/cases/{case.id}?done=case_opened")
 
 
-def _case_page(
+def show_case(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
@@ -191,6 +191,7 @@ def _case_page(
         422 if problem else 200,
         case=view,
         may_manage=is_allowed(actor, Action.CASE_MANAGE),
+        may_record_credit=is_allowed(actor, Action.CREDIT_MANAGE),
         problem=problem,
         values=values or {},
         max_document_mb=max(1, services.settings.max_document_bytes // (1024 * 1024)),
@@ -207,7 +208,7 @@ def case_page(request: Request, case_id: str, services: ServicesDep, actor: Acto
     refused = gate(request, actor, Action.CASE_READ)
     if refused is not None:
         return refused
-    return _case_page(request, services, actor, case_id)
+    return show_case(request, services, actor, case_id)
 
 
 def _case_action(
@@ -228,7 +229,7 @@ def _case_action(
         act()
     except DomainError as exc:
         problem = problem_of(exc, request, form[0])
-        return _case_page(request, services, actor, case_id, problem, form[1] or None)
+        return show_case(request, services, actor, case_id, problem, form[1] or None)
     return see_other(f"/supervision/cases/{case_id}?done={done}")
 
 
