@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from prex.audit.orm import audit_log
 from prex.bootstrap import Services
+from prex.credit.orm import credit_records
 from prex.shared.clock import FixedClock
 from prex.worker import run_once
 from tests.award_world import problem
@@ -194,6 +195,18 @@ def test_an_upheld_complaint_returns_the_tender_to_evaluation_and_names_who_was_
     event = payload["event"]
     assert event["at_fault"] == [{"org_id": world.orgs["tenderer"], "finding": "未依法组织评标"}]
     assert event["outcome"] == "upheld" and event["remedy"] == "redo_evaluation"
+    # The decision's credit consequence: a published violation record quoting it (docs/credit.md)
+    with services.read_session() as session:
+        records = session.execute(
+            select(credit_records).where(
+                credit_records.c.source == "complaint",
+                credit_records.c.source_id == complaint["id"],
+            )
+        ).all()
+    assert [(r.subject_id, r.kind, r.status) for r in records] == [
+        (world.orgs["tenderer"], "violation", "published")
+    ]
+    assert complaint["number"] in records[0].basis and "未依法组织评标" in records[0].facts
 
 
 def test_a_decision_signed_by_another_certificate_is_refused(cx: Complaints) -> None:

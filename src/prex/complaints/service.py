@@ -52,6 +52,7 @@ from prex.complaints.model import (
     require_period,
 )
 from prex.complaints.orm import challenges, complaints
+from prex.credit.service import record_violation_within
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import organisations
 from prex.identity.policy import Action, Actor, Resource, authorize, is_allowed
@@ -846,8 +847,29 @@ def decide_complaint(
                 late=late,
             )
         )
+        _record_violations(h, document, complaint_id, digest)
         uow.commit()
     return complaint_of(services, uow.actor, complaint_id)
+
+
+def _record_violations(
+    h: _Handling, document: dict[str, Any], complaint_id: str, digest: str
+) -> None:
+    """Each organisation the decision finds at fault gets a published violation record (信用记录)
+    in the decision's own transaction: the decision and its credit consequence stand or fall
+    together, and the record quotes the decision by number and digest."""
+    number = h.row.number
+    for finding in document["at_fault"]:
+        record_violation_within(
+            h.uow,
+            subject=finding["org_id"],
+            basis=f"投诉处理决定书 {number}（SHA-256 {digest[:16]}…）",
+            facts=f"{document['tender']['title']}：{finding['finding']}",
+            source="complaint",
+            source_id=complaint_id,
+            authority=(document.get("department") or {}).get("name", ""),
+            centre_id=h.tender.centre_id,
+        )
 
 
 # -- reading ------------------------------------------------------------------------------------
