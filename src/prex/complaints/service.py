@@ -30,7 +30,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from prex.audit.chain import canonical_json
-from prex.award import acts
+from prex.award import acts, rounds
 from prex.award.access import organisation
 from prex.complaints import events as ev
 from prex.complaints.errors import ComplaintNotFound
@@ -767,11 +767,21 @@ def decision_document(
     return document, canonical_json(document)
 
 
-def _apply(h: _Handling, remedy: Remedy, number: str) -> None:
-    """Apply the decision to the tender after the suspension is lifted."""
+def _apply(h: _Handling, remedy: Remedy, number: str, decision_sha256: str) -> None:
+    """Apply the decision to the tender after the suspension is lifted. Redoing the evaluation
+    closes its current round — evaluation, sheets, report, signatures and objections kept as
+    evidence in ``evaluation_rounds`` (:mod:`prex.award.rounds`) — so that the same committee
+    evaluates again to a new report, publicity and award."""
     tender, clock = h.tender, h.uow.clock
     note = f"投诉处理决定 {number}"
     if remedy is Remedy.REDO_EVALUATION:
+        rounds.supersede(
+            h.uow,
+            tender.id,
+            reason=f"{note}：重新评审",
+            complaint_id=h.complaint.id,
+            decision_sha256=decision_sha256,
+        )
         tender.advance(clock, TenderStatus.EVALUATION, f"{note}：重新评审")
     elif remedy is Remedy.CANCEL_AWARD:
         tender.cancel(clock, f"{note}：中标无效，终止本次招标")
@@ -830,7 +840,7 @@ def decide_complaint(
             _step(h.now, uow.actor, "decided", f"{cmd.outcome.value} / {cmd.remedy.value}")
         )
         h.lift(f"投诉处理决定 {h.row.number}")
-        _apply(h, cmd.remedy, h.row.number)
+        _apply(h, cmd.remedy, h.row.number, digest)
         h.save(decision=document, decision_sha256=digest, decision_signature=der, decided_at=h.now)
         uow.record(
             ev.ComplaintDecided(
