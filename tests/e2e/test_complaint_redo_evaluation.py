@@ -169,7 +169,8 @@ def test_a_decision_to_redo_the_evaluation_runs_a_new_round_to_a_new_award(
     decision = {
         "outcome": "upheld",
         "remedy": "redo_evaluation",
-        "findings": "评标委员会未按照招标文件规定的评标标准评审，投诉成立，责令原评标委员会重新评审。",
+        "findings": "评标委员会未按照招标文件规定的评标标准评审，投诉成立，责令原评标委员会"
+        "重新评审。",
         "at_fault": [],
     }
     prepared = client.post(
