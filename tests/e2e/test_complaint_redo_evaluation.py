@@ -221,6 +221,12 @@ def test_a_decision_to_redo_the_evaluation_runs_a_new_round_to_a_new_award(
     assert superseded["snapshot_sha256"] == old["snapshot_sha256"]
     assert superseded["previous_status"] == "complete"
 
+    # The pages: the tender page names the round the decision closed; the room, round 2.
+    page = client.get(f"/tenders/{opening.id}").text
+    assert "第 1 轮评审" in page and old_report["sha256"] in page
+    room_page = client.get(f"/tenders/{opening.id}/evaluation", headers=operator).text
+    assert "第 2 轮评审" in room_page
+
     # Round 2: the same committee, from empty sheets, to a new report and publicity.
     started = client.post(url, headers=operator)
     assert started.status_code == 201, started.text

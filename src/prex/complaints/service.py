@@ -53,6 +53,7 @@ from prex.complaints.model import (
 )
 from prex.complaints.orm import challenges, complaints
 from prex.db.uow import SqlUnitOfWork
+from prex.evaluation.orm import evaluation_rounds
 from prex.identity.orm import organisations
 from prex.identity.policy import Action, Actor, Resource, authorize, is_allowed
 from prex.pki.holder import IdentityMismatch
@@ -1007,7 +1008,8 @@ def open_for_centre(services: Services, actor: Actor) -> list[dict[str, Any]]:
 
 def public_of(services: Services, tender: Tender) -> dict[str, Any]:
     """What everyone sees on the tender page: the suspension (which complaint, why, since when)
-    and each published decision with its signature — never a complaint's text or evidence."""
+    and each published decision with its signature and, for a decision that redid the
+    evaluation, the round it closed — never a complaint's text or evidence."""
     with services.read_session() as session:
         rows = list(
             session.execute(
@@ -1026,6 +1028,16 @@ def public_of(services: Services, tender: Tender) -> dict[str, Any]:
                 .order_by(complaints.c.decided_at)
             )
         )
+        superseded = {
+            r.complaint_id: {"round": r.round, "report_sha256": r.report_sha256}
+            for r in session.execute(
+                select(
+                    evaluation_rounds.c.complaint_id,
+                    evaluation_rounds.c.round,
+                    evaluation_rounds.c.report_sha256,
+                ).where(evaluation_rounds.c.tender_id == tender.id)
+            )
+        }
     suspension = None
     if tender.suspended_by_complaint is not None:
         suspension = {
@@ -1044,6 +1056,8 @@ def public_of(services: Services, tender: Tender) -> dict[str, Any]:
                 "sha256": r.decision_sha256,
                 "signature": acts.signature_text(r.decision_signature),
                 "decided_at": to_jsonable(r.decided_at),
+                # redo_evaluation: the evaluation round it closed (kept as history)
+                "superseded_round": superseded.get(r.id),
             }
             for r in rows
         ],

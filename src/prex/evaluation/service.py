@@ -272,7 +272,17 @@ def room_of(services: Services, actor: Actor, tender_id: str) -> dict[str, Any]:
     view = views.room_view(room, rooms.compute(room), me)
     with services.read_session() as session:
         round_no = current_round(session, tender.id)
-    return {**view, "round": round_no, "committee": _committee(services, tender.id)}
+        # Dissolved by a decision to redo the evaluation (not by an interruption): the same
+        # committee evaluates again once the centre starts the next round.
+        redo = room.status is EvaluationStatus.DISSOLVED and superseded_while(
+            session, tender.id, room.committee_round
+        )
+    return {
+        **view,
+        "round": round_no,
+        "redo": redo,
+        "committee": _committee(services, tender.id),
+    }
 
 
 def _committee(services: Services, tender_id: str) -> dict[str, Any]:
