@@ -256,7 +256,6 @@ def rounds_of(services: Services, actor: Actor, tender_id: str) -> dict[str, Any
     """The superseded rounds, oldest first, for those who may read the tender's report (its
     parties and the centre): each with its report, signatures, refusals and objections."""
     tender = tender_for(services, actor, tender_id, Action.REPORT_READ)
-    only_sitting_experts(services, actor, tender)
     with services.read_session() as session:
         rows = session.execute(
             select(evaluation_rounds)
@@ -264,6 +263,8 @@ def rounds_of(services: Services, actor: Actor, tender_id: str) -> dict[str, Any
             .order_by(evaluation_rounds.c.round)
         ).all()
         current = len(rows) + 1
+    if rows:  # of the experts, only the committee's sitting members read what it wrote
+        only_sitting_experts(services, actor, tender)
     return {
         "tender_id": tender.id,
         "current_round": current,
