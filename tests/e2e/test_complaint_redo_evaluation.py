@@ -225,7 +225,7 @@ def test_a_decision_to_redo_the_evaluation_runs_a_new_round_to_a_new_award(
     page = client.get(f"/tenders/{opening.id}").text
     assert "第 1 轮评审" in page and old_report["sha256"] in page
     room_page = client.get(f"/tenders/{opening.id}/evaluation", headers=operator).text
-    assert "第 2 轮评审" in room_page
+    assert "第 2 轮评审" in room_page and "已因投诉处理决定终止" in room_page
 
     # Round 2: the same committee, from empty sheets, to a new report and publicity.
     started = client.post(url, headers=operator)
