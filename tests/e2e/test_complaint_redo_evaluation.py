@@ -198,6 +198,7 @@ def test_a_decision_to_redo_the_evaluation_runs_a_new_round_to_a_new_award(
     assert room["status"] == "dissolved" and room["round"] == 2
     history_url = f"{report_url}/history"
     problem(client.get(history_url), 401)
+    problem(client.get(history_url, headers=loser_user), 403)  # like the working report
     history = client.get(history_url, headers=auth(services, "agency")).json()
     assert history["current_round"] == 2
     [old] = history["superseded"]
