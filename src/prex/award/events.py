@@ -76,3 +76,18 @@ class ContractCountersigned(DomainEvent):
 @dataclass(frozen=True)
 class TenderRetendered(DomainEvent):
     new_tender_id: str
+
+
+@dataclass(frozen=True)
+class EvaluationRoundSuperseded(DomainEvent):
+    """A complaint decision ordered the evaluation redone: the round is kept in
+    ``evaluation_rounds`` (its snapshot's SHA-256 here) and a new round may start."""
+
+    round: int
+    committee_round: int
+    previous_status: str
+    report_sha256: str | None
+    snapshot_sha256: str
+    reason: str
+    complaint_id: str | None
+    decision_sha256: str | None

@@ -20,6 +20,7 @@ from prex.award.orm import evaluation_reports, report_refusals, report_signature
 from prex.award.report import build, has_candidates, report_bytes
 from prex.db.uow import SqlUnitOfWork
 from prex.evaluation import room as rooms
+from prex.evaluation.rounds import current_round
 from prex.experts.committee import sits_on_committee
 from prex.experts.committee_orm import committee_members
 from prex.experts.orm import experts as experts_table
@@ -50,7 +51,8 @@ ALL_REJECTED = (
 
 
 def draw_up(uow: SqlUnitOfWork, services: Services, tender_id: str) -> dict[str, Any]:
-    """Make the report (JSON and PDF) of a complete evaluation; once per tender."""
+    """Make the report (JSON and PDF) of a complete evaluation; once per evaluation round (a
+    decision to redo the evaluation moves the round's report aside, :mod:`prex.award.rounds`)."""
     tender = tender_for(services, uow.actor, tender_id, Action.EVALUATION_MANAGE)
     with services.read_session() as session:
         report, pdf = build(session, tender)
@@ -295,11 +297,11 @@ def _readable_row(services: Services, actor: Actor, tender_id: str, *, published
     tender = tender_for(services, actor, tender_id, Action.REPORT_READ)
     with services.read_session() as session:
         row = report_row(session, tender.id)
-    _only_sitting_experts(services, actor, tender)
+    only_sitting_experts(services, actor, tender)
     return row
 
 
-def _only_sitting_experts(services: Services, actor: Actor, tender: Any) -> None:
+def only_sitting_experts(services: Services, actor: Actor, tender: Any) -> None:
     """Of the experts, only the committee's sitting members read a report before publication
     (the policy lets the expert role in; the award context narrows it to the tender)."""
     if Role.EXPERT in actor.roles:
@@ -326,7 +328,7 @@ def check_result_readable(services: Services, actor: Actor, tender_id: str) -> N
     if row is not None and row.outcome is not None:
         return
     try:
-        _only_sitting_experts(
+        only_sitting_experts(
             services, actor, tender_for(services, actor, tender_id, Action.REPORT_READ)
         )
     except (PermissionDenied, AuthenticationFailed):
@@ -352,8 +354,10 @@ def report_of(
                 select(report_refusals).where(report_refusals.c.tender_id == tender_id)
             )
         }
+        round_no = current_round(session, tender_id)
     return {
         "tender_id": tender_id,
+        "round": round_no,
         "sha256": row.sha256,
         "pdf_sha256": row.pdf_sha256,
         "outcome": row.outcome,

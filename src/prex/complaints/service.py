@@ -30,7 +30,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from prex.audit.chain import canonical_json
-from prex.award import acts
+from prex.award import acts, rounds
 from prex.award.access import organisation
 from prex.complaints import events as ev
 from prex.complaints.errors import ComplaintNotFound
@@ -54,6 +54,7 @@ from prex.complaints.model import (
 from prex.complaints.orm import challenges, complaints
 from prex.credit.service import record_violation_within
 from prex.db.uow import SqlUnitOfWork
+from prex.evaluation.orm import evaluation_rounds
 from prex.identity.orm import organisations
 from prex.identity.policy import Action, Actor, Resource, authorize, is_allowed
 from prex.pki.holder import IdentityMismatch
@@ -768,11 +769,21 @@ def decision_document(
     return document, canonical_json(document)
 
 
-def _apply(h: _Handling, remedy: Remedy, number: str) -> None:
-    """Apply the decision to the tender after the suspension is lifted."""
+def _apply(h: _Handling, remedy: Remedy, number: str, decision_sha256: str) -> None:
+    """Apply the decision to the tender after the suspension is lifted. Redoing the evaluation
+    closes its current round — evaluation, sheets, report, signatures and objections kept as
+    evidence in ``evaluation_rounds`` (:mod:`prex.award.rounds`) — so that the same committee
+    evaluates again to a new report, publicity and award."""
     tender, clock = h.tender, h.uow.clock
     note = f"投诉处理决定 {number}"
     if remedy is Remedy.REDO_EVALUATION:
+        rounds.supersede(
+            h.uow,
+            tender.id,
+            reason=f"{note}：重新评审",
+            complaint_id=h.complaint.id,
+            decision_sha256=decision_sha256,
+        )
         tender.advance(clock, TenderStatus.EVALUATION, f"{note}：重新评审")
     elif remedy is Remedy.CANCEL_AWARD:
         tender.cancel(clock, f"{note}：中标无效，终止本次招标")
@@ -831,7 +842,7 @@ def decide_complaint(
             _step(h.now, uow.actor, "decided", f"{cmd.outcome.value} / {cmd.remedy.value}")
         )
         h.lift(f"投诉处理决定 {h.row.number}")
-        _apply(h, cmd.remedy, h.row.number)
+        _apply(h, cmd.remedy, h.row.number, digest)
         h.save(decision=document, decision_sha256=digest, decision_signature=der, decided_at=h.now)
         uow.record(
             ev.ComplaintDecided(
@@ -1019,7 +1030,8 @@ def open_for_centre(services: Services, actor: Actor) -> list[dict[str, Any]]:
 
 def public_of(services: Services, tender: Tender) -> dict[str, Any]:
     """What everyone sees on the tender page: the suspension (which complaint, why, since when)
-    and each published decision with its signature — never a complaint's text or evidence."""
+    and each published decision with its signature and, for a decision that redid the
+    evaluation, the round it closed — never a complaint's text or evidence."""
     with services.read_session() as session:
         rows = list(
             session.execute(
@@ -1038,6 +1050,16 @@ def public_of(services: Services, tender: Tender) -> dict[str, Any]:
                 .order_by(complaints.c.decided_at)
             )
         )
+        superseded = {
+            r.complaint_id: {"round": r.round, "report_sha256": r.report_sha256}
+            for r in session.execute(
+                select(
+                    evaluation_rounds.c.complaint_id,
+                    evaluation_rounds.c.round,
+                    evaluation_rounds.c.report_sha256,
+                ).where(evaluation_rounds.c.tender_id == tender.id)
+            )
+        }
     suspension = None
     if tender.suspended_by_complaint is not None:
         suspension = {
@@ -1056,6 +1078,8 @@ def public_of(services: Services, tender: Tender) -> dict[str, Any]:
                 "sha256": r.decision_sha256,
                 "signature": acts.signature_text(r.decision_signature),
                 "decided_at": to_jsonable(r.decided_at),
+                # redo_evaluation: the evaluation round it closed (kept as history)
+                "superseded_round": superseded.get(r.id),
             }
             for r in rows
         ],

@@ -8,7 +8,7 @@ never by name.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from prex.db.base import metadata
 from prex.db.types import UTCDateTime
@@ -86,3 +86,30 @@ evaluation_explanations = Table(
     Column("decided_at", UTCDateTime, nullable=True),
 )
 Index("ix_evaluation_explanations_tender", evaluation_explanations.c.tender_id)
+
+# A superseded evaluation round (重新评审): when a complaint decision orders the evaluation
+# redone, everything of the round is moved here in the decision's transaction — the evaluation
+# as frozen, the committee's sheets, the report with its signatures and refusals, and the
+# objections to its result — so that the current tables hold only the round being run. The
+# snapshot is kept as evidence (its SHA-256 is in the audit entry); signatures stay DER in
+# base64, checkable offline against the report's canonical bytes kept beside them.
+evaluation_rounds = Table(
+    "evaluation_rounds",
+    metadata,
+    Column("tender_id", String(26), ForeignKey("tenders.id"), primary_key=True),
+    Column("round", Integer, primary_key=True),  # 1: the first round, superseded first
+    Column("committee_round", Integer, nullable=False),  # the committee draw that sat
+    Column("evaluation", JSON, nullable=True),  # the evaluations row, None if never started
+    Column("sheets", JSON, nullable=False),  # marks, scores, justifications, explanations
+    Column("report", JSON, nullable=True),  # the report row, None if never drawn up
+    Column("report_sha256", String(64), nullable=True),
+    Column("signatures", JSON, nullable=False),
+    Column("refusals", JSON, nullable=False),
+    Column("objections", JSON, nullable=False),
+    Column("snapshot_sha256", String(64), nullable=False),  # of the canonical snapshot
+    Column("reason", Text, nullable=False),
+    Column("complaint_id", String(26), nullable=True),  # the decision that superseded it
+    Column("decision_sha256", String(64), nullable=True),
+    Column("superseded_at", UTCDateTime, nullable=False),
+    Column("superseded_by", String(26), nullable=True),
+)

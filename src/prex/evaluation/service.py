@@ -32,10 +32,9 @@ from prex.evaluation.access import (
     tender_for,
 )
 from prex.evaluation.methods import PriceRuleKind
-from prex.evaluation.orm import (
-    evaluations,
-)
+from prex.evaluation.orm import evaluations
 from prex.evaluation.room import EvaluationStatus, Room
+from prex.evaluation.rounds import current_round, superseded_while
 from prex.experts.committee_orm import committee_draws, committee_members, committee_rounds
 from prex.identity.policy import Action, Actor, Role, is_allowed
 from prex.opening.orm import openings
@@ -84,14 +83,22 @@ def start_evaluation(uow: SqlUnitOfWork, services: Services, tender_id: str) -> 
                 committee_draws.c.tender_id == tender.id
             )
         ).first()
-        if again and (committee is None or committee.status != "drawn"):
+        # After a complaint decision ordering the evaluation redone (prex.award.rounds), the
+        # same committee evaluates again: its draw stays (revealed, if the result was out).
+        redo = (
+            again
+            and committee is not None
+            and superseded_while(uow.session, tender.id, committee.round)
+        )
+        if again and not redo and (committee is None or committee.status != "drawn"):
             raise Conflict(
                 f"the committee of tender {tender.id} was dissolved and no new one is drawn yet",
                 tender_id=tender.id,
             )
         if again and not rooms.load(uow.session, tender.id).members:
             raise Conflict(
-                f"no member of the new committee of tender {tender.id} has confirmed yet",
+                f"no member of the {'' if redo else 'new '}committee of tender {tender.id} "
+                "is sitting",
                 tender_id=tender.id,
             )
         coefficient = None
@@ -112,8 +119,10 @@ def start_evaluation(uow: SqlUnitOfWork, services: Services, tender_id: str) -> 
             "completed_at": None,
         }
         if again:
-            # A new evaluation with the new committee, in the dissolved one's row: the old
-            # sheets stay under the dissolved members' ids (see evaluation/interruption.py).
+            # A new evaluation in the dissolved one's row: after an interruption with the new
+            # committee, the old sheets staying under the dissolved members' ids (see
+            # evaluation/interruption.py); after a decision to redo it with the same committee,
+            # the old round moved to evaluation_rounds (prex.award.rounds).
             assert committee is not None
             uow.session.execute(
                 update(evaluations).where(evaluations.c.tender_id == tender.id).values(**values)
@@ -261,7 +270,19 @@ def room_of(services: Services, actor: Actor, tender_id: str) -> dict[str, Any]:
             tender_id=tender.id,
         )
     view = views.room_view(room, rooms.compute(room), me)
-    return {**view, "committee": _committee(services, tender.id)}
+    with services.read_session() as session:
+        round_no = current_round(session, tender.id)
+        # Dissolved by a decision to redo the evaluation (not by an interruption): the same
+        # committee evaluates again once the centre starts the next round.
+        redo = room.status is EvaluationStatus.DISSOLVED and superseded_while(
+            session, tender.id, room.committee_round
+        )
+    return {
+        **view,
+        "round": round_no,
+        "redo": redo,
+        "committee": _committee(services, tender.id),
+    }
 
 
 def _committee(services: Services, tender_id: str) -> dict[str, Any]:

@@ -344,6 +344,9 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "CreditPublished",
         "CreditCorrected",
         "CreditRevoked",
+        # a decision to redo the evaluation moves the round aside (prex.award.rounds): the
+        # tender's status change carries it to the feed, the new round's publication the result
+        "EvaluationRoundSuperseded",
     }
 )
 """Event types that never reach the feed, grouped by why."""

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from prex.award import awarding, reporting
+from prex.award import awarding, reporting, rounds
 from prex.award.awarding import ContractTerms
 from prex.identity.policy import Action
 from prex.tenders.service import get_tender_for
@@ -122,6 +122,14 @@ def read_report(tender_id: str, actor: ActorDep, services: ServicesDep) -> dict[
 def read_report_pdf(tender_id: str, actor: ActorDep, services: ServicesDep) -> Response:
     pdf = reporting.report_pdf(services, actor, tender_id)
     return Response(pdf, media_type="application/pdf")
+
+
+@router.get("/tenders/{tender_id}/report/history", openapi_extra=acts(Action.REPORT_READ))
+def read_report_history(tender_id: str, actor: ActorDep, services: ServicesDep) -> dict[str, Any]:
+    """The evaluation rounds a complaint decision superseded (重新评审), oldest first: each
+    with its report, ``to_sign``, signatures, refusals and objections, kept as evidence; and
+    the number of the round being run."""
+    return rounds.rounds_of(services, actor, tender_id)
 
 
 @router.get("/tenders/{tender_id}/publicity/report", openapi_extra=acts(Action.PUBLIC_READ))

@@ -44,6 +44,8 @@ STATUS = {
     "complete": N_("Evaluation complete"),
     "dissolved": N_("Committee dissolved: the evaluation starts again with a new committee"),
 }
+#: The dissolved status after a complaint decision ordered the evaluation redone.
+REDO_STATUS = N_("Closed by a complaint decision: the same committee evaluates again")
 STAGE = {"qualification": N_("Qualification review"), "compliance": N_("Compliance review")}
 #: Headings of the API's refusals, by problem slug (the API's ``detail`` follows).
 PROBLEM = {
@@ -159,7 +161,7 @@ def evaluation_room(
         deviations=deviations,
         criterion_names={c["id"]: c["name"] for c in method["criteria"]},
         review_names={r["id"]: r["name"] for r in method["review"]},
-        statuses=STATUS,
+        statuses={**STATUS, "dissolved": REDO_STATUS} if state.get("redo") else STATUS,
         stages=STAGE,
         problems=PROBLEM,
         script_text=SCRIPT_TEXT,
