@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from prex.analytics.warehouse.refresh import refresh_due
+from prex.archive.service import run_archiving
 from prex.auctions.timeline import run_due_listings
 from prex.bidding.uploads import sweep_uploads
 from prex.bootstrap import Services
@@ -44,6 +45,7 @@ class PassResult:
     federated: int = 0  # releases pulled from federation sources
     scored: int = 0  # data-spec record versions judged and deals re-scored for data quality
     warehoused: int = 0  # tenders and OCDS processes a due warehouse refresh wrote
+    archived: int = 0  # archives of ended transactions built (signed, timestamped, stored)
 
     def summary(self) -> str:
         """What the pass did, for the log: the non-zero counts by name."""
@@ -65,6 +67,7 @@ def run_once(services: Services) -> PassResult:
     index_backlog(services)
     federated = pull_due(services)
     scored = score_quality(services)
+    archived = run_archiving(services)
     warehoused = refresh_due(services)  # last: a failing refresh holds up nothing else
     return PassResult(
         transitions,
@@ -79,6 +82,7 @@ def run_once(services: Services) -> PassResult:
         federated=federated,
         scored=scored,
         warehoused=warehoused,
+        archived=archived,
     )
 
 

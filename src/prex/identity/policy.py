@@ -100,6 +100,8 @@ class Action(StrEnum):
     ALERT_ACKNOWLEDGE = "alert.acknowledge"  # acknowledge an alert (报警) raised to one's centre
     CASE_READ = "case.read"  # supervision cases, their notes and evidence
     CASE_MANAGE = "case.manage"  # open a case from hits, move it, add notes and evidence
+    ARCHIVE_READ = "archive.read"  # list and download the electronic archives (电子档案)
+    ARCHIVE_BUILD = "archive.build"  # build (again) an ended tender's archive; the sweep
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,19 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.ALERT_ACKNOWLEDGE: {_S: Scope.CENTRE},
     Action.CASE_READ: {_S: Scope.CENTRE},
     Action.CASE_MANAGE: {_S: Scope.CENTRE},
+    # The archive of an ended transaction (电子档案) is kept by the centre (DOMAIN.md: the
+    # operator archives), inspected by its supervisors, and handed to the tenderer and its agency
+    # for their own records. Bidders and the public never: it holds every bid, score and expert.
+    Action.ARCHIVE_READ: {
+        Role.ADMIN: Scope.ANY,
+        _O: Scope.CENTRE,
+        _S: Scope.CENTRE,
+        _T: Scope.PARTY,
+        _A: Scope.PARTY,
+    },
+    # The worker builds every archive when the transaction ends; the centre may build one again
+    # (after a complaint decision, say) and the administrator runs the retention sweep.
+    Action.ARCHIVE_BUILD: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

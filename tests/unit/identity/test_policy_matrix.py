@@ -41,6 +41,8 @@ EXPECTED = {
     Action.ALERT_ACKNOWLEDGE: "-   -   -    -    -    -    C",
     Action.CASE_READ: "-   -   -    -    -    -    C",
     Action.CASE_MANAGE: "-   -   -    -    -    -    C",
+    Action.ARCHIVE_READ: "Y   C   P    P    -    -    C",
+    Action.ARCHIVE_BUILD: "Y   C   -    -    -    -    -",
     Action.SESSION_READ: "S   S   S    S    S    S    S",
     Action.SESSION_LOGOUT: "S   S   S    S    S    S    S",
     Action.CENTRE_MANAGE: "Y   -   -    -    -    -    -",

@@ -25,6 +25,7 @@ from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
 from prex.web.pages import (
     account,
     analytics,
+    archives,
     auction,
     bid,
     certificates,
@@ -131,3 +132,4 @@ router.include_router(federation.router)
 router.include_router(quality.router)
 router.include_router(analytics.router)
 router.include_router(supervision.router)
+router.include_router(archives.router)
