@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -40,14 +41,16 @@ from prex.archive.verify import verify_archive
 from prex.audit.chain import digest_of, entry_hash
 from prex.audit.service import entries_for
 from prex.bidding.orm import bids, opening_key_shares
+from prex.bootstrap import Services
 from prex.cli.main import app
 from prex.experts.committee_orm import committee_draws
 from prex.opening.orm import opened_bids
 from prex.pki.cms import sign_detached
+from prex.shared.clock import FixedClock
 from prex.worker import run_once
 from tests.archive_world import complete_tender
 from tests.award_world import submit_bids
-from tests.factories import ADMIN_ACTOR, auth
+from tests.factories import ADMIN_ACTOR, World, auth, published_tender
 from tests.opening_world import Opening
 
 runner = CliRunner()
@@ -413,3 +416,21 @@ def test_the_cli_builds_lists_and_the_sweep_marks_expired_archives_without_delet
     assert sweep_expired(services.uow(ADMIN_ACTOR)) == []  # marked once
     [row] = opening.client.get("/api/v1/archives", headers=auth(services, "operator")).json()
     assert row["expired_at"] is not None and services.blobs.exists(row["sha256"])
+
+
+def test_a_tender_that_fails_at_its_deadline_is_archived_in_the_same_worker_pass(
+    client: TestClient, world: World, services: Services, clock: FixedClock
+) -> None:
+    tender = published_tender(client, world, auth(services, "agency"))
+    clock.set(datetime.fromisoformat(tender["bid_deadline"]) + timedelta(seconds=1))
+    done = run_once(services)
+    assert done.transitions == 1 and done.archived == 1
+    [entry] = client.get("/api/v1/archives", headers=auth(services, "supervisor")).json()
+    assert entry["tender_id"] == tender["id"] and entry["ending"] == "failed"
+    data = client.get(
+        f"/api/v1/archives/{entry['id']}/file", headers=auth(services, "supervisor")
+    ).content
+    report = verify_archive(data)
+    assert report.ok, report.failures
+    assert report.manifest["ending"] == "failed"
+    assert "dossier/bids/commitment.json" in unpack(data)
