@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from prex import demo_auctions as auctions
 from prex import demo_award as award
+from prex.archive.service import build_archive
 from prex.bidding.opening_keys import bid_parameters
 from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
@@ -111,6 +112,7 @@ class DemoSeed:
     awards: dict[str, award.Outcome] = field(default_factory=dict)
     cast: award.Cast | None = None
     listings: dict[str, str] = field(default_factory=dict)  # sold, failed, live → listing id
+    archive_id: str | None = None  # the completed tender's electronic archive (电子档案)
     signed_in: dict[str, Actor] = field(default_factory=dict, repr=False)  # username → actor
 
     @property
@@ -260,6 +262,10 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     seed.listings = auctions.seed_listings(seed.cast, centre_id=seed.centre_ids["330100"])
     # The cities push their data-spec records here, so /quality ranks them (demo_quality).
     seed_quality_feeds(services, seed.pki, now=now, admin=SEED_ACTOR)
+    # The completed tender's archive, ready to download and `prex archive verify` (the worker
+    # archives the failed and cancelled ones as it starts).
+    built = build_archive(services.uow(SEED_ACTOR), services, seed.tenders["complete"])
+    seed.archive_id = built.archive_id
     return seed
 
 
