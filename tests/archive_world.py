@@ -83,6 +83,7 @@ def complete_tender(opening: Opening, tmp_path: Path) -> None:
         ok(client.post(f"{report_url}/signatures", json=body, headers=auth(services, judge)), 201)
     published = ok(client.post(f"/api/v1/tenders/{opening.id}/publicity", headers=agency))
     until = datetime.fromisoformat(published["publicity_until"])
+    ok(client.post(f"/api/v1/tenders/{opening.id}/committee/reveal", headers=operator))
     text = "对评分有异议"
     filed = ok(
         client.post(

@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 
 from prex.archive.package import (
     AUDIT_ENTRIES,
+    DRAW,
     MANIFEST,
     SIGNATURE,
     TIMESTAMP,
@@ -175,6 +176,8 @@ def test_a_completed_tender_is_archived_by_the_worker_and_verifies_offline(
     checked = {c.get("signature") or c.get("timestamp") for c in manifest["signatures"]}
     report = verify_archive(data)
     assert checked <= {c.name for c in report.checks if c.ok}
+    [draw] = [c for c in report.checks if c.name == "expert draw"]
+    assert draw.ok and draw.detail.startswith("replayed"), draw
 
     # Every audit entry of the tender is there, as in the log, with its hash.
     with services.read_session() as session:
@@ -294,6 +297,13 @@ def test_an_insider_resigning_the_manifest_still_cannot_change_an_audit_entry_or
     assert failures(resigned(opening, {**members, AUDIT_ENTRIES: body})) == [
         f"audit entry {entries[n + 1]['seq']}"
     ]
+
+    # A committee other than the one the committed seed draws.
+    draw = json.loads(members[DRAW])
+    draws = draw["record"]["draws"]
+    draws[0]["expert_id"], draws[1]["expert_id"] = draws[1]["expert_id"], draws[0]["expert_id"]
+    body = json.dumps(draw, sort_keys=True, indent=2, ensure_ascii=False).encode()
+    assert failures(resigned(opening, {**members, DRAW: body})) == ["expert draw"]
 
     [contract] = [n for n in members if n.endswith("/contract.json")]
     cheaper = members[contract].replace(b'"value":"', b'"value":"1', 1)

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import RowMapping, select
 from sqlalchemy.orm import Session
 
-from prex.archive.package import AUDIT_ENTRIES
+from prex.archive.package import AUDIT_ENTRIES, DRAW
 from prex.audit.chain import canonical_json
 from prex.audit.orm import audit_log
 from prex.award import orm as award_orm
@@ -283,7 +283,7 @@ def collect_draw(dossier: Dossier) -> None:
     draws = dossier.rows(_where_tender(committee_draws, tender_id))
     if not draws:
         return
-    dossier.add_json("dossier/committee/draw.json", draws[0])
+    dossier.add_json(DRAW, draws[0])
     dossier.add_json(
         "dossier/committee/dissolved-rounds.json",
         dossier.rows(_where_tender(committee_rounds, tender_id).order_by(committee_rounds.c.round)),

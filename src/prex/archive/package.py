@@ -27,6 +27,7 @@ CA_CERTIFICATE = "certs/platform-ca.pem"
 SIGNING_CERTIFICATE = "certs/signing.pem"
 TSA_CERTIFICATE = "certs/tsa.pem"
 AUDIT_ENTRIES = "dossier/audit/entries.json"
+DRAW = "dossier/committee/draw.json"
 # The three members the manifest cannot list: itself and what is made over it.
 UNLISTED = (MANIFEST, SIGNATURE, TIMESTAMP)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)

@@ -17,7 +17,9 @@ what broke):
 6. ``audit entry N`` — each included entry's payload digest and hash recompute, and where two
    included entries are neighbours in the chain the later one links to the earlier one;
 7. one check per act signature or token — named by the signature's member: it verifies over the
-   bytes of the member it signs (or, for a token, its imprint is that member's SHA-256).
+   bytes of the member it signs (or, for a token, its imprint is that member's SHA-256);
+8. ``expert draw`` — once the seed was revealed, the draw replays from it to the committee
+   recorded.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from asn1crypto import cms, core
 from prex.archive.package import (
     AUDIT_ENTRIES,
     CA_CERTIFICATE,
+    DRAW,
     FORMAT,
     MANIFEST,
     SIGNATURE,
@@ -45,6 +48,7 @@ from prex.archive.package import (
     unpack,
 )
 from prex.audit.chain import digest_of, entry_hash
+from prex.experts.draw import replay
 from prex.pki.certs import Certificate, parse_certificate
 from prex.pki.cms import SignatureCheck, verify_detached
 from prex.pki.tsa import verify_token
@@ -169,7 +173,26 @@ def verify_archive(data: bytes) -> Report:
     _members(report, members, listed)
     _audit(report, members)
     _acts(report, members, manifest.get("signatures", []))
+    _draw(report, members)
     return report
+
+
+def _draw(report: Report, members: dict[str, bytes]) -> None:
+    """Replay the expert draw from its revealed seed (:func:`prex.experts.draw.replay`): the
+    committee recorded is the one the committed seed draws from the recorded pool."""
+    body = members.get(DRAW)
+    if body is None:
+        return
+
+    def replayed() -> str:
+        draw = json.loads(body)
+        record = draw.get("record") or {}
+        if "seed" not in record:
+            return "the seed was not revealed before the archive was built: not replayed"
+        replay(record)
+        return f"replayed from the seed committed as {record['seed_sha256'][:16]}…"
+
+    _attempt(report, "expert draw", replayed)
 
 
 def _token_profile(token: bytes, ca: Certificate, tsa: Certificate) -> None:
