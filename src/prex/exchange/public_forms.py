@@ -325,6 +325,9 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "CaseReferred",
         "CaseNoteAdded",
         "CaseEvidenceAdded",
+        # the electronic archive: the centre's own records of its files (docs/archive.md)
+        "ArchiveBuilt",
+        "ArchiveExpired",
     }
 )
 """Event types that never reach the feed, grouped by why."""
