@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from prex.archive.orm import archives
 from prex.archive.package import (
     AUDIT_ENTRIES,
     DRAW,
@@ -37,14 +38,16 @@ from prex.archive.package import (
     pack,
     unpack,
 )
-from prex.archive.service import sweep_expired
+from prex.archive.service import build_pending, build_queued, queue_ended, sweep_expired
 from prex.archive.verify import verify_archive
 from prex.audit.chain import digest_of, entry_hash
+from prex.audit.orm import audit_log
 from prex.audit.service import entries_for
 from prex.bidding.orm import bids, opening_key_shares
 from prex.bootstrap import Services
 from prex.cli.main import app
 from prex.experts.committee_orm import committee_draws
+from prex.identity.policy import SYSTEM
 from prex.opening.orm import opened_bids
 from prex.pki.cms import sign_detached
 from prex.shared.clock import FixedClock
@@ -444,3 +447,28 @@ def test_a_tender_that_fails_at_its_deadline_is_archived_in_the_same_worker_pass
     assert report.ok, report.failures
     assert report.manifest["ending"] == "failed"
     assert "dossier/bids/commitment.json" in unpack(data)
+
+
+def test_two_workers_building_the_same_archive_record_it_once(
+    client: TestClient, world: World, services: Services
+) -> None:
+    tender = published_tender(client, world, auth(services, "agency"))
+    cancelled = client.post(
+        f"/api/v1/tenders/{tender['id']}/cancel",
+        json={"reason": "项目取消"},
+        headers=auth(services, "agency"),
+    )
+    assert cancelled.status_code == 200
+    assert queue_ended(services) == 1 and queue_ended(services) == 0
+    with services.read_session() as session:
+        [pending] = session.execute(select(archives.c.id)).scalars().all()
+    first = build_queued(services, services.uow(SYSTEM), pending)
+    second = build_queued(services, services.uow(SYSTEM), pending)  # the slower worker
+    with services.read_session() as session:
+        [row] = session.execute(select(archives)).all()
+        built = session.execute(
+            select(audit_log.c.object_id).where(audit_log.c.action == "ArchiveBuilt")
+        ).all()
+    assert row.status == "built" and row.sha256 == first.sha256 and len(built) == 1
+    assert verify_archive(b"".join(services.blobs.iter_bytes(second.sha256))).ok
+    assert build_pending(services) == 0

@@ -15,9 +15,9 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import CursorResult, insert, select, update
 
 from prex.archive import events as ev
 from prex.archive.collectors import Dossier, collect
@@ -157,7 +157,7 @@ def build_pending(services: Services, *, limit: int = 20) -> int:
     built = 0
     for archive_id in pending:
         try:
-            _build(services, services.uow(SYSTEM), archive_id)
+            build_queued(services, services.uow(SYSTEM), archive_id)
             built += 1
         except Exception as exc:  # keep the others going; the row says why
             log.exception("archive %s could not be built", archive_id)
@@ -196,13 +196,14 @@ def build_archive(uow: SqlUnitOfWork, services: Services, tender_id: str) -> Bui
         row = _pending_row(tender, services.clock.now())
         session.execute(insert(archives).values(**row))
         session.commit()
-    return _build(services, uow, row["id"])
+    return build_queued(services, uow, row["id"])
 
 
 # -- building --------------------------------------------------------------------------------
 
 
-def _build(services: Services, uow: SqlUnitOfWork, archive_id: str) -> Built:
+def build_queued(services: Services, uow: SqlUnitOfWork, archive_id: str) -> Built:
+    """Build the file of an archive row (pending) and complete the row, as ``uow.actor``."""
     keys = services.pki.platform_keys()
     built_at = services.clock.now()
     years = services.settings.archive_retention_years
@@ -251,9 +252,11 @@ def _build(services: Services, uow: SqlUnitOfWork, archive_id: str) -> Built:
     file = pack(members)
     blob = services.blobs.put([file], max_bytes=len(file) + 1)
     with uow:
-        uow.session.execute(
+        # Only a pending row is completed: a second worker that built the same archive at the
+        # same time finds it built, records nothing, and leaves only an unused blob behind.
+        done = uow.session.execute(
             update(archives)
-            .where(archives.c.id == archive_id)
+            .where(archives.c.id == archive_id, archives.c.status == "pending")
             .values(
                 status="built",
                 sha256=blob.sha256,
@@ -264,6 +267,8 @@ def _build(services: Services, uow: SqlUnitOfWork, archive_id: str) -> Built:
                 last_error=None,
             )
         )
+        if cast(CursorResult[Any], done).rowcount != 1:
+            return Built(archive_id, blob.sha256, blob.size, len(members), until)
         uow.record(
             ev.ArchiveBuilt(
                 "archive",
