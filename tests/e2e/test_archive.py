@@ -264,6 +264,21 @@ def test_changing_any_byte_of_any_member_or_the_manifest_or_its_signature_is_nam
 
     any_byte()
 
+    # Bytes changed in the file itself (headers, directory, compressed data): never a crash,
+    # and a pass only when every member still has its bytes (a ZIP header's date or permission
+    # bits are not part of what is signed; the members are).
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.floats(min_value=0, max_value=1, exclude_max=True), st.integers(1, 255))
+    def any_byte_of_the_file(where: float, mask: int) -> None:
+        changed = bytearray(data)
+        changed[int(where * len(data))] ^= mask
+        report = verify_archive(bytes(changed))
+        assert report.ok != bool(report.failures)
+        if report.ok:
+            assert unpack(bytes(changed)) == members
+
+    any_byte_of_the_file()
+
     # A member added or removed is named; so is a member of the file that does not read.
     assert failures({**members, "dossier/extra.txt": b"x"}) == ["dossier/extra.txt"]
     gone = "dossier/award/report.pdf"

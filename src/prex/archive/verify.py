@@ -102,7 +102,7 @@ def _attempt(report: Report, name: str, action: Callable[[], str]) -> bool:
     """Run one check: its detail on success, the error's first line on failure."""
     try:
         detail = action()
-    except (DomainError, ValueError, KeyError, TypeError) as exc:
+    except Exception as exc:  # a hostile file may break any parser: that check fails, named
         message = exc.message if isinstance(exc, DomainError) else str(exc)
         return report.add(name, False, message.splitlines()[0] if message else type(exc).__name__)
     return report.add(name, True, detail)
@@ -170,10 +170,17 @@ def verify_archive(data: bytes) -> Report:
     except (ValueError, KeyError, TypeError) as exc:
         report.add("manifest", False, f"unreadable ({exc})")
         return report
-    _members(report, members, listed)
-    _audit(report, members)
-    _acts(report, members, manifest.get("signatures", []))
-    _draw(report, members)
+    parts: list[tuple[str, Callable[[], None]]] = [
+        ("manifest", lambda: _members(report, members, listed)),
+        (AUDIT_ENTRIES, lambda: _audit(report, members)),
+        ("manifest", lambda: _acts(report, members, manifest.get("signatures", []))),
+        (DRAW, lambda: _draw(report, members)),
+    ]
+    for name, part in parts:
+        try:
+            part()
+        except Exception as exc:  # a malformed manifest or member: named, never a crash
+            report.add(name, False, f"malformed ({type(exc).__name__}: {exc})")
     return report
 
 
@@ -310,9 +317,9 @@ def _audit(report: Report, members: dict[str, bytes]) -> None:
         return
     previous: dict[str, Any] | None = None
     linked = 0
-    for entry in entries:
-        seq = entry.get("seq")
-        name = f"audit entry {seq}"
+    for n, entry in enumerate(entries):
+        seq = entry.get("seq") if isinstance(entry, dict) else None
+        name = f"audit entry {seq if seq is not None else f'#{n + 1}'}"
         try:
             if previous is not None and seq <= previous["seq"]:
                 report.add(name, False, f"out of order after entry {previous['seq']}")
@@ -331,7 +338,7 @@ def _audit(report: Report, members: dict[str, bytes]) -> None:
                     linked += 1
                 previous = entry
                 continue
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             report.add(name, False, f"malformed ({exc})")
         return
     report.add(
