@@ -50,7 +50,10 @@ def verify(
             f"kept until {m.get('retain_until')}",
             highlight=False,
         )
-    table = Table("check", "", "detail", show_lines=False)
+    table = Table(show_lines=False)
+    table.add_column("check", overflow="fold", ratio=3)  # a member's name is never cut short
+    table.add_column("result", no_wrap=True)
+    table.add_column("detail", overflow="fold", ratio=2)
     for check in report.checks:
         mark = "[green]ok[/green]" if check.ok else "[red]BROKEN[/red]"
         table.add_row(check.name, mark, check.detail)
