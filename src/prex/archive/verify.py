@@ -172,7 +172,7 @@ def verify_archive(data: bytes) -> Report:
         return report
     parts: list[tuple[str, Callable[[], None]]] = [
         ("manifest", lambda: _members(report, members, listed)),
-        (AUDIT_ENTRIES, lambda: _audit(report, members)),
+        (AUDIT_ENTRIES, lambda: _audit(report, members, manifest.get("audit_head"))),
         ("manifest", lambda: _acts(report, members, manifest.get("signatures", []))),
         (DRAW, lambda: _draw(report, members)),
     ]
@@ -307,7 +307,7 @@ def _members(report: Report, members: dict[str, bytes], listed: dict[str, Any]) 
                 report.add(name, True, f"SHA-256 {digest[:16]}…, {len(data)} bytes")
 
 
-def _audit(report: Report, members: dict[str, bytes]) -> None:
+def _audit(report: Report, members: dict[str, bytes], head: dict[str, Any] | None) -> None:
     if AUDIT_ENTRIES not in members:
         return
     try:
@@ -323,6 +323,8 @@ def _audit(report: Report, members: dict[str, bytes]) -> None:
         try:
             if previous is not None and seq <= previous["seq"]:
                 report.add(name, False, f"out of order after entry {previous['seq']}")
+            elif head is not None and seq > head["seq"]:
+                report.add(name, False, f"after the chain's head ({head['seq']}) when built")
             elif digest_of(entry["payload"]) != entry["digest"]:
                 report.add(name, False, "its payload does not match its digest")
             elif _hash(entry) != entry["hash"]:
