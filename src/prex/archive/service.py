@@ -322,11 +322,12 @@ def list_archives(
     query = select(archives).order_by(archives.c.requested_at.desc(), archives.c.id)
     if tender_id is not None:
         query = query.where(archives.c.tender_id == tender_id)
-    if scope is PolicyScope.CENTRE:
-        query = query.where(archives.c.centre_id == actor.centre_id)
-    elif scope is PolicyScope.PARTY:
+    if scope is not PolicyScope.ANY:
+        # Narrowed in SQL to what any of the actor's roles could reach (its centre, its
+        # organisation's tenders); the policy then decides row by row.
         query = query.where(
-            (archives.c.tenderer_org_id == actor.org_id)
+            (archives.c.centre_id == actor.centre_id)
+            | (archives.c.tenderer_org_id == actor.org_id)
             | (archives.c.agency_org_id == actor.org_id)
         )
     with services.read_session() as session:
