@@ -89,8 +89,8 @@ def unpack(data: bytes) -> dict[str, bytes]:
     """Every member's bytes; a member whose stored CRC does not match is named."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise UnreadableArchive(f"not a ZIP file ({exc})") from exc
+    except Exception as exc:  # BadZipFile, NotImplementedError (a version byte), OSError …
+        raise UnreadableArchive(f"not a ZIP file ({type(exc).__name__}: {exc})") from exc
     members: dict[str, bytes] = {}
     with zf:
         for info in zf.infolist():
@@ -98,8 +98,8 @@ def unpack(data: bytes) -> dict[str, bytes]:
                 raise UnreadableArchive("the member occurs twice", member=info.filename)
             try:
                 members[info.filename] = zf.read(info)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-                raise UnreadableArchive(str(exc), member=info.filename) from exc
-            except Exception as exc:  # zlib.error and friends: a damaged member
-                raise UnreadableArchive(str(exc), member=info.filename) from exc
+            except Exception as exc:  # a bad CRC, zlib.error, an unknown method: this member
+                raise UnreadableArchive(
+                    f"{type(exc).__name__}: {exc}", member=info.filename
+                ) from exc
     return members
