@@ -150,7 +150,8 @@ def build_pending(services: Services, *, limit: int = 20) -> int:
             session.execute(
                 select(archives.c.id)
                 .where(archives.c.status == "pending")
-                .order_by(archives.c.requested_at)
+                # rows that failed before go last, so that they never hold up fresh ones
+                .order_by(archives.c.last_error.is_not(None), archives.c.requested_at)
                 .limit(limit)
             ).scalars()
         )
