@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import RowMapping, select
 from sqlalchemy.orm import Session
 
-from prex.archive.package import AUDIT_ENTRIES, DRAW
+from prex.archive.package import AUDIT_ENTRIES, DRAW, FileMember, Member
 from prex.audit.chain import canonical_json
 from prex.audit.orm import audit_log
 from prex.award import orm as award_orm
@@ -75,7 +75,7 @@ class Dossier:
     tender: RowMapping
     session: Session
     blobs: FileBlobStore
-    members: dict[str, bytes] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)
     # {"content": member, "signature": member} or {"content": member, "timestamp": member}
     checks: list[dict[str, str]] = field(default_factory=list)
     related: set[str] = field(default_factory=set)
@@ -99,12 +99,16 @@ class Dossier:
         return self.add_bytes(name, (text + "\n").encode("utf-8"))
 
     def add_blob(self, name: str, sha256: str) -> str | None:
-        """A file of the blob store by its digest; None when the store no longer has it (the
-        index member still names the digest, so that the gap is visible)."""
-        if not self.blobs.exists(sha256):
+        """A file of the blob store by its digest, copied in when the archive is written (never
+        held in memory); None when the store no longer has it (the index member still names
+        the digest, so that the gap is visible)."""
+        path = self.blobs.local_path(sha256)
+        if not path.exists():
             return None
-        with self.blobs.open(sha256) as handle:
-            return self.add_bytes(name, handle.read())
+        if name in self.members:
+            raise ValueError(f"the dossier already has a member {name!r}")
+        self.members[name] = FileMember(path, sha256, path.stat().st_size)
+        return name
 
     def add_signature(self, content: str, signature: bytes | str, name: str | None = None) -> str:
         """A detached CMS (or GB/T 35275) signature over the member ``content``."""

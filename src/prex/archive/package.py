@@ -14,9 +14,10 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 FORMAT = "prex-archive"
 VERSION = 1
@@ -31,23 +32,43 @@ DRAW = "dossier/committee/draw.json"
 # The three members the manifest cannot list: itself and what is made over it.
 UNLISTED = (MANIFEST, SIGNATURE, TIMESTAMP)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+ZIP64_LIMIT = zipfile.ZIP64_LIMIT
 
 
 @dataclass(frozen=True)
-class ListedMember:
-    """A member as the manifest lists it."""
+class FileMember:
+    """A member whose bytes stay in a file until the archive is written (a document or an
+    envelope of the blob store, which may be large): listed by the digest and size it was
+    stored under, and checked against them as it is copied in."""
 
-    name: str
+    path: Path
     sha256: str
     size: int
 
+    def chunks(self) -> Iterator[bytes]:
+        with self.path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
 
-def listing(members: Mapping[str, bytes]) -> list[dict[str, Any]]:
+
+Member = bytes | FileMember
+CHUNK = 1024 * 1024
+
+
+def listing(members: Mapping[str, Member]) -> list[dict[str, Any]]:
     """The manifest's ``members``: name, SHA-256 and size of each, by name."""
     return [
-        {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        {"name": name, "sha256": _digest(data), "size": _size(data)}
         for name, data in sorted(members.items())
     ]
+
+
+def _digest(data: Member) -> str:
+    return data.sha256 if isinstance(data, FileMember) else hashlib.sha256(data).hexdigest()
+
+
+def _size(data: Member) -> int:
+    return data.size if isinstance(data, FileMember) else len(data)
 
 
 def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
@@ -63,18 +84,36 @@ def member_order(names: list[str]) -> list[str]:
     return first + sorted(n for n in names if n not in UNLISTED)
 
 
-def pack(members: Mapping[str, bytes]) -> bytes:
+def pack(members: Mapping[str, Member]) -> bytes:
     """Write ``members`` (name → bytes, including the manifest and what is made over it) as a
-    deterministic ZIP."""
+    deterministic ZIP, in memory."""
     out = io.BytesIO()
+    pack_to(out, members)
+    return out.getvalue()
+
+
+def pack_to(out: BinaryIO, members: Mapping[str, Member]) -> None:
+    """Write the deterministic ZIP to ``out``; a file member is streamed, and refused if its
+    bytes are not the ones it is listed under (a blob damaged on disk)."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for name in member_order(list(members)):
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, so that the permissions below mean the same everywhere
             info.external_attr = 0o100644 << 16
-            zf.writestr(info, members[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
-    return out.getvalue()
+            data = members[name]
+            if not isinstance(data, FileMember):
+                zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+                continue
+            info.file_size = data.size
+            digest, size = hashlib.sha256(), 0
+            with zf.open(info, "w", force_zip64=data.size >= ZIP64_LIMIT) as member:
+                for chunk in data.chunks():
+                    digest.update(chunk)
+                    size += len(chunk)
+                    member.write(chunk)
+            if (digest.hexdigest(), size) != (data.sha256, data.size):
+                raise ValueError(f"{name}: the file's bytes are not the ones it was stored as")
 
 
 class UnreadableArchive(Exception):

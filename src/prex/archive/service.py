@@ -32,9 +32,10 @@ from prex.archive.package import (
     TIMESTAMP,
     TSA_CERTIFICATE,
     VERSION,
+    Member,
     listing,
     manifest_bytes,
-    pack,
+    pack_to,
 )
 from prex.audit.consumers import advance, claim_batch, ensure_cursor
 from prex.audit.orm import audit_head
@@ -50,6 +51,7 @@ from prex.identity.policy import (
 )
 from prex.identity.policy import Scope as PolicyScope
 from prex.pki.cms import sign_detached
+from prex.shared.blobs import BlobRef
 from prex.shared.errors import NotFound
 from prex.shared.ids import new_id
 from prex.tenders.model import TERMINAL_STATUSES
@@ -250,8 +252,7 @@ def build_queued(services: Services, uow: SqlUnitOfWork, archive_id: str) -> Bui
     )
     token = services.pki.timestamp_authority().stamp(hashlib.sha256(signature).digest())
     members[MANIFEST], members[SIGNATURE], members[TIMESTAMP] = data, signature, token
-    file = pack(members)
-    blob = services.blobs.put([file], max_bytes=len(file) + 1)
+    blob = _store(services, members)
     with uow:
         # Only a pending row is completed: a second worker that built the same archive at the
         # same time finds it built, records nothing, and leaves only an unused blob behind.
@@ -285,6 +286,23 @@ def build_queued(services: Services, uow: SqlUnitOfWork, archive_id: str) -> Bui
         )
         uow.commit()
     return Built(archive_id, blob.sha256, blob.size, len(members), until)
+
+
+def _store(services: Services, members: dict[str, Member]) -> BlobRef:
+    """Write the file beside the blobs (documents and envelopes streamed in, not held in
+    memory), hash it, and keep it in the blob store under its SHA-256."""
+    spool = services.blobs.spool_path()
+    try:
+        with spool.open("wb") as out:
+            pack_to(out, members)
+        digest, size = hashlib.sha256(), 0
+        with spool.open("rb") as handle:
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
+                size += len(chunk)
+        return services.blobs.adopt(spool, digest.hexdigest(), size)
+    finally:
+        spool.unlink(missing_ok=True)
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -8,11 +8,21 @@ import hashlib
 import io
 import zipfile
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from prex.archive.package import MANIFEST, ZIP_DATE, listing, manifest_bytes, pack, unpack
+from prex.archive.package import (
+    MANIFEST,
+    ZIP_DATE,
+    FileMember,
+    listing,
+    manifest_bytes,
+    pack,
+    unpack,
+)
 from prex.archive.service import retain_until
 from prex.archive.verify import verify_archive
 
@@ -72,3 +82,17 @@ def test_retention_ends_on_the_same_day_years_later(built: datetime) -> None:
 
 def test_a_leap_day_is_kept_until_the_28th_of_february() -> None:
     assert retain_until(datetime(2028, 2, 29, tzinfo=UTC), 30) == date(2058, 2, 28)
+
+
+def test_a_file_member_is_streamed_to_the_same_bytes_and_refused_when_damaged(
+    tmp_path: Path,
+) -> None:
+    body = b"".join(hashlib.sha256(n.to_bytes(2, "big")).digest() for n in range(5000))
+    path = tmp_path / "blob"
+    path.write_bytes(body)
+    streamed = FileMember(path, hashlib.sha256(body).hexdigest(), len(body))
+    assert pack({"dossier/envelope.bin": streamed}) == pack({"dossier/envelope.bin": body})
+    assert listing({"e": streamed}) == listing({"e": body})
+    path.write_bytes(body[:-1] + b"\x00")  # damaged on disk after it was stored
+    with pytest.raises(ValueError, match="dossier/envelope.bin"):
+        pack({"dossier/envelope.bin": streamed})
