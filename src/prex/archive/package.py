@@ -126,19 +126,43 @@ class UnreadableArchive(Exception):
 
 def unpack(data: bytes) -> dict[str, bytes]:
     """Every member's bytes; a member whose stored CRC does not match is named."""
+    kept, _ = read_members(io.BytesIO(data), keep=len(data) + 1)
+    return kept
+
+
+# Members up to this size are kept in memory by the verifier (manifests, signatures, acts, the
+# audit entries); larger ones (documents, envelopes) are only hashed as they are read.
+KEEP_BYTES = 64 * 1024 * 1024
+
+
+def read_members(
+    source: BinaryIO, *, keep: int = KEEP_BYTES
+) -> tuple[dict[str, bytes], dict[str, tuple[str, int]]]:
+    """Stream through the ZIP: the bytes of every member up to ``keep`` bytes, and the SHA-256
+    and size of every member; a member that does not read back (CRC, compression) is named."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(source)
     except Exception as exc:  # BadZipFile, NotImplementedError (a version byte), OSError …
         raise UnreadableArchive(f"not a ZIP file ({type(exc).__name__}: {exc})") from exc
-    members: dict[str, bytes] = {}
+    kept: dict[str, bytes] = {}
+    digests: dict[str, tuple[str, int]] = {}
     with zf:
         for info in zf.infolist():
-            if info.filename in members:
+            if info.filename in digests:
                 raise UnreadableArchive("the member occurs twice", member=info.filename)
             try:
-                members[info.filename] = zf.read(info)
+                digest, size, parts = hashlib.sha256(), 0, []
+                with zf.open(info) as member:
+                    while chunk := member.read(CHUNK):
+                        digest.update(chunk)
+                        size += len(chunk)
+                        if size <= keep:
+                            parts.append(chunk)
             except Exception as exc:  # a bad CRC, zlib.error, an unknown method: this member
                 raise UnreadableArchive(
                     f"{type(exc).__name__}: {exc}", member=info.filename
                 ) from exc
-    return members
+            digests[info.filename] = (digest.hexdigest(), size)
+            if size <= keep:
+                kept[info.filename] = b"".join(parts)
+    return kept, digests

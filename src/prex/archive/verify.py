@@ -25,11 +25,12 @@ what broke):
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from asn1crypto import cms, core
 
@@ -45,7 +46,7 @@ from prex.archive.package import (
     TSA_CERTIFICATE,
     UNLISTED,
     UnreadableArchive,
-    unpack,
+    read_members,
 )
 from prex.audit.chain import digest_of, entry_hash
 from prex.experts.draw import replay
@@ -108,15 +109,16 @@ def _attempt(report: Report, name: str, action: Callable[[], str]) -> bool:
     return report.add(name, True, detail)
 
 
-def verify_archive(data: bytes) -> Report:
-    """Check an archive's bytes; the report holds every check, failed ones named."""
+def verify_archive(source: bytes | BinaryIO) -> Report:
+    """Check an archive (its bytes, or an open file, read once and streaming: documents and
+    envelopes are hashed, not held); the report holds every check, failed ones named."""
     report = Report()
     try:
-        members = unpack(data)
+        members, digests = read_members(io.BytesIO(source) if isinstance(source, bytes) else source)
     except UnreadableArchive as exc:
         report.add(exc.member or "file", False, str(exc))
         return report
-    report.add("file", True, f"{len(members)} members")
+    report.add("file", True, f"{len(digests)} members")
     for needed in (*UNLISTED, CA_CERTIFICATE, SIGNING_CERTIFICATE, TSA_CERTIFICATE):
         if needed not in members:
             report.add(needed, False, "missing: an archive cannot be checked without it")
@@ -171,7 +173,7 @@ def verify_archive(data: bytes) -> Report:
         report.add("manifest", False, f"unreadable ({exc})")
         return report
     parts: list[tuple[str, Callable[[], None]]] = [
-        ("manifest", lambda: _members(report, members, listed)),
+        ("manifest", lambda: _members(report, digests, listed)),
         (AUDIT_ENTRIES, lambda: _audit(report, members, manifest.get("audit_head"))),
         ("manifest", lambda: _acts(report, members, manifest.get("signatures", []))),
         (DRAW, lambda: _draw(report, members)),
@@ -288,23 +290,22 @@ def _chain(report: Report, members: dict[str, bytes], certs: dict[str, Certifica
     return f"{CA_CERTIFICATE} → {SIGNING_CERTIFICATE}, {TSA_CERTIFICATE}"
 
 
-def _members(report: Report, members: dict[str, bytes], listed: dict[str, Any]) -> None:
-    for name in sorted(set(members) | set(listed)):
+def _members(report: Report, digests: dict[str, tuple[str, int]], listed: dict[str, Any]) -> None:
+    for name in sorted(set(digests) | set(listed)):
         if name in UNLISTED:
             continue
         if name not in listed:
             report.add(name, False, "extra: the manifest does not list it")
-        elif name not in members:
+        elif name not in digests:
             report.add(name, False, "missing: the manifest lists it")
         else:
-            data, entry = members[name], listed[name]
-            digest = hashlib.sha256(data).hexdigest()
-            if len(data) != entry["size"]:
-                report.add(name, False, f"{len(data)} bytes, the manifest says {entry['size']}")
+            (digest, size), entry = digests[name], listed[name]
+            if size != entry["size"]:
+                report.add(name, False, f"{size} bytes, the manifest says {entry['size']}")
             elif digest != entry["sha256"]:
                 report.add(name, False, f"SHA-256 {digest}, the manifest says {entry['sha256']}")
             else:
-                report.add(name, True, f"SHA-256 {digest[:16]}…, {len(data)} bytes")
+                report.add(name, True, f"SHA-256 {digest[:16]}…, {size} bytes")
 
 
 def _audit(report: Report, members: dict[str, bytes], head: dict[str, Any] | None) -> None:

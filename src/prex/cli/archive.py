@@ -33,10 +33,10 @@ def verify(
     manifest's signature, the timestamp, the certificate chain, the audit entries and every act
     signature. Exit 1 naming what broke."""
     try:
-        data = file.read_bytes()
+        with file.open("rb") as handle:
+            report = verify_archive(handle)
     except OSError as exc:
         raise fail(f"cannot read {file}: {exc.strerror}") from exc
-    report = verify_archive(data)
     if json_output:
         emit_json(report.as_json())
         if not report.ok:

@@ -21,6 +21,7 @@ from prex.archive.package import (
     listing,
     manifest_bytes,
     pack,
+    read_members,
     unpack,
 )
 from prex.archive.service import retain_until
@@ -96,3 +97,11 @@ def test_a_file_member_is_streamed_to_the_same_bytes_and_refused_when_damaged(
     path.write_bytes(body[:-1] + b"\x00")  # damaged on disk after it was stored
     with pytest.raises(ValueError, match="dossier/envelope.bin"):
         pack({"dossier/envelope.bin": streamed})
+
+
+def test_large_members_are_hashed_as_they_are_read_not_kept() -> None:
+    big, small = b"e" * 5000, b"{}"
+    data = pack({"dossier/envelope.bin": big, MANIFEST: small})
+    kept, digests = read_members(io.BytesIO(data), keep=1000)
+    assert kept == {MANIFEST: small}
+    assert digests["dossier/envelope.bin"] == (hashlib.sha256(big).hexdigest(), 5000)
