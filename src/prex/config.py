@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     federation_retry_max_seconds: float = Field(default=900.0, gt=0)
 
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    archive_retention_years: int = Field(
+        default=30,
+        ge=1,
+        le=200,
+        description="how long an ended transaction's archive (电子档案) is kept before the sweep "
+        "marks it expired (it is never deleted automatically); docs/archive.md",
+    )
     session_hours: int = Field(default=12, gt=0)
     token_days: int = Field(default=30, gt=0)
     cookie_secure: bool = False

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from prex import demo_auctions as auctions
 from prex import demo_award as award
+from prex.archive.service import build_archive
 from prex.bidding.opening_keys import bid_parameters
 from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
@@ -115,6 +116,7 @@ class DemoSeed:
     listings: dict[str, str] = field(default_factory=dict)  # sold, failed, live → listing id
     complaint: str | None = None  # the complaint suspending the tender in publicity
     credit: dict[str, str] = field(default_factory=dict)  # blacklist, reward → credit record id
+    archive_id: str | None = None  # the completed tender's electronic archive (电子档案)
     signed_in: dict[str, Actor] = field(default_factory=dict, repr=False)  # username → actor
 
     @property
@@ -274,6 +276,10 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
         centre_id=seed.centre_ids["330100"],
         rewarded_org_id=seed.org_ids["bidder1"],
     )
+    # The completed tender's archive, ready to download and `prex archive verify` (the worker
+    # archives the failed and cancelled ones as it starts).
+    built = build_archive(services.uow(SEED_ACTOR), services, seed.tenders["complete"])
+    seed.archive_id = built.archive_id
     return seed
 
 

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from prex.analytics.warehouse.refresh import refresh_due
+from prex.archive.service import run_archiving
 from prex.auctions.timeline import run_due_listings
 from prex.bidding.uploads import sweep_uploads
 from prex.bootstrap import Services
@@ -46,6 +47,7 @@ class PassResult:
     scored: int = 0  # data-spec record versions judged and deals re-scored for data quality
     warehoused: int = 0  # tenders and OCDS processes a due warehouse refresh wrote
     credit: int = 0  # experts' credit records made from their answers to a draw (no-shows …)
+    archived: int = 0  # archives of ended transactions built (signed, timestamped, stored)
 
     def summary(self) -> str:
         """What the pass did, for the log: the non-zero counts by name."""
@@ -68,6 +70,7 @@ def run_once(services: Services) -> PassResult:
     federated = pull_due(services)
     scored = score_quality(services)
     credit = consume_expert_behaviour(services)
+    archived = run_archiving(services)
     warehoused = refresh_due(services)  # last: a failing refresh holds up nothing else
     return PassResult(
         transitions,
@@ -83,6 +86,7 @@ def run_once(services: Services) -> PassResult:
         scored=scored,
         warehoused=warehoused,
         credit=credit,
+        archived=archived,
     )
 
 

@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from prex import demo_award as award
+from prex.archive.orm import archives
+from prex.archive.verify import verify_archive
 from prex.bootstrap import Services
 from prex.demo import already_seeded, seed_demo
 from prex.identity.orm import organisations
@@ -35,6 +37,12 @@ def test_the_demo_has_tenders_in_every_status_and_a_verifying_chain(services: Se
     assert len(seed.centre_ids) == 4
     result = chain_of(services)
     assert result.ok and result.entries > 50
+    # The completed tender's archive is there to download, and verifies offline.
+    with services.read_session() as session:
+        [archive] = session.execute(select(archives)).all()
+    assert archive.id == seed.archive_id and archive.tender_id == seed.tenders["complete"]
+    report = verify_archive(b"".join(services.blobs.iter_bytes(archive.sha256)))
+    assert report.ok, report.failures
 
 
 def test_the_sandbox_tender_reaches_its_deadline_in_21_real_minutes(services: Services) -> None:

@@ -7,6 +7,7 @@ import typer
 
 from prex.cli import (
     analytics,
+    archive,
     auctions,
     audit,
     bid,
@@ -51,6 +52,7 @@ app.add_typer(quality.app, name="quality")
 app.add_typer(flags.app, name="flags")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(credit.app, name="credit")
+app.add_typer(archive.app, name="archive")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

@@ -189,6 +189,12 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         "supervisor; `prex analytics refresh`, `prex flags scan` (docs/red-flags.md)",
         highlight=False,
     )
+    console.print(
+        f"Electronic archive (电子档案) of each ended tender: http://{host}:{port}/archives — "
+        "sign in as operator, supervisor or tenderer, download the file and check it offline "
+        "with prex archive verify FILE (docs/archive.md)",
+        highlight=False,
+    )
     from prex.web.app import create_app
 
     try:

@@ -2,6 +2,7 @@
 
 from prex.analytics.cases import orm as cases_orm
 from prex.analytics.risk import orm as risk_orm
+from prex.archive import orm as archive_orm
 from prex.auctions import orm as auctions_orm
 from prex.audit import orm as audit_orm
 from prex.award import orm as award_orm
@@ -24,6 +25,7 @@ from prex.pki import orm as pki_orm
 from prex.tenders import orm as tenders_orm
 
 __all__ = [
+    "archive_orm",
     "auctions_orm",
     "audit_orm",
     "award_orm",

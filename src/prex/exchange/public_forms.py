@@ -347,6 +347,9 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         # a decision to redo the evaluation moves the round aside (prex.award.rounds): the
         # tender's status change carries it to the feed, the new round's publication the result
         "EvaluationRoundSuperseded",
+        # the electronic archive: the centre's own records of its files (docs/archive.md)
+        "ArchiveBuilt",
+        "ArchiveExpired",
     }
 )
 """Event types that never reach the feed, grouped by why."""

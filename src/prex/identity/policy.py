@@ -108,6 +108,8 @@ class Action(StrEnum):
     COMPLAINT_HANDLE = "complaint.handle"  # accept or refuse, suspend or resume, decide (signed)
     CREDIT_READ = "credit.read"  # every credit record of the centre: unpublished, experts'
     CREDIT_MANAGE = "credit.manage"  # record, publish, correct and revoke credit records
+    ARCHIVE_READ = "archive.read"  # list and download the electronic archives (电子档案)
+    ARCHIVE_BUILD = "archive.build"  # build (again) an ended tender's archive; the sweep
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,19 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     # reads published records of organisations only (PUBLIC_READ, prex.credit.queries).
     Action.CREDIT_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
     Action.CREDIT_MANAGE: {_S: Scope.CENTRE},
+    # The archive of an ended transaction (电子档案) is kept by the centre (DOMAIN.md: the
+    # operator archives), inspected by its supervisors, and handed to the tenderer and its agency
+    # for their own records. Bidders and the public never: it holds every bid, score and expert.
+    Action.ARCHIVE_READ: {
+        Role.ADMIN: Scope.ANY,
+        _O: Scope.CENTRE,
+        _S: Scope.CENTRE,
+        _T: Scope.PARTY,
+        _A: Scope.PARTY,
+    },
+    # The worker builds every archive when the transaction ends; the centre may build one again
+    # (after a complaint decision, say) and the administrator runs the retention sweep.
+    Action.ARCHIVE_BUILD: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

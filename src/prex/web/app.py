@@ -14,6 +14,7 @@ from prex import __version__
 from prex.bootstrap import Services
 from prex.web import errors
 from prex.web.api import analytics as analytics_api
+from prex.web.api import archives as archives_api
 from prex.web.api import auction_bids as auction_bids_api
 from prex.web.api import auction_live as auction_live_api
 from prex.web.api import award as award_api
@@ -86,6 +87,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(analytics_api.router)
     api.include_router(supervision_api.router)
     api.include_router(credit_api.router)
+    api.include_router(archives_api.router)
     app.include_router(api)
     app.include_router(pages.router)
     static = resources.files("prex.web") / "static"

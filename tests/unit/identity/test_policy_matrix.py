@@ -49,6 +49,8 @@ EXPECTED = {
     Action.COMPLAINT_HANDLE: "-   -   -    -    -    -    C",
     Action.CREDIT_READ: "Y   C   -    -    -    -    C",
     Action.CREDIT_MANAGE: "-   -   -    -    -    -    C",
+    Action.ARCHIVE_READ: "Y   C   P    P    -    -    C",
+    Action.ARCHIVE_BUILD: "Y   C   -    -    -    -    -",
     Action.SESSION_READ: "S   S   S    S    S    S    S",
     Action.SESSION_LOGOUT: "S   S   S    S    S    S    S",
     Action.CENTRE_MANAGE: "Y   -   -    -    -    -    -",

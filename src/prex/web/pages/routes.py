@@ -25,6 +25,7 @@ from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
 from prex.web.pages import (
     account,
     analytics,
+    archives,
     auction,
     bid,
     certificates,
@@ -135,3 +136,4 @@ router.include_router(analytics.router)
 router.include_router(supervision.router)
 router.include_router(complaints.router)
 router.include_router(credit.router)
+router.include_router(archives.router)

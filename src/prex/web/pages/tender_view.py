@@ -50,6 +50,7 @@ class TenderActions:
     obtain: bool = False  # a bidder obtains the documents (within the issue window)
     ask: bool = False  # a bidder asks a question or raises an objection
     bid: bool = False  # a bidder seals and submits a bid (before the deadline)
+    archive: bool = False  # download the ended transaction's archive (电子档案)
     obtained_at: datetime | None = None  # when the reader's organisation obtained them
 
     @property
@@ -94,6 +95,7 @@ def tender_actions(actor: Actor, tender: Tender, now: datetime) -> TenderActions
         and now < ensure_utc(tender.bid_deadline)
         and actor.org_id is not None
         and may(Action.BID_SUBMIT),
+        archive=tender.status.terminal and may(Action.ARCHIVE_READ),
         obtained_at=obtained_at,
     )
 

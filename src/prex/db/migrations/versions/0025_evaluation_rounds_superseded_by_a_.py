@@ -1,7 +1,7 @@
 """evaluation rounds superseded by a complaint decision (重新评审)
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-11-28 05:40:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0023"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
