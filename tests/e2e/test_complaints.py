@@ -386,3 +386,43 @@ def test_the_cli_writes_the_bytes_a_complaint_is_signed_over(
         headers=auth(services, COMPLAINANT),
     )
     assert other.status_code == 422, other.text
+
+
+def test_a_decision_cancelling_the_award_ends_the_tender_and_its_archive_proves_the_complaint(
+    cx: Complaints, services: Services, world: World
+) -> None:
+    """cancel_award ends the transaction; its archive holds the complaint as the complainant
+    signed it (with the evidence its digests name) and the decision as the supervisor signed
+    it, and `prex archive verify` checks both signatures offline."""
+    from prex.archive.service import build_archive
+    from prex.archive.verify import verify_archive
+    from prex.tenders.model import TenderStatus
+    from prex.tenders.service import advance_tender, tender_within
+    from tests.factories import ADMIN_ACTOR
+
+    tender = cx.tender()
+    cx.clock.set(beijing("2026-10-29"))
+    uow = services.uow(ADMIN_ACTOR)
+    with uow:
+        assert tender_within(uow, tender["id"]).reach_deadline(uow.clock)
+        uow.commit()
+    for status, note in [("evaluation", "开标"), ("publicity", "公示"), ("awarded", "定标")]:
+        advance_tender(services.uow(ADMIN_ACTOR), tender["id"], TenderStatus(status), note)
+    complaint = cx.file(tender["id"], subject="result", text="中标人弄虚作假。").json()
+    assert cx.handle(complaint["id"], "accept").status_code == 200
+    decided = cx.decide(
+        complaint["id"],
+        outcome="upheld",
+        remedy="cancel_award",
+        findings="中标人以他人名义投标，中标无效。",
+        at_fault=[{"org_id": world.orgs["bidder"], "finding": "以他人名义投标"}],
+    )
+    assert decided.status_code == 200, decided.text
+    assert _status(cx, tender["id"])["status"] == "cancelled"
+    built = build_archive(services.uow(ADMIN_ACTOR), services, tender["id"])
+    report = verify_archive(b"".join(services.blobs.iter_bytes(built.sha256)))
+    assert report.ok, [(c.name, c.detail) for c in report.failures]
+    base = f"dossier/complaints/{complaint['number']}"
+    checked = {c.name for c in report.checks if c.ok}
+    assert {f"{base}/complaint.json.p7s", f"{base}/decision.json.p7s"} <= checked
+    assert any(n.startswith(f"{base}/evidence/01-") for n in checked)

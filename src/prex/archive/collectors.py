@@ -438,3 +438,14 @@ register_section("opening", collect_opening)
 register_section("committee", collect_draw)
 register_section("evaluation", collect_evaluation)
 register_section("award", collect_award)
+
+
+def _register_owned_sections() -> None:
+    """Sections kept in the context that owns their data (imported here, after the registry
+    exists, so that the import cannot go round in a circle)."""
+    from prex.complaints.dossier import collect_complaints
+
+    register_section("complaints", collect_complaints)
+
+
+_register_owned_sections()
