@@ -10,6 +10,7 @@ signatures still verify over its bytes, and the current report differs."""
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -260,3 +261,19 @@ def test_a_decision_to_redo_the_evaluation_runs_a_new_round_to_a_new_award(
     new_winner = next(leaf for leaf in PRICES if bid_of[leaf] == new_first)
     assert awarded.json()["notice"]["winner"]["uscc"] == pki.uscc[new_winner]
     assert client.get(f"/api/v1/tenders/{opening.id}").json()["status"] == "awarded"
+
+    # The transaction's archive keeps the closed round: its report as the members signed it,
+    # with every signature (the verifier checks them like the current round's).
+    from prex.archive.collectors import SECTIONS, Dossier, collect
+    from prex.archive.service import _tender_row
+
+    with services.read_session() as session:
+        dossier = collect(
+            Dossier(tender=_tender_row(session, opening.id), session=session, blobs=services.blobs),
+            [s for s in SECTIONS if s.name == "superseded rounds"],
+        )
+    old = dossier.members["dossier/award/rounds/1/report.json"]
+    assert hashlib.sha256(old).hexdigest() == old_report["sha256"]
+    signatures = [n for n in dossier.members if n.startswith("dossier/award/rounds/1/report.json.")]
+    assert len(signatures) == 5
+    assert all(verify_detached(old, dossier.members[n]) for n in signatures)

@@ -394,6 +394,25 @@ def collect_award(dossier: Dossier) -> None:
 # -- audit: the transaction's entries, each checkable against its hash and its neighbours -------
 
 
+def collect_superseded_rounds(dossier: Dossier) -> None:
+    """Evaluation rounds a complaint decision closed (``award.rounds``): each round's snapshot,
+    and its report as the members signed it with their signatures, so that the verifier checks
+    the old round's signatures too. What the current round replaced stays in the record."""
+    table = evaluation_orm.evaluation_rounds
+    for row in dossier.rows(
+        select(table).where(table.c.tender_id == dossier.tender_id).order_by(table.c.round)
+    ):
+        base = f"dossier/award/rounds/{row['round']}"
+        report = row["report"]
+        if report is not None:
+            content = dossier.add_bytes(f"{base}/report.json", canonical_json(report["report"]))
+            for signature in row["signatures"]:
+                member = signature["member_id"]
+                dossier.add_signature(content, signature["signature"], f"{content}.{member}.p7s")
+        dossier.add_json(f"{base}/round.json", row)
+        dossier.relate(row["complaint_id"])
+
+
 def audit_entries(dossier: Dossier) -> list[dict[str, Any]]:
     """Every audit entry of an object the sections related, in chain order. An entry carries
     every field its hash covers, so the verifier recomputes the hash and, where two included
@@ -438,6 +457,7 @@ register_section("opening", collect_opening)
 register_section("committee", collect_draw)
 register_section("evaluation", collect_evaluation)
 register_section("award", collect_award)
+register_section("superseded rounds", collect_superseded_rounds)
 
 
 def _register_owned_sections() -> None:
