@@ -19,6 +19,7 @@ from prex.experts import committee_orm as committee_orm
 from prex.experts import orm as experts_orm
 from prex.experts import venues_orm as venues_orm
 from prex.identity import orm as identity_orm
+from prex.integrations import orm as integrations_orm
 from prex.notifications import orm as notifications_orm
 from prex.opening import orm as opening_orm
 from prex.pki import orm as pki_orm
@@ -39,6 +40,7 @@ __all__ = [
     "experts_orm",
     "federation_orm",
     "identity_orm",
+    "integrations_orm",
     "metadata",
     "notifications_orm",
     "ocds_orm",

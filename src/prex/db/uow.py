@@ -110,7 +110,9 @@ def append_events(
     outbox_rows: list[dict[str, Any]] = []
     for event in events:
         seq += 1
-        payload = {"event": event.payload(), "object_at": event.at.isoformat()}
+        payload: dict[str, Any] = {"event": event.payload(), "object_at": event.at.isoformat()}
+        if actor.client_id is not None:  # a machine client's call: in the hashed payload
+            payload["client_id"] = actor.client_id
         digest = digest_of(payload)
         entry = Entry(
             seq=seq,

@@ -110,11 +110,17 @@ class Action(StrEnum):
     CREDIT_MANAGE = "credit.manage"  # record, publish, correct and revoke credit records
     ARCHIVE_READ = "archive.read"  # list and download the electronic archives (电子档案)
     ARCHIVE_BUILD = "archive.build"  # build (again) an ended tender's archive; the sweep
+    INTEGRATION_MANAGE = "integration.manage"  # register machine clients, rotate, revoke them
+    CONSENT_GRANT = "consent.grant"  # a bidder lets a client act for it (signed), or revokes it
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting, from where. ``user_id`` is None for the anonymous public."""
+    """Who is acting, from where. ``user_id`` is None for the anonymous public.
+
+    ``client_id`` names the registered integration (machine client, prex.integrations) through
+    which the call came: alone for a client acting as itself, beside the user and organisation
+    of the bidder it acts for (with that bidder's signed consent). Audit entries record it."""
 
     user_id: str | None = None
     label: str = "anonymous"
@@ -122,6 +128,7 @@ class Actor:
     centre_id: str | None = None
     roles: frozenset[Role] = field(default_factory=frozenset)
     address: str | None = None
+    client_id: str | None = None
 
     @property
     def authenticated(self) -> bool:
@@ -297,6 +304,12 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     # The worker builds every archive when the transaction ends; the centre may build one again
     # (after a complaint decision, say) and the administrator runs the retention sweep.
     Action.ARCHIVE_BUILD: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    # Machine clients (docs/integration.md) are registered by the platform administrator or by
+    # the centre operator of the owning organisation's centre (a broker, a bank …).
+    Action.INTEGRATION_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    # A bidder consents for its own organisation only (the resource's party is the consent's
+    # organisation); the consent is signed with the organisation's certificate.
+    Action.CONSENT_GRANT: {Role.BIDDER: Scope.PARTY},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

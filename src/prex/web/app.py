@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 import anyio.to_thread
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from prex import __version__
 from prex.bootstrap import Services
+from prex.integrations.model import RateLimiter
 from prex.web import errors
 from prex.web.api import analytics as analytics_api
 from prex.web.api import archives as archives_api
@@ -27,6 +28,7 @@ from prex.web.api import experts as experts_api
 from prex.web.api import federation as federation_api
 from prex.web.api import feed as feed_api
 from prex.web.api import identity as identity_api
+from prex.web.api import integrations as integrations_api
 from prex.web.api import listings as listings_api
 from prex.web.api import ocds as ocds_api
 from prex.web.api import opening as opening_api
@@ -37,6 +39,7 @@ from prex.web.api import system as system_api
 from prex.web.api import tenders as tenders_api
 from prex.web.api import upstream as upstream_api
 from prex.web.api import venues as venues_api
+from prex.web.machine import machine_gate
 from prex.web.pages import routes as pages
 
 API_PREFIX = "/api/v1"
@@ -62,8 +65,10 @@ def create_app(services: Services) -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,
     )
     app.state.services = services
+    app.state.rate_limiter = RateLimiter()  # machine clients' budgets, in this process
     errors.install(app)
-    api = APIRouter(prefix=API_PREFIX)
+    # Every API call passes the machine-client gate (a no-op for users and the public).
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(machine_gate)])
     api.include_router(system_api.router)
     api.include_router(identity_api.router)
     api.include_router(tenders_api.router)
@@ -88,6 +93,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(supervision_api.router)
     api.include_router(credit_api.router)
     api.include_router(archives_api.router)
+    api.include_router(integrations_api.router)
     app.include_router(api)
     app.include_router(pages.router)
     static = resources.files("prex.web") / "static"

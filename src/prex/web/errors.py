@@ -29,6 +29,7 @@ _HTTP_SLUGS = {
     413: "too-large",
     415: "unsupported-media-type",
     422: "invalid-input",
+    429: "rate-limited",
 }
 
 
@@ -54,7 +55,11 @@ def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     reserved = {"type", "title", "status", "detail", "instance"}
     extra = {k if k not in reserved else f"{k}_": v for k, v in exc.context.items()}
-    return problem(request, exc.status, exc.slug, type(exc).__name__, exc.message, **extra)
+    response = problem(request, exc.status, exc.slug, type(exc).__name__, exc.message, **extra)
+    retry_after = exc.context.get("retry_after")
+    if exc.status == 429 and isinstance(retry_after, int):
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _validation_error(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,126 @@
+"""The contract of a machine client: its scopes, what each scope lets it do, its rate budget.
+
+A scope is a capability an organisation can be trusted with, not a role: a broker's portal gets
+``public.read`` and ``bid.submit``, a bank ``guarantee.issue``. Each scope grants a fixed set of
+policy actions (:data:`SCOPE_ACTIONS`); a machine call whose route performs an action outside
+its token's scopes is refused naming the scope. The policy table still decides on top of that:
+a client acting for a bidder is that bidder's member for the policy, nothing more.
+
+Only the standard library here (STYLE.md habit 1).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from prex.award.acts import act_bytes
+from prex.identity.policy import Action
+
+# Access tokens are opaque; this prefix tells them from users' tokens without a lookup.
+TOKEN_PREFIX = "pxc_"
+TOKEN_LIFETIME_SECONDS = 3600
+MAX_ACTIVE_SECRETS = 2  # the current secret and its successor, during a rotation
+
+SCOPE_DESCRIPTIONS: dict[str, str] = {
+    "public.read": "read what the public portal shows (announcements, parameters, results)",
+    "bid.submit": "act for a bidder that consented: obtain documents, submit, replace and "
+    "withdraw its sealed bids (sealed and signed by the bidder itself), record its bid bond",
+    "guarantee.issue": "issue electronic bid guarantees (电子保函) — the guarantee flow",
+    "evaluation.read": "read opened bids and evaluation data after the opening — the "
+    "evaluation-assistance hooks",
+}
+# Which policy actions each scope admits. guarantee.issue and evaluation.read name the
+# capabilities of issue 11's guarantee flow and assistance hooks; their routes add them here.
+SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
+    "public.read": frozenset({Action.PUBLIC_READ, Action.SIGNATURE_VERIFY, Action.TIMESTAMP_ISSUE}),
+    "bid.submit": frozenset(
+        {Action.BID_SUBMIT, Action.DOCUMENT_OBTAIN, Action.BOND_RECORD, Action.BOND_READ}
+    ),
+    "guarantee.issue": frozenset(),
+    "evaluation.read": frozenset(),
+}
+SCOPES = frozenset(SCOPE_ACTIONS)
+# Scopes under which a client may act on behalf of an organisation (with its signed consent).
+ACTING_SCOPES = frozenset({"bid.submit"})
+
+
+def scopes_for(action: Action) -> list[str]:
+    """The scopes that admit ``action`` (empty: no machine client may perform it)."""
+    return sorted(s for s, actions in SCOPE_ACTIONS.items() if action in actions)
+
+
+def consent_bytes(client_id: str, org_uscc: str, scopes: list[str], valid_until: datetime) -> bytes:
+    """What a bidder signs to let a client act for it (docs/integration.md):
+    ``{"act":"integration-consent","client_id":…,"org_uscc":…,"scopes":[…],"valid_until":…}``
+    (canonical JSON; scopes sorted, the time in UTC ISO 8601 with seconds)."""
+    return act_bytes(
+        "integration-consent",
+        client_id=client_id,
+        org_uscc=org_uscc,
+        scopes=sorted(set(scopes)),
+        valid_until=valid_until.isoformat(timespec="seconds"),
+    )
+
+
+@dataclass
+class TokenBucket:
+    """``capacity`` requests at once, refilled at ``rate`` per second (the classic bucket)."""
+
+    capacity: float
+    rate: float
+    tokens: float
+    stamp: float
+
+    def take(self, now: float) -> float:
+        """Spend one token; returns 0 when granted, else the seconds until one is available."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+@dataclass
+class RateLimiter:
+    """Per-client token buckets, kept in this process's memory.
+
+    A shortcut on purpose: with several web processes each keeps its own buckets, so a client
+    gets up to N times its budget; a shared store (PostgreSQL or Redis) would make it exact."""
+
+    clock: Callable[[], float] = time.monotonic
+    _buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def retry_after(self, client_id: str, per_minute: int, burst: int) -> int:
+        """0 when the call may go ahead, else whole seconds to wait (at least 1)."""
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.get(client_id)
+            rate = per_minute / 60.0
+            if bucket is None or bucket.capacity != burst or bucket.rate != rate:
+                bucket = TokenBucket(float(burst), rate, float(burst), now)
+                self._buckets[client_id] = bucket
+            wait = bucket.take(now)
+        return 0 if wait == 0 else max(1, math.ceil(wait))
+
+
+def public_view(row: Any) -> dict[str, Any]:
+    """A client as listed to its managers: never a secret, only secrets' ids and dates."""
+    return {
+        "client_id": row["client_id"],
+        "name": row["name"],
+        "org_id": row["org_id"],
+        "centre_id": row["centre_id"],
+        "scopes": list(row["scopes"]),
+        "rate_per_minute": row["rate_per_minute"],
+        "burst": row["burst"],
+        "created_at": row["created_at"],
+        "revoked_at": row["revoked_at"],
+    }

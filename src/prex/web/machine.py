@@ -1,0 +1,73 @@
+"""The gate every API call of a machine client passes (a dependency of the /api/v1 router).
+
+A bearer token with the integrations prefix is resolved here, before the route's own
+dependencies: the client's rate budget is spent (429 with ``Retry-After``), the route's declared
+action must lie within the token's scopes (403 naming the scope), and a call carrying
+``Prex-On-Behalf-Of: <organisation id>`` needs that organisation's valid signed consent. The
+resulting :class:`~prex.identity.policy.Actor` (with ``client_id``) is left on
+``request.state.actor``, where :func:`prex.web.deps.get_actor` finds it; the policy table then
+decides as for any other actor, and every audit entry of the call carries the client id.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from prex.identity.policy import Action
+from prex.integrations.errors import RateLimited, ScopeRequired
+from prex.integrations.model import TOKEN_PREFIX, RateLimiter, scopes_for
+from prex.integrations.service import caller_for_token, machine_actor
+from prex.web.deps import ServicesDep, client_address
+
+ON_BEHALF_HEADER = "Prex-On-Behalf-Of"
+
+
+def route_action(request: Request) -> Action | None:
+    """The action the matched route declares (``acts(...)``), if any."""
+    route = request.scope.get("route")
+    extra = getattr(route, "openapi_extra", None) or {}
+    value = extra.get("x-prex-action")
+    return Action(value) if value else None
+
+
+def machine_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+        if token.startswith(TOKEN_PREFIX):
+            return token
+    return None
+
+
+def machine_gate(request: Request, services: ServicesDep) -> None:
+    """Authenticate a machine client's call, limit its rate, check its scopes and consent."""
+    token = machine_token(request)
+    if token is None:
+        return
+    now = services.clock.now()
+    with services.read_session() as session:
+        caller = caller_for_token(session, token, now)
+        limiter: RateLimiter = request.app.state.rate_limiter
+        wait = limiter.retry_after(caller.client_id, caller.rate_per_minute, caller.burst)
+        if wait:
+            raise RateLimited(caller.client_id, wait)
+        action = route_action(request)
+        needed = scopes_for(action) if action is not None else []
+        held = [s for s in needed if s in caller.scopes]
+        if action is not None and not held:
+            raise ScopeRequired(
+                f"client {caller.client_id} lacks scope '{needed[0]}' for '{action}'"
+                if needed
+                else f"no client scope grants '{action}'",
+                scope=needed[0] if needed else None,
+                client_id=caller.client_id,
+                action=str(action),
+            )
+        request.state.actor = machine_actor(
+            session,
+            caller,
+            address=client_address(request),
+            now=now,
+            on_behalf_of=request.headers.get(ON_BEHALF_HEADER) or None,
+            scope=held[0] if held else None,
+        )
