@@ -19,6 +19,7 @@ from prex.cli import (
     export,
     federate,
     flags,
+    integrations,
     opening,
     pki,
     quality,
@@ -53,6 +54,7 @@ app.add_typer(flags.app, name="flags")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(credit.app, name="credit")
 app.add_typer(archive.app, name="archive")
+app.add_typer(integrations.app, name="integrations")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)
