@@ -338,3 +338,15 @@ def test_a_consent_covers_only_the_clients_acting_scopes(
         headers=auth(services, "sealer"),
     )
     problem(refused, 422, "invalid-input")
+
+
+def test_the_operators_page_lists_clients_without_their_secrets(
+    client: TestClient, services: Services, world: World
+) -> None:
+    reg = register(client, services, world, ["public.read"])
+    page = client.get("/integrations", headers=auth(services, "operator"))
+    assert page.status_code == 200, page.text
+    assert "系统对接" in page.text and reg["client_id"] in page.text
+    assert "每分钟 120 次" in page.text and reg["client_secret"] not in page.text
+    refused = client.get("/integrations", headers=auth(services, "bidder"))
+    assert refused.status_code == 403

@@ -33,6 +33,7 @@ from prex.web.pages import (
     credit,
     evaluation,
     federation,
+    integrations,
     manage,
     opening,
     quality,
@@ -137,3 +138,4 @@ router.include_router(supervision.router)
 router.include_router(complaints.router)
 router.include_router(credit.router)
 router.include_router(archives.router)
+router.include_router(integrations.router)
