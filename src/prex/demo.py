@@ -38,6 +38,7 @@ from prex.identity.divisions import division_name
 from prex.identity.orm import centres
 from prex.identity.policy import Actor, Role
 from prex.identity.uscc import make_uscc
+from prex.integrations import service as integrations
 from prex.opening import service as opening
 from prex.pki.demo import DemoPki, seed_demo_custodians, seed_demo_pki
 from prex.pki.keys import PrivateKey
@@ -117,6 +118,8 @@ class DemoSeed:
     complaint: str | None = None  # the complaint suspending the tender in publicity
     credit: dict[str, str] = field(default_factory=dict)  # blacklist, reward → credit record id
     archive_id: str | None = None  # the completed tender's electronic archive (电子档案)
+    # A broker's machine client (docs/integration.md): (client id, secret, shown once)
+    integration: tuple[str, str] | None = None
     signed_in: dict[str, Actor] = field(default_factory=dict, repr=False)  # username → actor
 
     @property
@@ -280,6 +283,14 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     # archives the failed and cancelled ones as it starts).
     built = build_archive(services.uow(SEED_ACTOR), services, seed.tenders["complete"])
     seed.archive_id = built.archive_id
+    # A broker's portal registered as a machine client, to try the token endpoint with.
+    broker = integrations.register_client(
+        services.uow(SEED_ACTOR),
+        name="之江招投标服务平台（经纪）",
+        org_id=seed.org_ids["agency"],
+        scopes=["public.read", "bid.submit"],
+    )
+    seed.integration = (broker.client_id, broker.secret)
     return seed
 
 

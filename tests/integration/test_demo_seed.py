@@ -43,6 +43,18 @@ def test_the_demo_has_tenders_in_every_status_and_a_verifying_chain(services: Se
     assert archive.id == seed.archive_id and archive.tender_id == seed.tenders["complete"]
     report = verify_archive(b"".join(services.blobs.iter_bytes(archive.sha256)))
     assert report.ok, report.failures
+    # The broker's machine client it registers obtains a token with the secret printed once.
+    from prex.web.app import create_app
+
+    assert seed.integration is not None
+    with TestClient(create_app(services)) as client:
+        issued = client.post(
+            "/api/v1/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=seed.integration,
+        )
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["scope"] == "bid.submit public.read"
 
 
 def test_the_sandbox_tender_reaches_its_deadline_in_21_real_minutes(services: Services) -> None:

@@ -165,6 +165,16 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         "supervisor records, publishes and revokes at /supervision/credit (docs/credit.md)",
         highlight=False,
     )
+    if seeded and seeded.integration:
+        client_id, secret = seeded.integration
+        console.print(
+            f"A broker's machine client (系统对接, docs/integration.md): curl -u "
+            f"{client_id}:{secret} http://{host}:{port}/api/v1/oauth/token -d "
+            "grant_type=client_credentials — the secret is shown this once; operators see "
+            f"clients at http://{host}:{port}/integrations",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(
         f"Data quality (数据质量) of the three cities' pushes: http://{host}:{port}/quality — "
         "sign in as supervisor or operator; `prex quality` in a shell (docs/quality.md)",

@@ -11,18 +11,19 @@ decides as for any other actor, and every audit entry of the call carries the cl
 
 from __future__ import annotations
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
+from prex.bootstrap import Services
 from prex.identity.policy import Action
 from prex.integrations.errors import RateLimited, ScopeRequired
 from prex.integrations.model import TOKEN_PREFIX, RateLimiter, scopes_for
 from prex.integrations.service import caller_for_token, machine_actor
-from prex.web.deps import ServicesDep, client_address
+from prex.web.deps import client_address
 
 ON_BEHALF_HEADER = "Prex-On-Behalf-Of"
 
 
-def route_action(request: Request) -> Action | None:
+def route_action(request: HTTPConnection) -> Action | None:
     """The action the matched route declares (``acts(...)``), if any."""
     route = request.scope.get("route")
     extra = getattr(route, "openapi_extra", None) or {}
@@ -30,7 +31,7 @@ def route_action(request: Request) -> Action | None:
     return Action(value) if value else None
 
 
-def machine_token(request: Request) -> str | None:
+def machine_token(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         token = header[7:].strip()
@@ -39,11 +40,13 @@ def machine_token(request: Request) -> str | None:
     return None
 
 
-def machine_gate(request: Request, services: ServicesDep) -> None:
-    """Authenticate a machine client's call, limit its rate, check its scopes and consent."""
+def machine_gate(request: HTTPConnection) -> None:
+    """Authenticate a machine client's call, limit its rate, check its scopes and consent.
+    (An ``HTTPConnection``, not a ``Request``: the router's WebSocket routes pass here too.)"""
     token = machine_token(request)
     if token is None:
         return
+    services: Services = request.app.state.services
     now = services.clock.now()
     with services.read_session() as session:
         caller = caller_for_token(session, token, now)
