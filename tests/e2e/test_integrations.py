@@ -179,6 +179,17 @@ def test_a_call_outside_the_tokens_scopes_is_refused_naming_the_scope(
         "insufficient-scope",
     )
     assert "scope" not in refused and "integration.manage" in refused["detail"]
+    # Every call is logged with the client id, reads and refusals included.
+    log = client.get(
+        f"/api/v1/integrations/{reg['client_id']}/calls", headers=auth(services, "operator")
+    ).json()
+    assert [(c["method"], c["action"], c["outcome"]) for c in reversed(log)] == [
+        ("GET", "public.read", "admitted"),
+        ("POST", "bid.submit", "insufficient-scope"),
+        ("GET", "public.read", "insufficient-scope"),
+        ("GET", "integration.manage", "insufficient-scope"),
+    ]
+    assert log[-1]["path"] == params and log[-1]["address"] == "testclient"
 
 
 def test_a_client_over_its_rate_is_told_when_to_retry(
@@ -282,6 +293,15 @@ def test_a_broker_submits_the_bidders_own_envelope_only_with_its_signed_consent(
     assert trail[0]["action"] == "BidReceived"
     assert trail[0]["payload"]["client_id"] == broker["client_id"]
     assert broker["client_id"] in trail[0]["actor_label"]
+    calls = client.get(
+        f"/api/v1/integrations/{broker['client_id']}/calls", headers=auth(services, "admin")
+    ).json()
+    assert (calls[0]["on_behalf_of"], calls[0]["outcome"]) == (world_orgs["sealer"], "admitted")
+    # The gate admitted the call without a bidder (the route then refused it: 401 above).
+    assert [(c["on_behalf_of"], c["outcome"]) for c in calls[1:]] == [
+        (None, "admitted"),
+        (world_orgs["sealer"], "consent-required"),
+    ]
     consent_trail = client.get(
         f"/api/v1/audit/consent/{consent_id}", headers=auth(services, "operator")
     ).json()

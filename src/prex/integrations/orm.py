@@ -7,7 +7,18 @@ random strings, so a fast hash is enough and lookup is by the hash itself).
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 
 from prex.db.base import metadata
 from prex.db.types import UTCDateTime
@@ -75,3 +86,24 @@ Index(
     integration_consents.c.client_id,
     integration_consents.c.org_id,
 )
+
+# Every API call a client makes, reads included (state changes are also in the hash-chained
+# audit trail, with the client id in their payload): who, when, what, for whom, and whether the
+# gate let it through. Calls refused for the rate limit are not written, so a flood stays cheap.
+integration_calls = Table(
+    "integration_calls",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("client_id", String(26), ForeignKey("integration_clients.client_id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("action", String(64), nullable=True),
+    Column("on_behalf_of", String(26), nullable=True),
+    Column("address", String(64), nullable=True),
+    # "admitted" by the gate (the route may still refuse), or the gate's refusal's problem slug
+    Column("outcome", String(32), nullable=False),
+)
+Index("ix_integration_calls_client_at", integration_calls.c.client_id, integration_calls.c.at)

@@ -37,6 +37,7 @@ from prex.integrations.model import (
     public_view,
 )
 from prex.integrations.orm import (
+    integration_calls,
     integration_clients,
     integration_consents,
     integration_secrets,
@@ -476,6 +477,58 @@ def machine_actor(
         address=address,
         client_id=caller.client_id,
     )
+
+
+def record_call(
+    services: Services,
+    caller: MachineCaller,
+    *,
+    method: str,
+    path: str,
+    action: str | None,
+    on_behalf_of: str | None,
+    address: str | None,
+    outcome: str,
+) -> None:
+    """Log one API call of a client (its own short transaction, before the route runs)."""
+    with services.writer_session() as session:
+        session.execute(
+            insert(integration_calls).values(
+                client_id=caller.client_id,
+                at=services.clock.now(),
+                method=method[:8],
+                path=path[:500],
+                action=action,
+                on_behalf_of=(on_behalf_of or None) and on_behalf_of[:26],
+                address=address,
+                outcome=outcome[:32],
+            )
+        )
+        session.commit()
+
+
+def calls_of(
+    services: Services, actor: Actor, client_id: str, limit: int = 100
+) -> list[dict[str, Any]]:
+    """A client's latest API calls, newest first, for those who manage it."""
+    with services.read_session() as session:
+        row = session.execute(
+            select(integration_clients.c.centre_id).where(
+                integration_clients.c.client_id == client_id
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no client '{client_id}'", client_id=client_id)
+        authorize(
+            actor, Action.INTEGRATION_MANAGE, Resource("client", client_id, centre_id=row.centre_id)
+        )
+        rows = session.execute(
+            select(integration_calls)
+            .where(integration_calls.c.client_id == client_id)
+            .order_by(integration_calls.c.id.desc())
+            .limit(limit)
+        ).mappings()
+        return [{k: v for k, v in r.items() if k != "client_id"} for r in rows]
 
 
 # -- consents -------------------------------------------------------------------------------------

@@ -11,13 +11,22 @@ decides as for any other actor, and every audit entry of the call carries the cl
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from prex.bootstrap import Services
-from prex.identity.policy import Action
+from prex.identity.policy import Action, Actor
 from prex.integrations.errors import RateLimited, ScopeRequired
 from prex.integrations.model import TOKEN_PREFIX, RateLimiter, scopes_for
-from prex.integrations.service import caller_for_token, machine_actor
+from prex.integrations.service import (
+    MachineCaller,
+    caller_for_token,
+    machine_actor,
+    record_call,
+)
+from prex.shared.errors import DomainError
 from prex.web.deps import client_address
 
 ON_BEHALF_HEADER = "Prex-On-Behalf-Of"
@@ -50,27 +59,58 @@ def machine_gate(request: HTTPConnection) -> None:
     now = services.clock.now()
     with services.read_session() as session:
         caller = caller_for_token(session, token, now)
-        limiter: RateLimiter = request.app.state.rate_limiter
-        wait = limiter.retry_after(caller.client_id, caller.rate_per_minute, caller.burst)
-        if wait:
-            raise RateLimited(caller.client_id, wait)
-        action = route_action(request)
-        needed = scopes_for(action) if action is not None else []
-        held = [s for s in needed if s in caller.scopes]
-        if action is not None and not held:
-            raise ScopeRequired(
-                f"client {caller.client_id} lacks scope '{needed[0]}' for '{action}'"
-                if needed
-                else f"no client scope grants '{action}'",
-                scope=needed[0] if needed else None,
-                client_id=caller.client_id,
-                action=str(action),
-            )
-        request.state.actor = machine_actor(
-            session,
+    limiter: RateLimiter = request.app.state.rate_limiter
+    wait = limiter.retry_after(caller.client_id, caller.rate_per_minute, caller.burst)
+    if wait:
+        raise RateLimited(caller.client_id, wait)
+    action = route_action(request)
+    on_behalf_of = request.headers.get(ON_BEHALF_HEADER) or None
+    address = client_address(request)
+    outcome = "admitted"
+    try:
+        with services.read_session() as session:
+            request.state.actor = _admit(session, caller, action, on_behalf_of, address, now)
+    except DomainError as exc:
+        outcome = exc.slug
+        raise
+    finally:
+        record_call(
+            services,
             caller,
-            address=client_address(request),
-            now=now,
-            on_behalf_of=request.headers.get(ON_BEHALF_HEADER) or None,
-            scope=held[0] if held else None,
+            method=str(request.scope.get("method", "WEBSOCKET")),
+            path=request.url.path,
+            action=None if action is None else action.value,
+            on_behalf_of=on_behalf_of,
+            address=address,
+            outcome=outcome,
         )
+
+
+def _admit(
+    session: Session,
+    caller: MachineCaller,
+    action: Action | None,
+    on_behalf_of: str | None,
+    address: str | None,
+    now: datetime,
+) -> Actor:
+    """The call's actor, once its scopes (and consent, when acting for someone) allow it."""
+    needed = scopes_for(action) if action is not None else []
+    held = [s for s in needed if s in caller.scopes]
+    if action is not None and not held:
+        raise ScopeRequired(
+            f"client {caller.client_id} lacks scope '{needed[0]}' for '{action}'"
+            if needed
+            else f"no client scope grants '{action}'",
+            scope=needed[0] if needed else None,
+            client_id=caller.client_id,
+            action=str(action),
+        )
+    return machine_actor(
+        session,
+        caller,
+        address=address,
+        now=now,
+        on_behalf_of=on_behalf_of,
+        scope=held[0] if held else None,
+    )

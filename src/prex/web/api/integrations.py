@@ -175,6 +175,17 @@ def revoke_secret(client_id: str, secret_id: str, uow: UowDep) -> None:
     service.revoke_secret(uow, client_id, secret_id)
 
 
+@router.get(
+    "/integrations/{client_id}/calls",
+    openapi_extra=acts(Action.INTEGRATION_MANAGE),
+    dependencies=[Depends(require(Action.INTEGRATION_MANAGE))],
+)
+def calls(client_id: str, services: ServicesDep, actor: ActorDep) -> list[dict[str, Any]]:
+    """The client's latest 100 API calls, newest first: reads included, refusals with their
+    problem slug (calls over the rate limit are not logged)."""
+    return service.calls_of(services, actor, client_id)
+
+
 @router.delete(
     "/integrations/{client_id}",
     status_code=204,

@@ -90,9 +90,33 @@ def upgrade() -> None:
         ["client_id", "org_id"],
         unique=False,
     )
+    op.create_table(
+        "integration_calls",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("client_id", sa.String(length=26), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("method", sa.String(length=8), nullable=False),
+        sa.Column("path", sa.String(length=500), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=True),
+        sa.Column("on_behalf_of", sa.String(length=26), nullable=True),
+        sa.Column("address", sa.String(length=64), nullable=True),
+        sa.Column("outcome", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(["client_id"], ["integration_clients.client_id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_integration_calls_client_at", "integration_calls", ["client_id", "at"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_integration_calls_client_at", table_name="integration_calls")
+    op.drop_table("integration_calls")
     op.drop_index("ix_integration_consents_client_org", table_name="integration_consents")
     op.drop_table("integration_consents")
     op.drop_index("ix_integration_tokens_client", table_name="integration_tokens")
