@@ -418,9 +418,9 @@ def machine_actor(
     do what the public may), or — with ``on_behalf_of`` — the bidder organisation that gave the
     client a valid consent covering ``scope``, acting as the member who signed that consent."""
     if on_behalf_of is None:
+        # No organisation either: no service may mistake the client for a member of its owner.
         return Actor(
             label=f"client {caller.name} ({caller.client_id})",
-            org_id=caller.org_id,
             address=address,
             client_id=caller.client_id,
         )
