@@ -110,6 +110,8 @@ class Action(StrEnum):
     CREDIT_MANAGE = "credit.manage"  # record, publish, correct and revoke credit records
     ARCHIVE_READ = "archive.read"  # list and download the electronic archives (电子档案)
     ARCHIVE_BUILD = "archive.build"  # build (again) an ended tender's archive; the sweep
+    WEBHOOK_READ = "webhook.read"  # webhook subscriptions and their delivery log
+    WEBHOOK_MANAGE = "webhook.manage"  # subscribe a machine client, change, pause, redeliver
 
 
 @dataclass(frozen=True)
@@ -297,6 +299,11 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     # The worker builds every archive when the transaction ends; the centre may build one again
     # (after a complaint decision, say) and the administrator runs the retention sweep.
     Action.ARCHIVE_BUILD: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    # Webhook subscriptions of machine clients (issue 11), managed for now by the platform
+    # administrator and, for their own centre, its operators; the clients themselves will manage
+    # their own once client credentials carry scopes. Only public events are delivered.
+    Action.WEBHOOK_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    Action.WEBHOOK_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

@@ -51,6 +51,8 @@ EXPECTED = {
     Action.CREDIT_MANAGE: "-   -   -    -    -    -    C",
     Action.ARCHIVE_READ: "Y   C   P    P    -    -    C",
     Action.ARCHIVE_BUILD: "Y   C   -    -    -    -    -",
+    Action.WEBHOOK_READ: "Y   C   -    -    -    -    -",
+    Action.WEBHOOK_MANAGE: "Y   C   -    -    -    -    -",
     Action.SESSION_READ: "S   S   S    S    S    S    S",
     Action.SESSION_LOGOUT: "S   S   S    S    S    S    S",
     Action.CENTRE_MANAGE: "Y   -   -    -    -    -    -",
