@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -322,3 +323,32 @@ def test_subscriptions_take_public_events_and_http_urls_only_and_follow_the_poli
     assert resumed.json()["active"] is True
     assert run_webhooks(services) == 0  # the change came while paused: it is not sent later
     assert "TenderPublished" in client.get("/api/v1/webhooks/events").json()["events"]
+
+
+def test_two_workers_at_once_send_each_delivery_once_in_order(
+    client: TestClient, world: World, services: Services
+) -> None:
+    slowish = Receiver(delay=0.05).start()
+    try:
+        subscribe(client, services, slowish.url, ["*"])
+        for _ in range(3):
+            published_tender(client, world, auth(services, "agency"))
+        barrier = threading.Barrier(2)
+        sent: list[int] = []
+
+        def worker() -> None:
+            barrier.wait()
+            sent.append(run_webhooks(services))
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert run_webhooks(services) == 0
+        assert sum(sent) == 3
+        assert len(slowish.ids()) == len(set(slowish.ids())) == 3
+        seqs = [json.loads(r.body)["seq"] for r in slowish.received]
+        assert seqs == public_seqs(services)
+    finally:
+        slowish.stop()

@@ -15,7 +15,9 @@ each sending its deliveries one after the other with a short timeout; a failure 
 subscription off exponentially (``webhook_retry_seconds`` doubling up to
 ``webhook_retry_max_seconds``) and costs the pass at most one timeout for it, while the others go
 on. Deliveries still failing ``webhook_max_age_hours`` after they were queued expire (given up;
-a manual redelivery puts them back). All of this happens in ``prex worker``, never in a request's
+a manual redelivery puts them back). A worker leases a subscription's head before sending
+(:func:`_lease`), so two workers side by side never send the same subscription at once. All of
+this happens in ``prex worker``, never in a request's
 transaction: a slow or dead receiver cannot delay the platform's users.
 
 **What is signed.** The bytes ``{id}.{timestamp}.{body}`` — the ``Prex-Webhook-Id`` header, a
@@ -70,6 +72,8 @@ FANOUT_BATCHES = 20
 #: Deliveries one subscription sends per pass, read (and their outcomes written) this many at once.
 PER_PASS = 1000
 CHUNK = 50
+#: How long a worker holds a subscription it is sending to (at least; see :func:`_lease`).
+LEASE_SECONDS = 60.0
 
 
 # -- fan-out ------------------------------------------------------------------------------------
@@ -303,12 +307,33 @@ def _attempt(
     return response.status_code, f"the receiver answered {response.status_code}"
 
 
+def _lease(services: Services, delivery_id: str) -> bool:
+    """Take the subscription's oldest pending delivery for this worker: push its due time past
+    the lease if it is due now. Another worker running the same pass then finds the
+    subscription's head not due and leaves the whole subscription alone (order holds, nothing is
+    sent twice by two live workers); if this one dies, the lease runs out and a retry follows."""
+    now = services.clock.now()
+    lease = timedelta(seconds=max(LEASE_SECONDS, services.settings.webhook_timeout * 4))
+    with services.writer_session() as session:
+        taken = session.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.id == delivery_id,
+                deliveries.c.status == DeliveryStatus.PENDING.value,
+                deliveries.c.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + lease)
+        )
+        session.commit()
+    return cast(CursorResult[Any], taken).rowcount == 1
+
+
 def _serve(services: Services, client: httpx.Client, head: _Head) -> int:
     """Send one subscription's due deliveries in order until one fails; returns how many went."""
     sent = 0
     while sent < PER_PASS:
         rows = _pending(services, head.subscription_id, CHUNK)
-        if not rows:
+        if not rows or not _lease(services, str(rows[0].id)):
             break
         outcomes: list[dict[str, Any]] = []
         failed = False
