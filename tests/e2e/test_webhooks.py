@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,8 +25,11 @@ from prex.config import Settings, get_settings
 from prex.exchange.feed import public_changes
 from prex.identity import service as identity
 from prex.shared.clock import FixedClock
-from prex.webhooks.delivery import backoff_schedule, run_webhooks, signed_bytes
+from prex.webhooks.delivery import backoff_schedule, run_webhooks, signed_bytes, signed_headers
+from prex.webhooks.orm import webhook_events
+from tests.conftest import REPO_ROOT
 from tests.factories import ADMIN_ACTOR, PASSWORD, World, auth, chain_of, published_tender
+from tests.pki_openssl import free_port
 from tests.webhook_receiver import Received, Receiver
 
 
@@ -352,3 +357,54 @@ def test_two_workers_at_once_send_each_delivery_once_in_order(
         assert seqs == public_seqs(services)
     finally:
         slowish.stop()
+
+
+def test_the_python_receiver_of_the_docs_verifies_deliveries_and_refuses_a_forgery(
+    client: TestClient, world: World, services: Services, clock: FixedClock, tmp_path: Path
+) -> None:
+    """docs/webhooks.md's receiver, run as written (its port and address aside)."""
+    text = (REPO_ROOT / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    port = free_port()
+    code = code.replace('("0.0.0.0", 8080)', f'("127.0.0.1", {port})')
+    (tmp_path / "receiver.py").write_text(code)
+    (tmp_path / "prex-webhooks.pem").write_text(client.get("/api/v1/webhooks/certificates").text)
+    process = subprocess.Popen(
+        [sys.executable, "-u", "receiver.py"], cwd=tmp_path, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/hook"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                httpx.get(url, timeout=1, trust_env=False)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the docs' receiver did not start"
+                time.sleep(0.1)
+        clock.set(datetime.now(UTC))  # the receiver checks the timestamp against its own clock
+        sub = subscribe(client, services, url, ["TenderPublished"])
+        tender = published_tender(client, world, auth(services, "agency"))
+        assert run_webhooks(services) == 1
+        [line] = log_of(client, services, sub["id"])["deliveries"]
+        assert (line["status"], line["response_code"]) == ("delivered", 204)
+        assert process.stdout is not None
+        seq, event, object_id = process.stdout.readline().split()
+        assert (event, object_id) == ("TenderPublished", tender["id"])
+
+        assert line["seq"] == int(seq)
+        with services.read_session() as session:
+            sent = session.execute(webhook_events.select()).one().body.encode()
+        headers = signed_headers(services, line["id"], "TenderPublished", sent, clock.now())
+        forged = sent.replace(b"TenderPublished", b"TenderCancelled")
+        assert httpx.post(url, content=forged, headers=headers, trust_env=False).status_code == 400
+        stale = signed_headers(
+            services, line["id"], "TenderPublished", sent, clock.now() - timedelta(hours=1)
+        )
+        assert httpx.post(url, content=sent, headers=stale, trust_env=False).status_code == 400
+        # the same id again (a retry): taken, not acted on twice
+        assert httpx.post(url, content=sent, headers=headers, trust_env=False).status_code == 204
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=10)
+    assert out == ""  # nothing more was printed: the forgery, the stale one and the repeat
