@@ -63,6 +63,20 @@ class Settings(BaseSettings):
     )
     upstream_key: Path | None = Field(default=None, description="its PEM private key")
 
+    webhook_timeout: float = Field(
+        default=3.0, gt=0, description="seconds per webhook delivery request (connect and read)"
+    )
+    webhook_retry_seconds: float = Field(
+        default=10.0, gt=0, description="first back-off after a failed delivery; doubles each time"
+    )
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_max_age_hours: float = Field(
+        default=72.0, gt=0, description="a delivery still failing this long after its event expires"
+    )
+    webhook_concurrency: int = Field(
+        default=16, ge=1, le=256, description="subscriptions delivered to at once by one pass"
+    )
+
     federation_interval_seconds: float = Field(
         default=30.0, gt=0, description="how often a caught-up federation source is pulled again"
     )

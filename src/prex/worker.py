@@ -28,6 +28,7 @@ from prex.identity.policy import SYSTEM
 from prex.notifications.service import dispatch_notifications, send_pending_email
 from prex.pki.service import refresh_due_crls
 from prex.tenders.service import run_due_transitions
+from prex.webhooks.delivery import run_webhooks
 
 log = logging.getLogger("prex.worker")
 
@@ -48,6 +49,7 @@ class PassResult:
     warehoused: int = 0  # tenders and OCDS processes a due warehouse refresh wrote
     credit: int = 0  # experts' credit records made from their answers to a draw (no-shows …)
     archived: int = 0  # archives of ended transactions built (signed, timestamped, stored)
+    webhooks: int = 0  # webhook deliveries the receivers accepted
 
     def summary(self) -> str:
         """What the pass did, for the log: the non-zero counts by name."""
@@ -71,6 +73,7 @@ def run_once(services: Services) -> PassResult:
     scored = score_quality(services)
     credit = consume_expert_behaviour(services)
     archived = run_archiving(services)
+    webhooks = run_webhooks(services)  # receivers: short timeouts, one subscription at a time
     warehoused = refresh_due(services)  # last: a failing refresh holds up nothing else
     return PassResult(
         transitions,
@@ -87,6 +90,7 @@ def run_once(services: Services) -> PassResult:
         warehoused=warehoused,
         credit=credit,
         archived=archived,
+        webhooks=webhooks,
     )
 
 

@@ -174,3 +174,12 @@ def test_warehouse_refresh_bench_quick() -> None:
     assert all(m["unit"] == "s" for m in results.values())
     assert "query results identical: True" in stdout  # both designs show the same warehouse
     assert "200 from the refresh" in stdout
+
+
+def test_webhooks_bench_quick() -> None:
+    stdout, results = run_quick("webhooks.py", "--quick")
+    assert set(results) == {"webhooks_throughput", "webhooks_p99"}, stdout
+    assert "in order per subscriber: True" in stdout
+    # every delivery waits at least a loopback POST, and (5 subscribers, 1,000 deliveries) not long
+    assert float(results["webhooks_p99"]["ratio"]) >= 1
+    assert float(results["webhooks_p99"]["ours"]) < 60_000

@@ -24,6 +24,7 @@ from prex.notifications import orm as notifications_orm
 from prex.opening import orm as opening_orm
 from prex.pki import orm as pki_orm
 from prex.tenders import orm as tenders_orm
+from prex.webhooks import orm as webhooks_orm
 
 __all__ = [
     "archive_orm",
@@ -50,4 +51,5 @@ __all__ = [
     "risk_orm",
     "tenders_orm",
     "venues_orm",
+    "webhooks_orm",
 ]

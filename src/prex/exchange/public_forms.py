@@ -344,6 +344,10 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "CreditPublished",
         "CreditCorrected",
         "CreditRevoked",
+        # webhooks: who subscribed which client to what (their deliveries are not events)
+        "WebhookSubscribed",
+        "WebhookSubscriptionChanged",
+        "WebhookRedeliveryRequested",
         # a decision to redo the evaluation moves the round aside (prex.award.rounds): the
         # tender's status change carries it to the feed, the new round's publication the result
         "EvaluationRoundSuperseded",

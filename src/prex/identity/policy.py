@@ -112,6 +112,8 @@ class Action(StrEnum):
     ARCHIVE_BUILD = "archive.build"  # build (again) an ended tender's archive; the sweep
     INTEGRATION_MANAGE = "integration.manage"  # register machine clients, rotate, revoke them
     CONSENT_GRANT = "consent.grant"  # a bidder lets a client act for it (signed), or revokes it
+    WEBHOOK_READ = "webhook.read"  # webhook subscriptions and their delivery log
+    WEBHOOK_MANAGE = "webhook.manage"  # subscribe a machine client, change, pause, redeliver
 
 
 @dataclass(frozen=True)
@@ -310,6 +312,11 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     # A bidder consents for its own organisation only (the resource's party is the consent's
     # organisation); the consent is signed with the organisation's certificate.
     Action.CONSENT_GRANT: {Role.BIDDER: Scope.PARTY},
+    # Webhook subscriptions of machine clients (issue 11), managed for now by the platform
+    # administrator and, for their own centre, its operators; the clients themselves will manage
+    # their own once client credentials carry scopes. Only public events are delivered.
+    Action.WEBHOOK_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    Action.WEBHOOK_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

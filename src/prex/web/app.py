@@ -39,6 +39,7 @@ from prex.web.api import system as system_api
 from prex.web.api import tenders as tenders_api
 from prex.web.api import upstream as upstream_api
 from prex.web.api import venues as venues_api
+from prex.web.api import webhooks as webhooks_api
 from prex.web.machine import machine_gate
 from prex.web.pages import routes as pages
 
@@ -94,6 +95,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(credit_api.router)
     api.include_router(archives_api.router)
     api.include_router(integrations_api.router)
+    api.include_router(webhooks_api.router)
     app.include_router(api)
     app.include_router(pages.router)
     static = resources.files("prex.web") / "static"

@@ -53,6 +53,8 @@ EXPECTED = {
     Action.ARCHIVE_BUILD: "Y   C   -    -    -    -    -",
     Action.INTEGRATION_MANAGE: "Y   C   -    -    -    -    -",
     Action.CONSENT_GRANT: "-   -   -    -    P    -    -",
+    Action.WEBHOOK_READ: "Y   C   -    -    -    -    -",
+    Action.WEBHOOK_MANAGE: "Y   C   -    -    -    -    -",
     Action.SESSION_READ: "S   S   S    S    S    S    S",
     Action.SESSION_LOGOUT: "S   S   S    S    S    S    S",
     Action.CENTRE_MANAGE: "Y   -   -    -    -    -    -",

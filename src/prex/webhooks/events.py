@@ -1,0 +1,30 @@
+"""Events of webhook subscriptions (``object_type`` ``webhook_subscription``): private, never
+delivered by webhooks themselves (see :data:`prex.exchange.public_forms.PRIVATE_EVENTS`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from prex.shared.events import DomainEvent
+
+
+@dataclass(frozen=True)
+class WebhookSubscribed(DomainEvent):
+    client_id: str
+    url: str
+    events: list[str]
+    by: str | None
+
+
+@dataclass(frozen=True)
+class WebhookSubscriptionChanged(DomainEvent):
+    changes: dict[str, Any]  # field → [before, after]
+    by: str | None
+
+
+@dataclass(frozen=True)
+class WebhookRedeliveryRequested(DomainEvent):
+    delivery_id: str
+    outbox_seq: int
+    by: str | None
