@@ -354,6 +354,16 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         # the electronic archive: the centre's own records of its files (docs/archive.md)
         "ArchiveBuilt",
         "ArchiveExpired",
+        # machine clients and consents (docs/integration.md): who may call and act for whom is
+        # the centre's and the bidder's business, never the public feed's
+        "ClientRegistered",
+        "ClientRevoked",
+        "ClientSecretAdded",
+        "ClientSecretRevoked",
+        "ClientTokenIssued",
+        "ClientTokenRefused",
+        "ConsentGranted",
+        "ConsentRevoked",
     }
 )
 """Event types that never reach the feed, grouped by why."""
