@@ -156,10 +156,49 @@ def test_deliveries_are_signed_and_verify_with_openssl_against_the_published_ca(
     entries = log_of(client, services, sub["id"])
     assert entries["counts"] == {"pending": 0, "delivered": 1, "expired": 0}
     [line] = entries["deliveries"]
-    assert line["id"] == got.headers["prex-webhook-id"]
+    assert line["message_id"] == got.headers["prex-webhook-id"] == f"PREX00000-{line['seq']}"
     assert (line["status"], line["attempts"], line["response_code"]) == ("delivered", 1, 204)
     assert run_webhooks(services) == 0 and len(receiver.received) == 1  # once only
     assert chain_of(services).ok
+
+
+def test_every_subscriber_of_an_event_gets_one_message_id_and_the_signature_is_made_once(
+    client: TestClient,
+    world: World,
+    services: Services,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The id names the event (not the delivery), so one signature per (message, second) serves
+    every subscriber; each still verifies on its own with openssl."""
+    from prex.webhooks import delivery
+
+    receivers = [Receiver().start() for _ in range(3)]
+    signed: list[str] = []
+    real = delivery.signed_headers
+
+    def counting(*args: Any, **kwargs: Any) -> dict[str, str]:
+        signed.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "signed_headers", counting)
+    try:
+        for r in receivers:
+            subscribe(client, services, r.url, ["TenderPublished"])
+        published_tender(client, world, auth(services, "agency"))
+        assert run_webhooks(services) == 3
+        got = [r.received[0] for r in receivers]
+    finally:
+        for r in receivers:
+            r.stop()
+    ids = {g.headers["prex-webhook-id"] for g in got}
+    assert len(ids) == 1 and ids.pop().startswith("PREX00000-")
+    assert len({g.headers["prex-webhook-signature"] for g in got}) == 1
+    assert len(signed) == 1  # the clock stands still: one second, one signature
+    ca = client.get("/api/v1/webhooks/certificates").text
+    for n, g in enumerate(got):
+        (tmp_path / str(n)).mkdir()
+        assert openssl_verify(tmp_path / str(n), ca, g).returncode == 0
 
 
 def test_a_receiver_down_gets_every_event_once_in_order_and_others_are_not_held_up(
@@ -251,8 +290,9 @@ def test_manual_redelivery_sends_the_same_id_and_body_again(
     published_tender(client, world, auth(services, "agency"))
     run_webhooks(services)
     [first] = receiver.received
-    delivery_id = first.headers["prex-webhook-id"]
-    url = f"/api/v1/webhooks/deliveries/{delivery_id}/redeliver"
+    [line] = log_of(client, services, sub["id"])["deliveries"]
+    assert line["message_id"] == first.headers["prex-webhook-id"]
+    url = f"/api/v1/webhooks/deliveries/{line['id']}/redeliver"
     assert client.post(url, headers=auth(services, "bidder")).status_code == 403
     assert client.post(url).status_code == 401
     clock.advance(timedelta(minutes=5))
@@ -261,7 +301,7 @@ def test_manual_redelivery_sends_the_same_id_and_body_again(
     assert again.json()["status"] == "pending" and again.json()["attempts"] == 0
     assert run_webhooks(services) == 1
     second = receiver.received[1]
-    assert second.headers["prex-webhook-id"] == delivery_id and second.body == first.body
+    assert second.headers["prex-webhook-id"] == line["message_id"] and second.body == first.body
     assert (
         int(second.headers["prex-webhook-timestamp"]) - int(first.headers["prex-webhook-timestamp"])
         == 300
@@ -413,11 +453,11 @@ def test_the_python_receiver_of_the_docs_verifies_deliveries_and_refuses_a_forge
         assert line["seq"] == int(seq)
         with services.read_session() as session:
             sent = session.execute(webhook_events.select()).one().body.encode()
-        headers = signed_headers(services, line["id"], "TenderPublished", sent, clock.now())
+        headers = signed_headers(services, line["message_id"], "TenderPublished", sent, clock.now())
         forged = sent.replace(b"TenderPublished", b"TenderCancelled")
         assert httpx.post(url, content=forged, headers=headers, trust_env=False).status_code == 400
         stale = signed_headers(
-            services, line["id"], "TenderPublished", sent, clock.now() - timedelta(hours=1)
+            services, line["message_id"], "TenderPublished", sent, clock.now() - timedelta(hours=1)
         )
         assert httpx.post(url, content=sent, headers=stale, trust_env=False).status_code == 400
         # the same id again (a retry): taken, not acted on twice

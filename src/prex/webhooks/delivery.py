@@ -20,19 +20,24 @@ a manual redelivery puts them back). A worker leases a subscription's head befor
 this happens in ``prex worker``, never in a request's
 transaction: a slow or dead receiver cannot delay the platform's users.
 
-**What is signed.** The bytes ``{id}.{timestamp}.{body}`` — the ``Prex-Webhook-Id`` header, a
-full stop, the ``Prex-Webhook-Timestamp`` header (Unix seconds, decimal), a full stop and the
-request body exactly as sent — as a detached CMS signature (DER, base64 in
-``Prex-Webhook-Signature``) by the platform's signing certificate, the platform CA's certificate
-included; the CA is published at ``GET /api/v1/webhooks/certificates``. Delivery is at least once:
-a receiver drops an id it has already processed, and a timestamp outside its window (docs/
-webhooks.md).
+**What is signed.** The bytes ``{id}.{timestamp}.{body}`` — the ``Prex-Webhook-Id`` header (the
+message id: one per event, ``{platform code}-{outbox seq}``, the same for every subscriber and
+on every retry, as in the Standard Webhooks convention), a full stop, the
+``Prex-Webhook-Timestamp`` header (Unix seconds, decimal), a full stop and the request body
+exactly as sent — as a detached CMS signature (DER, base64 in ``Prex-Webhook-Signature``) by the
+platform's signing certificate, the platform CA's certificate included; the CA is published at
+``GET /api/v1/webhooks/certificates``. Delivery is at least once: a receiver drops an id it has
+already processed, and a timestamp outside its window (docs/webhooks.md). Since the id, the
+body and (within one second) the timestamp are the same for every subscriber of an event, a pass
+signs each (message, second) once and sends that signature to all of them
+(:class:`SignatureCache`): signing, not sending, was what bounded the fan-out.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -49,7 +54,7 @@ from prex.exchange.feed import head_position, public_changes
 from prex.pki.cms import sign_detached
 from prex.shared.clock import ensure_utc
 from prex.shared.ids import new_id
-from prex.webhooks.model import DeliveryStatus
+from prex.webhooks.model import DeliveryStatus, message_id
 from prex.webhooks.orm import webhook_deliveries as deliveries
 from prex.webhooks.orm import webhook_events as bodies
 from prex.webhooks.orm import webhook_subscriptions as subscriptions
@@ -166,19 +171,19 @@ def enqueue_deliveries(services: Services, *, batch: int = FANOUT_BATCH) -> int:
 # -- signing ------------------------------------------------------------------------------------
 
 
-def signed_bytes(delivery_id: str, timestamp: int, body: bytes) -> bytes:
+def signed_bytes(message: str, timestamp: int, body: bytes) -> bytes:
     """What the signature covers: ``{id}.{timestamp}.{body}``, the body byte for byte."""
-    return f"{delivery_id}.{timestamp}.".encode("ascii") + body
+    return f"{message}.{timestamp}.".encode("ascii") + body
 
 
 def signed_headers(
-    services: Services, delivery_id: str, event: str, body: bytes, now: datetime
+    services: Services, message: str, event: str, body: bytes, now: datetime
 ) -> dict[str, str]:
     """The headers of one attempt: id, timestamp, event and the signature over them and body."""
     keys = services.pki.platform_keys()
     timestamp = int(ensure_utc(now).timestamp())
     der = sign_detached(
-        signed_bytes(delivery_id, timestamp, body),
+        signed_bytes(message, timestamp, body),
         keys.signing_certificate,
         keys.signing_key,
         chain=(keys.ca_certificate,),
@@ -187,11 +192,35 @@ def signed_headers(
     return {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
-        ID_HEADER: delivery_id,
+        ID_HEADER: message,
         TIMESTAMP_HEADER: str(timestamp),
         EVENT_HEADER: event,
         SIGNATURE_HEADER: base64.b64encode(der).decode("ascii"),
     }
+
+
+class SignatureCache:
+    """The headers of one (message, second), signed once and shared by every subscription that
+    sends the message within that second. One per pass: it never outlives the pass's keys."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._lock = threading.Lock()
+        self._signed: dict[tuple[str, int], dict[str, str]] = {}
+
+    def headers(self, message: str, event: str, body: bytes, now: datetime) -> dict[str, str]:
+        key = (message, int(ensure_utc(now).timestamp()))
+        # Signing under the lock: the threads contend for the interpreter anyway, and the
+        # subscribers that arrive while one signs wait for that signature instead of making
+        # their own.
+        with self._lock:
+            found = self._signed.get(key)
+            if found is None:
+                found = signed_headers(self.services, message, event, body, now)
+                if len(self._signed) >= 4096:  # a long pass: keep memory flat
+                    self._signed.clear()
+                self._signed[key] = found
+        return dict(found)
 
 
 # -- sending ------------------------------------------------------------------------------------
@@ -294,12 +323,13 @@ def _record(services: Services, outcomes: list[dict[str, Any]]) -> None:
 
 
 def _attempt(
-    services: Services, client: httpx.Client, head: _Head, row: Any
+    services: Services, client: httpx.Client, signer: SignatureCache, head: _Head, row: Any
 ) -> tuple[int | None, str | None]:
     """Send one delivery: (response code or None, error or None for success)."""
     now = services.clock.now()
     body = str(row.body).encode("utf-8")
-    headers = signed_headers(services, str(row.id), str(row.event), body, now)
+    message = message_id(services.settings.platform_code, int(row.seq))
+    headers = signer.headers(message, str(row.event), body, now)
     try:
         response = client.post(head.url, content=body, headers=headers)
     except httpx.HTTPError as exc:
@@ -330,7 +360,7 @@ def _lease(services: Services, delivery_id: str) -> bool:
     return cast(CursorResult[Any], taken).rowcount == 1
 
 
-def _serve(services: Services, client: httpx.Client, head: _Head) -> int:
+def _serve(services: Services, client: httpx.Client, signer: SignatureCache, head: _Head) -> int:
     """Send one subscription's due deliveries in order until one fails; returns how many went."""
     sent = 0
     while sent < PER_PASS:
@@ -340,7 +370,7 @@ def _serve(services: Services, client: httpx.Client, head: _Head) -> int:
         outcomes: list[dict[str, Any]] = []
         failed = False
         for row in rows:
-            code, error = _attempt(services, client, head, row)
+            code, error = _attempt(services, client, signer, head, row)
             now = services.clock.now()
             attempts = int(row.attempts) + 1
             if error is None:
@@ -397,7 +427,8 @@ def deliver_due(services: Services, *, transport: httpx.BaseTransport | None = N
         ) as client,
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhooks") as pool,
     ):
-        return sum(pool.map(lambda head: _serve(services, client, head), heads))
+        signer = SignatureCache(services)
+        return sum(pool.map(lambda head: _serve(services, client, signer, head), heads))
 
 
 def run_webhooks(services: Services, *, transport: httpx.BaseTransport | None = None) -> int:

@@ -91,3 +91,10 @@ def check_client_id(client_id: str) -> str:
     if not 1 <= len(client_id) <= 64:
         raise InvalidInput("client_id is 1 to 64 characters", field="client_id")
     return client_id
+
+
+def message_id(platform_code: str, seq: int) -> str:
+    """The ``Prex-Webhook-Id`` of an event: ``{platform code}-{outbox seq}`` — unique across
+    federated platforms, the same for every subscriber and on every attempt (the Standard
+    Webhooks convention: a message id, not a delivery id)."""
+    return f"{platform_code}-{seq}"

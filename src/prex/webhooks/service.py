@@ -30,6 +30,7 @@ from prex.webhooks.model import (
     check_client_id,
     check_events,
     check_url,
+    message_id,
 )
 from prex.webhooks.orm import webhook_deliveries as deliveries
 from prex.webhooks.orm import webhook_subscriptions as subscriptions
@@ -205,12 +206,16 @@ def read_subscription(session: Session, actor: Actor, subscription_id: str) -> S
     return found
 
 
-def delivery_json(row: Any) -> dict[str, Any]:
+def delivery_json(row: Any, platform_code: str) -> dict[str, Any]:
+    """One delivery as its log shows it: its own id (for redelivery) beside the message id the
+    receiver saw in ``Prex-Webhook-Id``."""
+
     def moment(value: Any) -> str | None:
         return None if value is None else ensure_utc(value).isoformat()
 
     return {
         "id": row.id,
+        "message_id": message_id(platform_code, int(row.seq)),
         "subscription_id": row.subscription_id,
         "seq": int(row.seq),
         "event": row.event,
@@ -230,6 +235,7 @@ def delivery_log(
     actor: Actor,
     subscription_id: str,
     *,
+    platform_code: str,
     status: str | None = None,
     after: int = 0,
     limit: int = 100,
@@ -256,12 +262,12 @@ def delivery_log(
         ).all()
     )
     return {
-        "deliveries": [delivery_json(r) for r in session.execute(query).all()],
+        "deliveries": [delivery_json(r, platform_code) for r in session.execute(query).all()],
         "counts": {s.value: int(counts.get(s.value, 0)) for s in DeliveryStatus},
     }
 
 
-def redeliver(uow: SqlUnitOfWork, delivery_id: str) -> dict[str, Any]:
+def redeliver(uow: SqlUnitOfWork, delivery_id: str, platform_code: str) -> dict[str, Any]:
     """Queue a delivery again (delivered or expired alike), with the same id and body, due now.
     It goes out before the subscription's later pending deliveries (it is older than them)."""
     with uow:
@@ -292,4 +298,4 @@ def redeliver(uow: SqlUnitOfWork, delivery_id: str) -> dict[str, Any]:
         updated = uow.session.execute(
             select(deliveries).where(deliveries.c.id == delivery_id)
         ).one()
-        return delivery_json(updated)
+        return delivery_json(updated, platform_code)

@@ -139,7 +139,13 @@ def deliveries(
     """The delivery log in outbox order: status, attempts, last error, response code."""
     with services.read_session() as session:
         return service.delivery_log(
-            session, actor, subscription_id, status=status, after=after, limit=limit
+            session,
+            actor,
+            subscription_id,
+            platform_code=services.settings.platform_code,
+            status=status,
+            after=after,
+            limit=limit,
         )
 
 
@@ -148,7 +154,7 @@ def deliveries(
     openapi_extra=acts(Action.WEBHOOK_MANAGE),
     dependencies=[Depends(require(Action.WEBHOOK_MANAGE))],
 )
-def redeliver(delivery_id: str, uow: UowDep) -> dict[str, Any]:
+def redeliver(delivery_id: str, uow: UowDep, services: ServicesDep) -> dict[str, Any]:
     """Send a delivery again (same id, same body, a new timestamp and signature) with the next
     worker pass, before the subscription's later pending deliveries."""
-    return service.redeliver(uow, delivery_id)
+    return service.redeliver(uow, delivery_id, services.settings.platform_code)
