@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -24,13 +25,14 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from prex import demo_broker
 from prex.bootstrap import Services
 from prex.shared.clock import FixedClock
 from prex.webhooks.delivery import run_webhooks, signed_headers
 from tests.award_world import Signer
 from tests.conftest import REPO_ROOT
 from tests.e2e.test_integrations import register
-from tests.factories import World, auth
+from tests.factories import World, auth, published_tender
 from tests.live_server import serve
 from tests.opening_world import BIDDERS, Opening
 from tests.pki_openssl import PkiWorld, free_port
@@ -318,3 +320,42 @@ def test_a_broker_without_webhooks_manage_does_not_start(
         )
     assert run.returncode == 2
     assert "insufficient-scope" in run.stderr and "webhooks.manage" in run.stderr
+
+
+def test_the_demo_starts_the_example_broker_and_goes_on_when_its_port_is_taken(
+    client: TestClient, services: Services, world: World, tmp_path: Path, clock: FixedClock
+) -> None:
+    registered = register(client, services, world, ["public.read", "webhooks.manage"])
+    demo_broker.remember_credentials(tmp_path, registered["client_id"], registered["client_secret"])
+    said: list[str] = []
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        assert demo_broker.prepare(tmp_path, "http://127.0.0.1:1", said.append, port) is None
+    assert f"port {port} is taken" in said[0] and registered["client_id"] in said[0]
+    assert registered["client_secret"] not in said[0]
+
+    clock.set(datetime.now(UTC))  # deliveries are signed "now", as the demo's real clock does
+    with serve(services) as prex:
+        broker = demo_broker.prepare(tmp_path, prex, said.append, free_port())
+        assert broker is not None and len(said) == 1
+        host, prex_port = prex.removeprefix("http://").split(":")
+        broker.start_when_up(host, int(prex_port), said.append)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                assert time.monotonic() < deadline, said
+                try:
+                    health = httpx.get(f"{broker.url}/health", timeout=2)
+                    if health.status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            assert health.json()["subscription"]["events"] == ["*"]
+            tender = published_tender(client, world, auth(services, "agency"))
+            assert run_webhooks(services) == 1
+            (got,) = received(broker.url)
+            assert (got["event"], got["change"]["id"]) == ("TenderPublished", tender["id"])
+        finally:
+            broker.stop()
+        assert broker.process is not None and broker.process.returncode is not None
