@@ -333,6 +333,12 @@ def handler(broker: Broker) -> type[http.server.BaseHTTPRequestHandler]:
             body = self._body()
             if body is None:
                 return
+            try:
+                self._post(body)
+            except (BrokerError, httpx.HTTPError) as exc:  # prex unreachable, secret revoked …
+                self._json(502, {"error": f"prex: {exc}"})
+
+        def _post(self, body: bytes) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             if self.path == "/webhooks":
                 status, answer = broker.webhook(headers, body)

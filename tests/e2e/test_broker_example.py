@@ -293,7 +293,10 @@ def test_a_broker_submits_a_consenting_bidders_own_envelope_and_receives_the_ope
             "Prex-Webhook-Signature": bidder_signed,
         }
         assert httpx.post(hook, content=body, headers=forged).status_code == 400
+        unsigned = httpx.post(hook, content=body)
+        assert unsigned.status_code == 400 and "Prex-Webhook-Id" in unsigned.json()["error"]
         assert len(received(broker)) == count + 1
+        assert httpx.post(f"{broker}/elsewhere", content=b"").status_code == 404
         page = httpx.get(broker)
         assert page.status_code == 200 and "OpeningRecordPublished" in page.text
     # What it received is on disk as JSON lines.
