@@ -26,8 +26,8 @@ test: $(DEVSTAMP)
 	$(BIN)/pytest -q -n 2 --dist loadfile --durations=25
 
 lint: $(DEVSTAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 	$(BIN)/prex db check
 

@@ -283,12 +283,13 @@ def seed_demo(services: Services, *, now: datetime) -> DemoSeed:
     # archives the failed and cancelled ones as it starts).
     built = build_archive(services.uow(SEED_ACTOR), services, seed.tenders["complete"])
     seed.archive_id = built.archive_id
-    # A broker's portal registered as a machine client, to try the token endpoint with.
+    # A broker's portal registered as a machine client, to try the token endpoint with; it
+    # subscribes itself to webhooks (prex.demo_broker starts examples/broker beside the demo).
     broker = integrations.register_client(
         services.uow(SEED_ACTOR),
         name="之江招投标服务平台（经纪）",
         org_id=seed.org_ids["agency"],
-        scopes=["public.read", "bid.submit"],
+        scopes=["public.read", "bid.submit", "webhooks.manage"],
     )
     seed.integration = (broker.client_id, broker.secret)
     return seed

@@ -54,7 +54,7 @@ def test_the_demo_has_tenders_in_every_status_and_a_verifying_chain(services: Se
             auth=seed.integration,
         )
     assert issued.status_code == 200, issued.text
-    assert issued.json()["scope"] == "bid.submit public.read"
+    assert issued.json()["scope"] == "bid.submit public.read webhooks.manage"
 
 
 def test_the_sandbox_tender_reaches_its_deadline_in_21_real_minutes(services: Services) -> None:

@@ -12,6 +12,7 @@ import typer
 import uvicorn
 from rich.table import Table
 
+from prex import demo_broker
 from prex.bootstrap import Services, bootstrap
 from prex.cli.common import console, rejecting
 from prex.config import get_settings
@@ -114,6 +115,8 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         else:
             with console.status("seeding the demo province…"):
                 seeded = seed_demo(seeding, now=datetime.now(UTC))
+                if seeded.integration:
+                    demo_broker.remember_credentials(settings.data_dir, *seeded.integration)
                 import_demo_publisher(seeding)
                 seed_supervision(seeding)
     finally:
@@ -205,6 +208,20 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         "with prex archive verify FILE (docs/archive.md)",
         highlight=False,
     )
+    broker = demo_broker.prepare(
+        settings.data_dir,
+        f"http://127.0.0.1:{port}",
+        lambda text: console.print(text, highlight=False, soft_wrap=True),
+    )
+    if broker is not None:
+        console.print(
+            f"Webhooks (事件推送): the example broker (examples/broker) at {broker.url} "
+            "subscribes itself to every public event with the broker client's own token and "
+            "lists each delivery it verified with openssl — publish a tender or wait for the "
+            "sandbox deadline (docs/webhooks.md)",
+            highlight=False,
+        )
+        broker.start_when_up("127.0.0.1", port, console.print)
     from prex.web.app import create_app
 
     try:
@@ -217,6 +234,8 @@ def demo(host: str = HOST, port: int = PORT) -> None:
             ws_per_message_deflate=False,  # as in `prex serve`
         )
     finally:
+        if broker is not None:
+            broker.stop()
         stop.set()
         worker_thread.join(timeout=10)
         services.close()

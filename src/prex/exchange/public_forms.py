@@ -348,6 +348,7 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "WebhookSubscribed",
         "WebhookSubscriptionChanged",
         "WebhookRedeliveryRequested",
+        "WebhookUnsubscribed",
         # a decision to redo the evaluation moves the round aside (prex.award.rounds): the
         # tender's status change carries it to the feed, the new round's publication the result
         "EvaluationRoundSuperseded",

@@ -10,7 +10,18 @@ Scopes say which objects a role may touch:
 * ``CENTRE`` — objects of the actor's own centre (operators, supervisors);
 * ``PARTY`` — objects whose owning organisations include the actor's (a tenderer's or agency's
   own tenders; a bidder's own enquiries);
-* ``SELF`` — only the actor's own account.
+* ``SELF`` — only the actor's own account;
+* ``CLIENT`` — only rows owned by the machine client making the call (``Resource.client_id``).
+
+Who holds a grant: a user holds the rows of its roles. A machine client acting as itself
+(docs/integration.md: a client token without ``Prex-On-Behalf-Of``) has no user and no role —
+it must never be taken for a member of its owner — so it holds exactly one key of the table,
+:data:`MACHINE_CLIENT`, and every grant to that key is scoped ``CLIENT``: a client may manage
+what it owns (its webhook subscriptions) and nothing else by itself. Keeping the client a key of
+the same table, rather than an ``if actor.client_id`` in the webhook service, keeps every
+decision here and in the matrix test. (Which *routes* a client may call at all is decided first
+by its token's scopes, prex.integrations.model.SCOPE_ACTIONS; the table decides on top.) A
+client acting for a bidder is that bidder's member, with the bidder's roles, not this key.
 """
 
 from __future__ import annotations
@@ -36,6 +47,17 @@ class Scope(StrEnum):
     CENTRE = "centre"
     PARTY = "party"
     SELF = "self"
+    CLIENT = "client"
+
+
+class Principal(StrEnum):
+    """A holder of grants that is not a user's role."""
+
+    MACHINE_CLIENT = "machine-client"  # a registered machine client acting as itself
+
+
+MACHINE_CLIENT = Principal.MACHINE_CLIENT
+Grantee = Role | Principal
 
 
 class Action(StrEnum):
@@ -149,13 +171,14 @@ class Resource:
     centre_id: str | None = None
     party_org_ids: frozenset[str] = frozenset()
     user_id: str | None = None
+    client_id: str | None = None  # the machine client owning it (a webhook subscription)
 
 
 _T, _A, _O, _S = Role.TENDERER, Role.AGENCY, Role.OPERATOR, Role.SUPERVISOR
-_EVERY_ROLE = {role: Scope.ANY for role in Role}
-_SELF = {role: Scope.SELF for role in Role}
+_EVERY_ROLE: dict[Grantee, Scope] = {role: Scope.ANY for role in Role}
+_SELF: dict[Grantee, Scope] = {role: Scope.SELF for role in Role}
 
-POLICY: dict[Action, dict[Role, Scope]] = {
+POLICY: dict[Action, dict[Grantee, Scope]] = {
     Action.PUBLIC_READ: _EVERY_ROLE,
     Action.SESSION_LOGIN: _EVERY_ROLE,
     Action.UPSTREAM_PUSH: _EVERY_ROLE,
@@ -312,11 +335,11 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     # A bidder consents for its own organisation only (the resource's party is the consent's
     # organisation); the consent is signed with the organisation's certificate.
     Action.CONSENT_GRANT: {Role.BIDDER: Scope.PARTY},
-    # Webhook subscriptions of machine clients (issue 11), managed for now by the platform
-    # administrator and, for their own centre, its operators; the clients themselves will manage
-    # their own once client credentials carry scopes. Only public events are delivered.
-    Action.WEBHOOK_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
-    Action.WEBHOOK_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    # Webhook subscriptions of machine clients (issue 11): the platform administrator manages
+    # all, a centre's operators their centre's, and a client acting as itself (with the
+    # ``webhooks.manage`` scope) its own and no other client's. Only public events are delivered.
+    Action.WEBHOOK_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, MACHINE_CLIENT: Scope.CLIENT},
+    Action.WEBHOOK_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, MACHINE_CLIENT: Scope.CLIENT},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})
@@ -330,22 +353,32 @@ def scope_allows(scope: Scope, actor: Actor, resource: Resource | None) -> bool:
         return resource.centre_id is None or resource.centre_id == actor.centre_id
     if scope is Scope.PARTY:
         return actor.org_id is not None and actor.org_id in resource.party_org_ids
+    if scope is Scope.CLIENT:
+        return actor.client_id is not None and resource.client_id == actor.client_id
     return resource.user_id == actor.user_id
+
+
+def grantees(actor: Actor) -> frozenset[Grantee]:
+    """The keys of the table ``actor`` holds: a user's roles; a machine client acting as itself
+    (no user) the one key :data:`MACHINE_CLIENT`; the anonymous public none."""
+    if actor.authenticated:
+        return frozenset(actor.roles)
+    if actor.client_id is not None:
+        return frozenset({MACHINE_CLIENT})
+    return frozenset()
 
 
 def is_allowed(actor: Actor, action: Action, resource: Resource | None = None) -> bool:
     """The policy's answer, without raising."""
     if action in ANONYMOUS_ACTIONS:
         return True
-    if not actor.authenticated:
-        return False
     grants = POLICY[action]
     return any(
-        role in grants and scope_allows(grants[role], actor, resource) for role in actor.roles
+        key in grants and scope_allows(grants[key], actor, resource) for key in grantees(actor)
     )
 
 
-_WIDTH = (Scope.ANY, Scope.CENTRE, Scope.PARTY, Scope.SELF)
+_WIDTH = (Scope.ANY, Scope.CENTRE, Scope.PARTY, Scope.SELF, Scope.CLIENT)
 
 
 def widest_scope(actor: Actor, action: Action) -> Scope | None:
@@ -353,10 +386,8 @@ def widest_scope(actor: Actor, action: Action) -> Scope | None:
     queries that must narrow a list to what the actor may see."""
     if action in ANONYMOUS_ACTIONS:
         return Scope.ANY
-    if not actor.authenticated:
-        return None
     grants = POLICY[action]
-    granted = {grants[role] for role in actor.roles if role in grants}
+    granted = {grants[key] for key in grantees(actor) if key in grants}
     return next((scope for scope in _WIDTH if scope in granted), None)
 
 
@@ -364,7 +395,7 @@ def authorize(actor: Actor, action: Action, resource: Resource | None = None) ->
     """Raise unless the policy lets ``actor`` perform ``action`` on ``resource``."""
     if is_allowed(actor, action, resource):
         return
-    if not actor.authenticated:
+    if not actor.authenticated and not any(key in POLICY[action] for key in grantees(actor)):
         raise AuthenticationFailed(f"'{action}' needs a signed-in user", action=str(action))
     target = f" on {resource.kind} {resource.object_id}" if resource and resource.object_id else ""
     raise PermissionDenied(

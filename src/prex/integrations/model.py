@@ -34,6 +34,8 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "guarantee.issue": "issue electronic bid guarantees (电子保函) — the guarantee flow",
     "evaluation.read": "read opened bids and evaluation data after the opening — the "
     "evaluation-assistance hooks",
+    "webhooks.manage": "subscribe itself to public events (webhooks): create, change, pause, "
+    "delete its own subscriptions, read their delivery log, redeliver — never another client's",
 }
 # Which policy actions each scope admits. guarantee.issue and evaluation.read name the
 # capabilities of issue 11's guarantee flow and assistance hooks; their routes add them here.
@@ -44,6 +46,9 @@ SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
     ),
     "guarantee.issue": frozenset(),
     "evaluation.read": frozenset(),
+    # Acting as itself only: the policy grants a client acting as itself its own rows
+    # (prex.identity.policy.MACHINE_CLIENT); acting for a bidder, the bidder has no such grant.
+    "webhooks.manage": frozenset({Action.WEBHOOK_MANAGE, Action.WEBHOOK_READ}),
 }
 SCOPES = frozenset(SCOPE_ACTIONS)
 # Scopes under which a client may act on behalf of an organisation (with its signed consent).

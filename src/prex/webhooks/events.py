@@ -28,3 +28,15 @@ class WebhookRedeliveryRequested(DomainEvent):
     delivery_id: str
     outbox_seq: int
     by: str | None
+
+
+@dataclass(frozen=True)
+class WebhookUnsubscribed(DomainEvent):
+    """The subscription is deleted, with its delivery log (``deliveries`` rows, pending ones
+    never sent); the audit trail keeps what it was."""
+
+    client_id: str
+    url: str
+    events: list[str]
+    deliveries: int
+    by: str | None

@@ -1,17 +1,21 @@
 """Managing webhook subscriptions and reading their delivery log.
 
-For now the platform administrator (every subscription) and a centre's operators (their
-centre's) manage subscriptions on behalf of a machine client, named by its ``client_id``
-(``webhook.manage``), and read the delivery log (``webhook.read``). Every change is audited with
-the actor and the network address, like every other state change.
+The platform administrator (every subscription) and a centre's operators (their centre's)
+manage subscriptions on behalf of a machine client, named by its ``client_id``
+(``webhook.manage``), and read the delivery log (``webhook.read``). A machine client acting as
+itself, with the ``webhooks.manage`` scope, manages its own: the policy grants it the rows whose
+``client_id`` is its own (:data:`prex.identity.policy.MACHINE_CLIENT`, scope ``CLIENT``), so
+every check below is the same :func:`authorize` call for a user and a client, on a
+:func:`resource` that names the owning client. Every change is audited with the actor (the
+client id, for a client) and the network address, like every other state change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import CursorResult, delete, func, insert, select, update
 
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.policy import Action, Resource, Scope, authorize, widest_scope
@@ -23,6 +27,7 @@ from prex.webhooks.events import (
     WebhookRedeliveryRequested,
     WebhookSubscribed,
     WebhookSubscriptionChanged,
+    WebhookUnsubscribed,
 )
 from prex.webhooks.model import (
     DeliveryStatus,
@@ -46,11 +51,17 @@ PLATFORM_WIDE = "-"
 MAX_LOG = 500
 
 
-def resource(subscription: Subscription | None = None) -> Resource:
+def resource(subscription: Subscription | None = None, *, client_id: str | None = None) -> Resource:
+    """The policy's view of a subscription (or of a new one for ``client_id``)."""
     if subscription is None:
-        return Resource(kind=OBJECT_TYPE)
+        return Resource(kind=OBJECT_TYPE, client_id=client_id)
     centre = subscription.centre_id or PLATFORM_WIDE
-    return Resource(kind=OBJECT_TYPE, object_id=subscription.id, centre_id=centre)
+    return Resource(
+        kind=OBJECT_TYPE,
+        object_id=subscription.id,
+        centre_id=centre,
+        client_id=subscription.client_id,
+    )
 
 
 def _of(row: Any) -> Subscription:
@@ -68,11 +79,15 @@ def _of(row: Any) -> Subscription:
     )
 
 
-def load_subscriptions(session: Session, centre_ids: list[str] | None = None) -> list[Subscription]:
-    """Every subscription (or those of ``centre_ids``), oldest first."""
+def load_subscriptions(
+    session: Session, centre_ids: list[str] | None = None, client_id: str | None = None
+) -> list[Subscription]:
+    """Every subscription (or those of ``centre_ids``, of ``client_id``), oldest first."""
     query = select(subscriptions).order_by(subscriptions.c.id)
     if centre_ids is not None:
         query = query.where(subscriptions.c.centre_id.in_(centre_ids))
+    if client_id is not None:
+        query = query.where(subscriptions.c.client_id == client_id)
     return [_of(r) for r in session.execute(query).all()]
 
 
@@ -86,18 +101,19 @@ def _get(session: Session, subscription_id: str, *, lock: bool = False) -> Subsc
 
 @dataclass(frozen=True)
 class Subscribe:
-    client_id: str
+    client_id: str | None  # None: the calling machine client itself
     url: str
     events: list[str]
     description: str = ""
     active: bool = True
 
 
-def _require_live_client(uow: SqlUnitOfWork, client_id: str) -> None:
+def _require_live_client(uow: SqlUnitOfWork, client_id: str) -> str | None:
     """A subscription belongs to a registered machine client (prex.integrations) that is not
-    revoked: deliveries are for someone who can be held to account and switched off."""
+    revoked: deliveries are for someone who can be held to account and switched off. Returns
+    the client's centre."""
     live = uow.session.execute(
-        select(integration_clients.c.client_id).where(
+        select(integration_clients.c.centre_id).where(
             integration_clients.c.client_id == client_id,
             integration_clients.c.revoked_at.is_(None),
         )
@@ -107,24 +123,33 @@ def _require_live_client(uow: SqlUnitOfWork, client_id: str) -> None:
             f"no registered, unrevoked machine client '{client_id}' (prex integrations register)",
             field="client_id",
         )
+    return None if live.centre_id is None else str(live.centre_id)
+
+
+def _acting_as_client(actor: Actor) -> bool:
+    return actor.client_id is not None and not actor.authenticated
 
 
 def subscribe(uow: SqlUnitOfWork, cmd: Subscribe) -> Subscription:
-    """Make a subscription for a machine client; it receives the changes committed after it."""
+    """Make a subscription for a machine client; it receives the changes committed after it.
+
+    A client acting as itself may leave ``client_id`` out (it is then its own) and may name no
+    other client's (the policy refuses); its subscription belongs to the client's centre, so
+    that centre's operators see it too."""
     actor = uow.actor
-    authorize(actor, Action.WEBHOOK_MANAGE, resource())
-    client_id, url, events = (
-        check_client_id(cmd.client_id),
-        check_url(cmd.url),
-        check_events(cmd.events),
-    )
+    named = cmd.client_id if cmd.client_id is not None else actor.client_id
+    if named is None:
+        raise InvalidInput("name the machine client that receives", field="client_id")
+    client_id = check_client_id(named)
+    authorize(actor, Action.WEBHOOK_MANAGE, resource(client_id=client_id))
+    url, events = check_url(cmd.url), check_events(cmd.events)
     with uow:
-        _require_live_client(uow, client_id)
+        client_centre = _require_live_client(uow, client_id)
         now = uow.clock.now()
         subscription = Subscription(
             id=new_id(),
             client_id=client_id,
-            centre_id=actor.centre_id,
+            centre_id=client_centre if _acting_as_client(actor) else actor.centre_id,
             url=url,
             events=events,
             active=cmd.active,
@@ -191,13 +216,43 @@ def change_subscription(
         return _get(uow.session, subscription_id)
 
 
-def _centres(actor: Actor, action: Action) -> list[str] | None:
-    return None if widest_scope(actor, action) is Scope.ANY else [actor.centre_id or ""]
+def unsubscribe(uow: SqlUnitOfWork, subscription_id: str) -> None:
+    """Delete a subscription and its delivery log: what was pending is never sent. (To stop for
+    a while and keep the queue, pause it instead.)"""
+    with uow:
+        current = _get(uow.session, subscription_id, lock=True)
+        authorize(uow.actor, Action.WEBHOOK_MANAGE, resource(current))
+        dropped = cast(
+            CursorResult[Any],
+            uow.session.execute(
+                delete(deliveries).where(deliveries.c.subscription_id == subscription_id)
+            ),
+        ).rowcount
+        uow.session.execute(delete(subscriptions).where(subscriptions.c.id == subscription_id))
+        uow.record(
+            WebhookUnsubscribed(
+                OBJECT_TYPE,
+                subscription_id,
+                uow.clock.now(),
+                current.client_id,
+                current.url,
+                list(current.events),
+                int(dropped or 0),
+                uow.actor.user_id,
+            )
+        )
+        uow.commit()
 
 
 def list_subscriptions(session: Session, actor: Actor) -> list[Subscription]:
-    authorize(actor, Action.WEBHOOK_READ, resource())
-    return load_subscriptions(session, _centres(actor, Action.WEBHOOK_READ))
+    """What ``actor`` may see: all (administrator), its centre's (operator), its own (client)."""
+    authorize(actor, Action.WEBHOOK_READ)  # the kind; the query narrows to what it may see
+    scope = widest_scope(actor, Action.WEBHOOK_READ)
+    if scope is Scope.ANY:
+        return load_subscriptions(session)
+    if scope is Scope.CLIENT:
+        return load_subscriptions(session, client_id=actor.client_id or "")
+    return load_subscriptions(session, [actor.centre_id or ""])
 
 
 def read_subscription(session: Session, actor: Actor, subscription_id: str) -> Subscription:

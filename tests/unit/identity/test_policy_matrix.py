@@ -11,13 +11,16 @@ import pytest
 
 from prex.identity.policy import (
     ANONYMOUS_ACTIONS,
+    MACHINE_CLIENT,
     POLICY,
     Action,
     Actor,
     Resource,
     Role,
+    Scope,
     authorize,
     is_allowed,
+    widest_scope,
 )
 from prex.shared.errors import AuthenticationFailed, PermissionDenied
 
@@ -109,6 +112,13 @@ EXPECTED = {
     Action.LISTING_BID: "-   -   -    -    Y    -    -",
 }
 
+# A machine client acting as itself (no user, no role): what it may do on its own rows (``K``:
+# the resource's client is the caller), besides the anonymous actions every caller has.
+MACHINE_CLIENT_EXPECTED = {
+    Action.WEBHOOK_READ: "K",
+    Action.WEBHOOK_MANAGE: "K",
+}
+
 ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me", address="127.0.0.1")
 RELATIONS = {
     # relation → resource as seen by ME
@@ -163,3 +173,44 @@ def test_several_roles_combine() -> None:
     assert is_allowed(both, Action.ENQUIRY_ASK, RELATIONS["not party, other centre"])
     assert is_allowed(both, Action.TENDER_PUBLISH, RELATIONS["party, same centre"])
     assert not is_allowed(both, Action.TENDER_PUBLISH, RELATIONS["not party, same centre"])
+
+
+CLIENT = Actor(label="client c1", address="127.0.0.1", client_id="c1")
+OWN = Resource("webhook_subscription", "s1", "centre-me", client_id="c1")
+OTHERS = Resource("webhook_subscription", "s2", "centre-me", client_id="c2")
+
+
+def test_the_machine_client_grants_are_in_the_policy_table() -> None:
+    assert {a for a, grants in POLICY.items() if MACHINE_CLIENT in grants} == set(
+        MACHINE_CLIENT_EXPECTED
+    )
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_a_client_acting_as_itself_may_touch_only_its_own_rows(action: Action) -> None:
+    anonymous = action in ANONYMOUS_ACTIONS
+    granted = action in MACHINE_CLIENT_EXPECTED
+    assert is_allowed(CLIENT, action, OWN) is (anonymous or granted)
+    assert is_allowed(CLIENT, action, OTHERS) is anonymous
+    assert is_allowed(CLIENT, action) is (anonymous or granted)  # the kind itself
+    assert widest_scope(CLIENT, action) == (
+        Scope.ANY if anonymous else Scope.CLIENT if granted else None
+    )
+
+
+def test_a_client_refused_its_own_kind_is_forbidden_and_otherwise_unauthenticated() -> None:
+    with pytest.raises(PermissionDenied, match="may not 'webhook.manage' on webhook_subscription"):
+        authorize(CLIENT, Action.WEBHOOK_MANAGE, OTHERS)
+    with pytest.raises(AuthenticationFailed):
+        authorize(CLIENT, Action.BID_SUBMIT)  # no grant at all: it is no bidder by itself
+
+
+def test_a_client_acting_for_a_bidder_has_the_bidders_grants_not_its_own() -> None:
+    for_bidder = Actor(
+        user_id="u1", org_id="org-me", roles=frozenset({Role.BIDDER}), client_id="c1"
+    )
+    assert not is_allowed(for_bidder, Action.WEBHOOK_MANAGE, OWN)
+    assert is_allowed(for_bidder, Action.BID_SUBMIT)
+    # An operator of another centre does not reach the client's rows either.
+    operator = Actor(user_id="u2", centre_id="centre-x", roles=frozenset({Role.OPERATOR}))
+    assert not is_allowed(operator, Action.WEBHOOK_READ, OWN)

@@ -3,7 +3,9 @@ the certificates a receiver verifies deliveries with.
 
 ``GET /webhooks/certificates`` is public: the platform CA (the trust anchor for ``openssl cms
 -verify -CAfile``) and the signing certificate. Subscriptions are managed by the administrator
-and a centre's operators (``webhook.manage``) who read the log with ``webhook.read``.
+and a centre's operators (``webhook.manage``) who read the log with ``webhook.read``, and by a
+machine client acting as itself with the ``webhooks.manage`` scope — its own only, the policy
+decides (prex.identity.policy.MACHINE_CLIENT) on the same routes.
 How a receiver checks a delivery: docs/webhooks.md.
 """
 
@@ -25,7 +27,11 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 
 class SubscriptionCreate(BaseModel):
-    client_id: str = Field(max_length=64, description="the machine client that receives")
+    client_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the machine client that receives (a client calling for itself: itself)",
+    )
     url: str = Field(max_length=2000, description="http(s) URL the deliveries are POSTed to")
     events: list[str] = Field(
         max_length=200, description=f"public event types, or ['{ALL_EVENTS}'] for all of them"
@@ -69,7 +75,8 @@ def event_types() -> dict[str, Any]:
     dependencies=[Depends(require(Action.WEBHOOK_MANAGE))],
 )
 def subscribe(body: SubscriptionCreate, uow: UowDep) -> dict[str, Any]:
-    """Subscribe a machine client to public event types; it receives changes from now on."""
+    """Subscribe a machine client to public event types; it receives changes from now on. A
+    client with ``webhooks.manage`` subscribes itself (``client_id`` left out or its own)."""
     cmd = service.Subscribe(
         client_id=body.client_id,
         url=body.url,
@@ -86,7 +93,7 @@ def subscribe(body: SubscriptionCreate, uow: UowDep) -> dict[str, Any]:
     dependencies=[Depends(require(Action.WEBHOOK_READ))],
 )
 def list_subscriptions(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-    """Every subscription (an operator: its centre's), oldest first."""
+    """Every subscription (an operator: its centre's; a client: its own), oldest first."""
     with services.read_session() as session:
         found = service.list_subscriptions(session, actor)
     return {"subscriptions": [s.to_json() for s in found]}
@@ -121,6 +128,17 @@ def change_subscription(
         active=body.active,
         description=body.description,
     ).to_json()
+
+
+@router.delete(
+    "/subscriptions/{subscription_id}",
+    status_code=204,
+    openapi_extra=acts(Action.WEBHOOK_MANAGE),
+    dependencies=[Depends(require(Action.WEBHOOK_MANAGE))],
+)
+def unsubscribe(subscription_id: str, uow: UowDep) -> None:
+    """Delete the subscription and its delivery log (pending deliveries are dropped)."""
+    service.unsubscribe(uow, subscription_id)
 
 
 @router.get(
