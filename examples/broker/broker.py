@@ -157,7 +157,7 @@ class Prex:
 
 
 def verify_with_openssl(
-    ca_file: Path, delivery_id: str, timestamp: str, sig: str, body: bytes
+    ca_file: Path, message_id: str, timestamp: str, sig: str, body: bytes
 ) -> bool:
     """docs/webhooks.md, byte for byte: the detached CMS signature over ``{id}.{ts}.{body}``."""
     try:
@@ -166,7 +166,7 @@ def verify_with_openssl(
         return False
     with tempfile.TemporaryDirectory() as folder:
         signed, signature = Path(folder, "signed.bin"), Path(folder, "sig.der")
-        signed.write_bytes(f"{delivery_id}.{timestamp}.".encode() + body)
+        signed.write_bytes(f"{message_id}.{timestamp}.".encode() + body)
         signature.write_bytes(der)
         run = subprocess.run(
             ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", str(signature)]
@@ -216,18 +216,18 @@ class Broker:
     subscription: dict[str, Any] | None = None
 
     def webhook(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
-        delivery_id = headers.get("prex-webhook-id", "")
+        message_id = headers.get("prex-webhook-id", "")
         timestamp = headers.get("prex-webhook-timestamp", "")
         signature = headers.get("prex-webhook-signature", "")
-        if not (delivery_id and timestamp.isdigit() and signature):
+        if not (message_id and timestamp.isdigit() and signature):
             return 400, {"error": "missing Prex-Webhook-Id, -Timestamp or -Signature"}
         if abs(time.time() - int(timestamp)) > self.max_skew:
             return 400, {"error": f"timestamp more than {self.max_skew} s off"}
-        if not verify_with_openssl(self.ca_file, delivery_id, timestamp, signature, body):
+        if not verify_with_openssl(self.ca_file, message_id, timestamp, signature, body):
             return 400, {"error": "signature does not verify with the published chain"}
         change = json.loads(body)
         entry = {
-            "id": delivery_id,
+            "id": message_id,
             "event": headers.get("prex-webhook-event", change.get("event")),
             "timestamp": int(timestamp),
             "received_at": time.time(),
@@ -237,9 +237,9 @@ class Broker:
             "body": base64.b64encode(body).decode("ascii"),
         }
         if not self.inbox.take(entry):
-            return 200, {"id": delivery_id, "duplicate": True}  # a retry: taken, not processed
+            return 200, {"id": message_id, "duplicate": True}  # a retry: taken, not processed
         print(f"webhook {entry['event']} seq {change.get('seq')} {change.get('id')}", flush=True)
-        return 200, {"id": delivery_id, "stored": True}
+        return 200, {"id": message_id, "stored": True}
 
     def submit(
         self, tender_id: str, on_behalf_of: str, key: str | None, envelope: bytes

@@ -251,11 +251,11 @@ def test_a_broker_submits_a_consenting_bidders_own_envelope_and_receives_the_ope
 
             # prex sends the delivery again (same id): taken, not processed twice.
             log = client.get(f"{SUBS}/{sub['id']}/deliveries", headers=auth(services, "admin"))
-            (record,) = [d for d in log.json()["deliveries"] if d["id"] == got["id"]]
+            (record,) = [d for d in log.json()["deliveries"] if d["message_id"] == got["id"]]
             assert record["status"] == "delivered" and record["response_code"] == 200
             count = len(received(broker))
             redo = client.post(
-                f"/api/v1/webhooks/deliveries/{got['id']}/redeliver",
+                f"/api/v1/webhooks/deliveries/{record['id']}/redeliver",
                 headers=auth(services, "admin"),
             )
             assert redo.status_code == 200, redo.text
@@ -264,7 +264,7 @@ def test_a_broker_submits_a_consenting_bidders_own_envelope_and_receives_the_ope
                 log = client.get(
                     f"{SUBS}/{sub['id']}/deliveries", headers=auth(services, "admin")
                 ).json()
-                (record,) = [d for d in log["deliveries"] if d["id"] == got["id"]]
+                (record,) = [d for d in log["deliveries"] if d["message_id"] == got["id"]]
                 if record["status"] == "delivered":
                     break
                 time.sleep(0.2)
@@ -289,7 +289,7 @@ def test_a_broker_submits_a_consenting_bidders_own_envelope_and_receives_the_ope
         )
         forged = {
             **fresh,
-            "Prex-Webhook-Id": "01JDX4V9Q8Z3M7K2R5T6W8Y0AD",
+            "Prex-Webhook-Id": "PREX00000-999999",
             "Prex-Webhook-Signature": bidder_signed,
         }
         assert httpx.post(hook, content=body, headers=forged).status_code == 400

@@ -113,7 +113,7 @@ def test_a_client_manages_its_own_subscriptions_and_no_other_clients(
     assert again.status_code == 200 and again.json()["status"] == "pending"
     before = len(receiver.received)
     assert run_webhooks(services) == 1
-    assert receiver.received[before].headers["prex-webhook-id"] == delivery["id"]
+    assert receiver.received[before].headers["prex-webhook-id"] == delivery["message_id"]
 
     # Deleting drops the subscription and its log; the trail keeps who did what.
     assert client.delete(f"{SUBS}/{mine['id']}", headers=a).status_code == 204
