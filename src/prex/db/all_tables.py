@@ -9,6 +9,7 @@ from prex.award import orm as award_orm
 from prex.bidding import orm as bidding_orm
 from prex.complaints import orm as complaints_orm
 from prex.credit import orm as credit_orm
+from prex.guarantees import orm as guarantees_orm
 from prex.db.base import metadata
 from prex.evaluation import orm as evaluation_orm
 from prex.exchange.dataspec import orm as dataspec_orm
@@ -40,6 +41,7 @@ __all__ = [
     "evaluation_orm",
     "experts_orm",
     "federation_orm",
+    "guarantees_orm",
     "identity_orm",
     "integrations_orm",
     "metadata",

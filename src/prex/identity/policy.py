@@ -114,6 +114,10 @@ class Action(StrEnum):
     CONSENT_GRANT = "consent.grant"  # a bidder lets a client act for it (signed), or revokes it
     WEBHOOK_READ = "webhook.read"  # webhook subscriptions and their delivery log
     WEBHOOK_MANAGE = "webhook.manage"  # subscribe a machine client, change, pause, redeliver
+    GUARANTEE_REQUEST = "guarantee.request"  # a bidder asks a guarantor for an e-guarantee
+    GUARANTEE_READ = "guarantee.read"  # guarantee requests, documents, notices of a tender
+    GUARANTEE_ISSUE = "guarantee.issue"  # a guarantor's machine client issues (scope-only)
+    GUARANTEE_CLAIM = "guarantee.claim"  # claim a bid guarantee on a statutory ground (signed)
 
 
 @dataclass(frozen=True)
@@ -317,6 +321,17 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     # their own once client credentials carry scopes. Only public events are delivered.
     Action.WEBHOOK_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
     Action.WEBHOOK_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    # Electronic bid guarantees (docs/integration.md, "Guarantee providers"). A bidder asks for
+    # its own (the service checks it may bid, as for a bond record); the guarantee is read by
+    # its applicant and the tender's centre, like the bond it becomes.
+    Action.GUARANTEE_REQUEST: {Role.BIDDER: Scope.ANY},
+    Action.GUARANTEE_READ: {_O: Scope.CENTRE, Role.BIDDER: Scope.PARTY},
+    # No person issues a guarantee through prex: only a guarantor's machine client whose token
+    # carries scope guarantee.issue (the client's owner organisation is the guarantor).
+    Action.GUARANTEE_ISSUE: {},
+    # The beneficiary (the tenderer or its agency) or the centre claims on a statutory ground
+    # (实施条例第三十五条、第七十四条); releases follow the outcome automatically (the worker).
+    Action.GUARANTEE_CLAIM: {_T: Scope.PARTY, _A: Scope.PARTY, _O: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

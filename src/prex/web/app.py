@@ -39,6 +39,7 @@ from prex.web.api import system as system_api
 from prex.web.api import tenders as tenders_api
 from prex.web.api import upstream as upstream_api
 from prex.web.api import venues as venues_api
+from prex.web.api import guarantees as guarantees_api
 from prex.web.api import webhooks as webhooks_api
 from prex.web.machine import machine_gate
 from prex.web.pages import routes as pages
@@ -75,6 +76,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(tenders_api.router)
     api.include_router(pki_api.router)
     api.include_router(bidding_api.router)
+    api.include_router(guarantees_api.router)
     api.include_router(opening_api.router)
     api.include_router(committee_api.router)
     api.include_router(venues_api.router)
