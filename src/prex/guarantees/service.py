@@ -477,13 +477,19 @@ def _view(row: Any, *, with_document: bool = True) -> dict[str, Any]:
     return view
 
 
+def guarantee_resource(services: Services, tender: Tender, row: Any) -> Resource:
+    """A guarantee as the policy sees it: its parties are the applicant and — once the bid
+    deadline has passed and who bid is no longer confidential — the beneficiary's side (the
+    tenderer and its agency), who may have to claim it."""
+    parties = {row.applicant_org_id}
+    if tender.clock(services.clock).now() >= ensure_utc(tender.bid_deadline):
+        parties |= tender.party_org_ids
+    return Resource("guarantee", row.id, tender.centre_id, frozenset(parties))
+
+
 def _readable(services: Services, actor: Actor, row: Any) -> bool:
     tender = get_tender_for(services.uow(actor), row.tender_id)
-    return is_allowed(
-        actor,
-        Action.GUARANTEE_READ,
-        Resource("guarantee", row.id, tender.centre_id, frozenset({row.applicant_org_id})),
-    )
+    return is_allowed(actor, Action.GUARANTEE_READ, guarantee_resource(services, tender, row))
 
 
 def guarantee_view(services: Services, actor: Actor, guarantee_id: str) -> dict[str, Any]:
@@ -500,6 +506,8 @@ def guarantees_of(services: Services, actor: Actor, tender_id: str) -> list[dict
     """A tender's guarantees the actor may read: all for its centre, its own for a bidder."""
     tender = get_tender_for(services.uow(actor), tender_id)
     own = frozenset({actor.org_id}) if actor.org_id else frozenset[str]()
+    # "May I read this tender's guarantees of my organisation (or, as beneficiary, all)?" —
+    # each row is checked below.
     authorize(actor, Action.GUARANTEE_READ, Resource("tender", tender_id, tender.centre_id, own))
     with services.read_session() as session:
         rows = session.execute(
@@ -510,9 +518,5 @@ def guarantees_of(services: Services, actor: Actor, tender_id: str) -> list[dict
     return [
         _view(r, with_document=False)
         for r in rows
-        if is_allowed(
-            actor,
-            Action.GUARANTEE_READ,
-            Resource("guarantee", r.id, tender.centre_id, frozenset({r.applicant_org_id})),
-        )
+        if is_allowed(actor, Action.GUARANTEE_READ, guarantee_resource(services, tender, r))
     ]

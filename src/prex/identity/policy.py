@@ -323,9 +323,15 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.WEBHOOK_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
     # Electronic bid guarantees (docs/integration.md, "Guarantee providers"). A bidder asks for
     # its own (the service checks it may bid, as for a bond record); the guarantee is read by
-    # its applicant and the tender's centre, like the bond it becomes.
+    # its applicant and the tender's centre, like the bond it becomes, and — after the bid
+    # deadline, when the guarantees' parties include them — by the beneficiary's side.
     Action.GUARANTEE_REQUEST: {Role.BIDDER: Scope.ANY},
-    Action.GUARANTEE_READ: {_O: Scope.CENTRE, Role.BIDDER: Scope.PARTY},
+    Action.GUARANTEE_READ: {
+        _O: Scope.CENTRE,
+        Role.BIDDER: Scope.PARTY,
+        _T: Scope.PARTY,
+        _A: Scope.PARTY,
+    },
     # No person issues a guarantee through prex: only a guarantor's machine client whose token
     # carries scope guarantee.issue (the client's owner organisation is the guarantor).
     Action.GUARANTEE_ISSUE: {},

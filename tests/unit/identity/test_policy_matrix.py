@@ -56,7 +56,7 @@ EXPECTED = {
     Action.WEBHOOK_READ: "Y   C   -    -    -    -    -",
     Action.WEBHOOK_MANAGE: "Y   C   -    -    -    -    -",
     Action.GUARANTEE_REQUEST: "-   -   -    -    Y    -    -",
-    Action.GUARANTEE_READ: "-   C   -    -    P    -    -",
+    Action.GUARANTEE_READ: "-   C   P    P    P    -    -",
     Action.GUARANTEE_ISSUE: "-   -   -    -    -    -    -",
     Action.GUARANTEE_CLAIM: "-   C   P    P    -    -    -",
     Action.SESSION_READ: "S   S   S    S    S    S    S",
