@@ -84,7 +84,7 @@ def test_the_document_is_canonical_json_byte_for_byte() -> None:
     assert Application.from_json(APPLICATION.to_json()) == APPLICATION
 
 
-names = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
+names = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=30)
 
 
 @given(
