@@ -9,7 +9,6 @@ from prex.award import orm as award_orm
 from prex.bidding import orm as bidding_orm
 from prex.complaints import orm as complaints_orm
 from prex.credit import orm as credit_orm
-from prex.guarantees import orm as guarantees_orm
 from prex.db.base import metadata
 from prex.evaluation import orm as evaluation_orm
 from prex.exchange.dataspec import orm as dataspec_orm
@@ -19,6 +18,7 @@ from prex.exchange.releases import orm as ocds_orm
 from prex.experts import committee_orm as committee_orm
 from prex.experts import orm as experts_orm
 from prex.experts import venues_orm as venues_orm
+from prex.guarantees import orm as guarantees_orm
 from prex.identity import orm as identity_orm
 from prex.integrations import orm as integrations_orm
 from prex.notifications import orm as notifications_orm

@@ -27,6 +27,7 @@ from prex.web.api import evaluation as evaluation_api
 from prex.web.api import experts as experts_api
 from prex.web.api import federation as federation_api
 from prex.web.api import feed as feed_api
+from prex.web.api import guarantees as guarantees_api
 from prex.web.api import identity as identity_api
 from prex.web.api import integrations as integrations_api
 from prex.web.api import listings as listings_api
@@ -39,7 +40,6 @@ from prex.web.api import system as system_api
 from prex.web.api import tenders as tenders_api
 from prex.web.api import upstream as upstream_api
 from prex.web.api import venues as venues_api
-from prex.web.api import guarantees as guarantees_api
 from prex.web.api import webhooks as webhooks_api
 from prex.web.machine import machine_gate
 from prex.web.pages import routes as pages
