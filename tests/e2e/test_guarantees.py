@@ -458,3 +458,36 @@ def test_a_tender_that_fails_at_the_deadline_releases_its_guarantees(
     assert result.transitions == 1 and result.guarantees == 1
     view = g.client.get(f"/api/v1/guarantees/{gid}", headers=auth(g.services, "sealer")).json()
     assert view["status"] == "released" and view["outcome"]["reason"] == "tender-failed"
+
+
+def test_the_bid_page_requests_a_guarantee_and_shows_it(g: Guarantees) -> None:
+    page_url = f"/tenders/{g.tender['id']}/bid"
+    sealer = auth(g.services, "sealer")
+    page = g.client.get(page_url, headers=sealer)
+    assert page.status_code == 200 and 'id="guarantee-form"' in page.text
+    assert '<option value="certificate">' in page.text
+    g.services.settings = g.services.settings.model_copy(
+        update={"guarantor_max_amount": Decimal("1.00")}
+    )
+    refused = g.client.post(
+        f"{page_url}/guarantee",
+        data={"section_id": g.section, "provider": "certificate"},
+        headers=sealer,
+    )
+    assert refused.status_code == 422 and 'id="problem"' in refused.text
+    g.services.settings = g.services.settings.model_copy(
+        update={"guarantor_max_amount": Decimal("5000000.00")}
+    )
+    asked = g.client.post(
+        f"{page_url}/guarantee",
+        data={"section_id": g.section, "provider": "certificate"},
+        headers=sealer,
+        follow_redirects=False,
+    )
+    assert asked.status_code == 303, asked.text
+    assert asked.headers["location"] == f"{page_url}?done=guarantee_accepted"
+    shown = g.client.get(asked.headers["location"], headers=sealer).text
+    assert 'data-status="accepted"' in shown and "EG-" in shown
+    assert "电子保函已出具" in shown  # the done message, in Chinese by default
+    anonymous = g.client.post(f"{page_url}/guarantee", data={}, follow_redirects=False)
+    assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
