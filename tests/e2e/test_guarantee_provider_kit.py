@@ -10,12 +10,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from prex.bootstrap import Services
 from prex.cli.main import app
 from prex.contract.guarantee_provider import CHECKS, run_kit
-from tests.e2e.test_guarantees import configure_provider
+from prex.guarantees.orm import guarantees
+from prex.worker import run_once
+from tests.e2e.test_guarantees import Guarantees, configure_provider
+from tests.factories import World, auth
 from tests.pki_helpers import trust_world
 from tests.pki_openssl import PkiWorld
 from tests.unit.extensions.test_discovery import install_distribution
@@ -86,8 +91,24 @@ def broken_supplier(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
             def release(self, notice):
                 raise RuntimeError("no")
 
+        class Flaky(Sloppy):
+            # Issues correctly; its first release fails (its bank API is down).
+            down = True
+
+            def issue(self, application):
+                return self.base.issue(application)
+
+            def release(self, notice):
+                if Flaky.down:
+                    Flaky.down = False
+                    raise ConnectionError("bank API unavailable")
+                return self.base.release(notice)
+
         def sloppy(services):
             return Sloppy(services)
+
+        def flaky(services):
+            return Flaky(services)
 
         def lenient(services):
             return Lenient(services)
@@ -100,6 +121,7 @@ def broken_supplier(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         acme-sloppy = acme_guarantees:sloppy
         acme-lenient = acme_guarantees:lenient
         acme-lacking = acme_guarantees:lacking
+        acme-flaky = acme_guarantees:flaky
         """,
     )
     monkeypatch.syspath_prepend(str(root))
@@ -149,3 +171,31 @@ def test_the_cli_reports_and_sets_the_exit_code(
     unknown = runner.invoke(app, ["contract", "guarantee-provider", "nobody"])
     assert unknown.exit_code == 1
     assert "FAIL  protocol" in unknown.output and "no 'nobody' installed" in unknown.output
+
+
+def test_a_provider_that_fails_to_release_is_retried_by_the_next_worker_pass(
+    client: TestClient,
+    services: Services,
+    world: World,
+    pki_world: PkiWorld,
+    tmp_path: Path,
+    broken_supplier: Path,
+) -> None:
+    g = Guarantees(client, services, world, pki_world, tmp_path)
+    asked = g.ask(provider="acme-flaky")
+    assert asked.status_code == 201 and asked.json()["status"] == "accepted", asked.text
+    gid = asked.json()["id"]
+    cancelled = client.post(
+        f"/api/v1/tenders/{g.tender['id']}/cancel",
+        json={"reason": "项目取消"},
+        headers=auth(services, "agency"),
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert run_once(services).guarantees == 0  # the provider failed: still due
+    with services.read_session() as session:
+        row = session.execute(select(guarantees).where(guarantees.c.id == gid)).one()
+    assert row.status == "releasing" and row.attempts == 1
+    assert "bank API unavailable" in row.last_error
+    assert run_once(services).guarantees == 1  # retried
+    view = client.get(f"/api/v1/guarantees/{gid}", headers=auth(services, "sealer")).json()
+    assert view["status"] == "released" and view["outcome"]["receipt"]["reference"]

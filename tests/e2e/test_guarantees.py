@@ -31,7 +31,7 @@ from prex.worker import run_once
 from tests.award_world import problem
 from tests.e2e.test_bid_submission import Bidding
 from tests.e2e.test_integrations import _consent, basic, bearer
-from tests.factories import World, auth
+from tests.factories import World, auth, chain_of
 from tests.pki_helpers import member_of
 from tests.pki_openssl import PkiWorld
 
@@ -318,6 +318,11 @@ def test_a_banks_client_issues_over_http_and_forgeries_are_refused_naming_the_ch
     assert bond["guarantor"] == "杭州之江工程咨询有限公司"
     problem(post(good, signed), 409, "guarantee-state-conflict")
     assert g.client.get("/api/v1/guarantees/requests", headers=bank).json() == []
+    # The acceptance is audited with the bank's client as the actor; the chain verifies.
+    trail = g.client.get(f"/api/v1/audit/guarantee/{gid}", headers=auth(g.services, "operator"))
+    accepted_entry = [e for e in trail.json() if e["action"] == "GuaranteeAccepted"][0]
+    assert g.bank_client["client_id"] in json.dumps(accepted_entry, ensure_ascii=False)
+    assert chain_of(g.services).ok
 
     # The same number twice from the same guarantor is refused (the other bidder's request).
     second = g.ask("gmsealer", guarantor_org_id=g.bank_org).json()["id"]

@@ -58,7 +58,7 @@ from prex.guarantees.provider import GuaranteeProvider, Notice
 from prex.identity.policy import SYSTEM, Action
 from prex.pki.cms import sign_detached
 from prex.shared.clock import ensure_utc
-from prex.shared.errors import Conflict, DomainError, InvalidInput
+from prex.shared.errors import Conflict, InvalidInput
 from prex.tenders.model import TenderStatus
 
 if TYPE_CHECKING:
@@ -258,7 +258,7 @@ def settle_due(services: Services, *, limit: int = 100) -> int:
                     notice
                 )
                 receipt = {"reference": answer.reference, "at": ensure_utc(answer.at).isoformat()}
-        except (DomainError, OSError, ValueError) as exc:
+        except Exception as exc:  # an outside module's fault must not stop the worker's pass
             log.warning("guarantee %s: provider %s failed: %s", row.id, row.provider, exc)
             with services.uow(SYSTEM) as uow:
                 uow.session.execute(
