@@ -5,6 +5,7 @@ Built by :func:`get_settings`, never at import, so that tests and commands choos
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -62,6 +63,22 @@ class Settings(BaseSettings):
         "signing certificate",
     )
     upstream_key: Path | None = Field(default=None, description="its PEM private key")
+
+    guarantor_key: Path | None = Field(
+        default=None,
+        description="PEM private key of the guarantor that the shipped 'certificate' guarantee "
+        "provider issues electronic bid guarantees with (PREX_GUARANTOR_KEY)",
+    )
+    guarantor_cert: Path | None = Field(
+        default=None,
+        description="its PEM organisation certificate (credit code in the subject), chain after "
+        "it (PREX_GUARANTOR_CERT)",
+    )
+    guarantor_max_amount: Decimal = Field(
+        default=Decimal("5000000.00"),
+        gt=0,
+        description="the largest guarantee the 'certificate' provider issues (yuan)",
+    )
 
     webhook_timeout: float = Field(
         default=3.0, gt=0, description="seconds per webhook delivery request (connect and read)"

@@ -28,6 +28,7 @@ from prex.bidding.submissions import receive_envelope
 from prex.bootstrap import Services
 from prex.demo_complaints import seed_complaint
 from prex.demo_credit import seed_credit
+from prex.demo_guarantees import seed_guarantee
 from prex.demo_quality import seed_quality_feeds
 from prex.envelope.release import release_share
 from prex.envelope.threshold import Commitments
@@ -120,6 +121,7 @@ class DemoSeed:
     archive_id: str | None = None  # the completed tender's electronic archive (电子档案)
     # A broker's machine client (docs/integration.md): (client id, secret, shown once)
     integration: tuple[str, str] | None = None
+    guarantee_id: str | None = None  # bidder1's electronic guarantee in the open tender
     signed_in: dict[str, Actor] = field(default_factory=dict, repr=False)  # username → actor
 
     @property
@@ -727,6 +729,9 @@ def _seed_tenders(services: Services, clock: FixedClock, seed: DemoSeed, now: da
             affects_bids=True,
         ),
     )
+    # bidder1's bond is an electronic guarantee of the demo guarantor (demo_guarantees).
+    assert seed.pki is not None
+    seed.guarantee_id = seed_guarantee(services, seed.pki, bidders["bidder1"], open1, now)
     clock.set(now - timedelta(days=3))
     _new_tender(
         services,

@@ -24,6 +24,7 @@ from prex.exchange.federation.index import index_backlog
 from prex.exchange.federation.pull import pull_due
 from prex.exchange.quality.consumer import score_quality
 from prex.exchange.releases.publisher import publish_releases
+from prex.guarantees.outcomes import run_guarantees
 from prex.identity.policy import SYSTEM
 from prex.notifications.service import dispatch_notifications, send_pending_email
 from prex.pki.service import refresh_due_crls
@@ -50,6 +51,7 @@ class PassResult:
     credit: int = 0  # experts' credit records made from their answers to a draw (no-shows …)
     archived: int = 0  # archives of ended transactions built (signed, timestamped, stored)
     webhooks: int = 0  # webhook deliveries the receivers accepted
+    guarantees: int = 0  # bid guarantees released or claimed with their providers
 
     def summary(self) -> str:
         """What the pass did, for the log: the non-zero counts by name."""
@@ -73,6 +75,7 @@ def run_once(services: Services) -> PassResult:
     scored = score_quality(services)
     credit = consume_expert_behaviour(services)
     archived = run_archiving(services)
+    guaranteed = run_guarantees(services)  # after the award's events: releases follow them
     webhooks = run_webhooks(services)  # receivers: short timeouts, one subscription at a time
     warehoused = refresh_due(services)  # last: a failing refresh holds up nothing else
     return PassResult(
@@ -91,6 +94,7 @@ def run_once(services: Services) -> PassResult:
         credit=credit,
         archived=archived,
         webhooks=webhooks,
+        guarantees=guaranteed,
     )
 
 

@@ -25,6 +25,7 @@ from prex.cli.main import app
 from prex.envelope.container import canonical
 from prex.pki.cms import verify_detached
 from prex.pki.tsa import verify_token
+from prex.worker import run_once
 from tests.award_world import (
     PRICES,
     Signer,
@@ -36,6 +37,7 @@ from tests.award_world import (
     two_venues,
 )
 from tests.e2e.test_committee import sweep_for_names
+from tests.e2e.test_guarantees import configure_provider
 from tests.factories import auth, chain_of
 from tests.opening_world import BIDDERS, Opening
 
@@ -58,6 +60,19 @@ def test_from_sealed_bids_to_a_signed_contract(opening: Opening, tmp_path: Path)
     defined = client.put(committee_url, json=two_venues(opening), headers=operator)
     assert defined.status_code == 200, defined.text
     seed_sha256 = defined.json()["seed_sha256"]
+    # Each bidder's bond is an electronic guarantee of the shipped provider (the guarantor's
+    # certificate is rsa-pss's, an organisation that does not bid here).
+    configure_provider(services, pki, tmp_path, "rsa-pss")
+    sections = client.get(f"/api/v1/tenders/{opening.id}/bid-parameters").json()["sections"]
+    guarantee_ids = []
+    for leaf in PRICES:
+        asked = client.post(
+            f"/api/v1/tenders/{opening.id}/guarantees",
+            json={"section_id": sections[0]["id"], "provider": "certificate"},
+            headers=auth(services, BIDDERS[leaf][0]),
+        )
+        assert asked.status_code == 201 and asked.json()["status"] == "accepted", asked.text
+        guarantee_ids.append(asked.json()["id"])
     submit_bids(opening)
     opening.to_deadline()
     drawn = client.post(f"{committee_url}/draw", headers=operator)
@@ -321,6 +336,13 @@ def test_from_sealed_bids_to_a_signed_contract(opening: Opening, tmp_path: Path)
     )
     assert done.status_code == 200, done.text
     assert client.get(f"/api/v1/tenders/{opening.id}").json()["status"] == "complete"
+    # The written contract signed: the worker releases the winner's and the losers' guarantees
+    # (实施条例第五十七条), each acknowledged by the provider.
+    assert run_once(services).guarantees == len(PRICES)
+    for guarantee_id in guarantee_ids:
+        released = client.get(f"/api/v1/guarantees/{guarantee_id}", headers=operator).json()
+        assert released["status"] == "released", released
+        assert released["outcome"]["reason"] == "contract-signed"
     final = client.get(f"/api/v1/tenders/{opening.id}/publicity").json()
     assert final["objections"][0]["answer"] == answer
     assert final["contracts"][0]["supplier_signature"] and final["awards"][0]["sha256"]

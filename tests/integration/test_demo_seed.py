@@ -409,3 +409,22 @@ def test_the_demo_credit_page_shows_one_blacklisted_supplier_and_one_commended_b
         supplier = client.get(f"/api/v1/credit/organisations/{BLACKLISTED[1]}").json()
         assert supplier["blacklisted"] is True
         assert [r["id"] for r in supplier["records"]] == [seed.credit["blacklist"]]
+
+
+def test_the_demo_bidder1_bond_in_the_open_tender_is_an_electronic_guarantee(
+    services: Services,
+) -> None:
+    from prex.bidding.bonds import bonds_of
+    from prex.demo_guarantees import GUARANTOR_NAME, GUARANTOR_USCC
+    from prex.guarantees.service import guarantee_view
+
+    seed = seed_demo(services, now=T0)
+    assert seed.guarantee_id is not None
+    who = seed.signed_in["bidder1"]
+    view = guarantee_view(services, who, seed.guarantee_id)
+    assert view["status"] == "accepted" and view["guarantor_uscc"] == GUARANTOR_USCC
+    [bond] = [
+        b for b in bonds_of(services, who, seed.tenders["published"]) if b.id == view["bond_id"]
+    ]
+    assert bond.kind.value == "e_guarantee" and bond.guarantor == GUARANTOR_NAME
+    assert (services.settings.data_dir / "demo-pki" / "guarantor.pem").exists()

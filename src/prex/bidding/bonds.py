@@ -232,67 +232,90 @@ def record_bond(uow: SqlUnitOfWork, services: Services, cmd: RecordBond) -> tupl
     org_id = uow.actor.org_id
     assert org_id is not None and uow.actor.user_id is not None
     with uow:
-        now = uow.clock.now()
-        row = uow.session.execute(
-            select(bid_bonds)
-            .where(
-                bid_bonds.c.tender_id == cmd.tender_id,
-                bid_bonds.c.section_id == cmd.section_id,
-                bid_bonds.c.bidder_org_id == org_id,
-            )
-            .with_for_update()
-        ).first()
-        if row is None:
-            bond_id = new_id()
-            uow.session.execute(
-                insert(bid_bonds).values(
-                    id=bond_id,
-                    tender_id=cmd.tender_id,
-                    section_id=cmd.section_id,
-                    bidder_org_id=org_id,
-                    **values,
-                    recorded_by=uow.actor.user_id,
-                    recorded_at=now,
-                    updated_at=now,
-                )
-            )
-            uow.record(
-                ev.BondRecorded(
-                    "bond",
-                    bond_id,
-                    now,
-                    tender_id=cmd.tender_id,
-                    section_id=cmd.section_id,
-                    bidder_org_id=org_id,
-                    bond=_snapshot(values),
-                )
-            )
-        else:
-            bond_id = row.id
-            if _snapshot(row) == _snapshot(values):
-                return bond_id, False  # nothing changed: nothing to audit
-            uow.session.execute(
-                update(bid_bonds)
-                .where(bid_bonds.c.id == bond_id)
-                .values(**values, recorded_by=uow.actor.user_id, updated_at=now)
-            )
-            uow.record(
-                ev.BondChanged(
-                    "bond",
-                    bond_id,
-                    now,
-                    tender_id=cmd.tender_id,
-                    section_id=cmd.section_id,
-                    bidder_org_id=org_id,
-                    bond=_snapshot(values),
-                    previous=_snapshot(row),
-                )
-            )
+        bond_id, created = write_bond_within(
+            uow,
+            tender_id=cmd.tender_id,
+            section_id=cmd.section_id,
+            org_id=org_id,
+            values=values,
+            recorded_by=uow.actor.user_id,
+        )
         try:
             uow.commit()
         except IntegrityError:  # the same section recorded by a concurrent request
             raise Conflict("the bond was recorded meanwhile; send it again") from None
-    return bond_id, row is None
+    return bond_id, created
+
+
+def write_bond_within(
+    uow: SqlUnitOfWork,
+    *,
+    tender_id: str,
+    section_id: str,
+    org_id: str,
+    values: dict[str, Any],
+    recorded_by: str,
+) -> tuple[str, bool]:
+    """Insert or change ``org_id``'s bond record for a section inside the caller's unit of work
+    (checked ``values`` of :func:`bond_values`), with its audit event; ``(bond id, created)``.
+    The guarantees context writes an accepted electronic guarantee through here."""
+    now = uow.clock.now()
+    row = uow.session.execute(
+        select(bid_bonds)
+        .where(
+            bid_bonds.c.tender_id == tender_id,
+            bid_bonds.c.section_id == section_id,
+            bid_bonds.c.bidder_org_id == org_id,
+        )
+        .with_for_update()
+    ).first()
+    if row is None:
+        bond_id = new_id()
+        uow.session.execute(
+            insert(bid_bonds).values(
+                id=bond_id,
+                tender_id=tender_id,
+                section_id=section_id,
+                bidder_org_id=org_id,
+                **values,
+                recorded_by=recorded_by,
+                recorded_at=now,
+                updated_at=now,
+            )
+        )
+        uow.record(
+            ev.BondRecorded(
+                "bond",
+                bond_id,
+                now,
+                tender_id=tender_id,
+                section_id=section_id,
+                bidder_org_id=org_id,
+                bond=_snapshot(values),
+            )
+        )
+        return bond_id, True
+    bond_id = row.id
+    if _snapshot(row) == _snapshot(values):
+        return bond_id, False  # nothing changed: nothing to audit
+    uow.session.execute(
+        update(bid_bonds)
+        .where(bid_bonds.c.id == bond_id)
+        .values(**values, recorded_by=recorded_by, updated_at=now)
+    )
+    uow.record(
+        ev.BondChanged(
+            "bond",
+            bond_id,
+            now,
+            tender_id=tender_id,
+            section_id=section_id,
+            bidder_org_id=org_id,
+            bond=_snapshot(values),
+            previous=_snapshot(row),
+        )
+    )
+    return bond_id, False
 
 
 def remove_bond(uow: SqlUnitOfWork, services: Services, tender_id: str, section_id: str) -> None:

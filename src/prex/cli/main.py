@@ -12,6 +12,7 @@ from prex.cli import (
     audit,
     bid,
     complaints,
+    contract,
     credit,
     custodians,
     db,
@@ -55,6 +56,7 @@ app.add_typer(analytics.app, name="analytics")
 app.add_typer(credit.app, name="credit")
 app.add_typer(archive.app, name="archive")
 app.add_typer(integrations.app, name="integrations")
+app.add_typer(contract.app, name="contract")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

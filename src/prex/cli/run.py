@@ -26,6 +26,7 @@ from prex.demo import (
     seed_demo,
 )
 from prex.demo_award import PROVINCE_OPERATOR
+from prex.demo_guarantees import with_demo_guarantor
 from prex.demo_supervision import seed_supervision
 from prex.exchange.federation.importing import import_demo_publisher
 from prex.exchange.releases.sources import tender_ocid
@@ -121,6 +122,8 @@ def demo(host: str = HOST, port: int = PORT) -> None:
                 seed_supervision(seeding)
     finally:
         seeding.close()
+    # The worker releases the demo's electronic guarantee through the demo guarantor's provider.
+    settings = with_demo_guarantor(settings)
     services = bootstrap(settings)
     stop = threading.Event()
     worker_thread = threading.Thread(

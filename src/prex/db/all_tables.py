@@ -18,6 +18,7 @@ from prex.exchange.releases import orm as ocds_orm
 from prex.experts import committee_orm as committee_orm
 from prex.experts import orm as experts_orm
 from prex.experts import venues_orm as venues_orm
+from prex.guarantees import orm as guarantees_orm
 from prex.identity import orm as identity_orm
 from prex.integrations import orm as integrations_orm
 from prex.notifications import orm as notifications_orm
@@ -40,6 +41,7 @@ __all__ = [
     "evaluation_orm",
     "experts_orm",
     "federation_orm",
+    "guarantees_orm",
     "identity_orm",
     "integrations_orm",
     "metadata",

@@ -260,6 +260,12 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "BondRecorded",
         "BondChanged",
         "BondRemoved",
+        # electronic bid guarantees: they name a bidder and its guarantor before the opening
+        "GuaranteeRequested",
+        "GuaranteeRefusedByProvider",
+        "GuaranteeAccepted",
+        "GuaranteeOutcomeDecided",
+        "GuaranteeSettled",
         # the opening hall before its record is published
         "ShareReleased",
         "ShareRefused",

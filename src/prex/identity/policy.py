@@ -136,6 +136,10 @@ class Action(StrEnum):
     CONSENT_GRANT = "consent.grant"  # a bidder lets a client act for it (signed), or revokes it
     WEBHOOK_READ = "webhook.read"  # webhook subscriptions and their delivery log
     WEBHOOK_MANAGE = "webhook.manage"  # subscribe a machine client, change, pause, redeliver
+    GUARANTEE_REQUEST = "guarantee.request"  # a bidder asks a guarantor for an e-guarantee
+    GUARANTEE_READ = "guarantee.read"  # guarantee requests, documents, notices of a tender
+    GUARANTEE_ISSUE = "guarantee.issue"  # a guarantor's machine client issues (scope-only)
+    GUARANTEE_CLAIM = "guarantee.claim"  # claim a bid guarantee on a statutory ground (signed)
 
 
 @dataclass(frozen=True)
@@ -340,6 +344,25 @@ POLICY: dict[Action, dict[Grantee, Scope]] = {
     # ``webhooks.manage`` scope) its own and no other client's. Only public events are delivered.
     Action.WEBHOOK_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, MACHINE_CLIENT: Scope.CLIENT},
     Action.WEBHOOK_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, MACHINE_CLIENT: Scope.CLIENT},
+    # Electronic bid guarantees (docs/integration.md, "Guarantee providers"). A bidder asks for
+    # its own (the service checks it may bid, as for a bond record); the guarantee is read by
+    # its applicant and the tender's centre, like the bond it becomes, and — after the bid
+    # deadline, when the guarantees' parties include them — by the beneficiary's side.
+    Action.GUARANTEE_REQUEST: {Role.BIDDER: Scope.ANY},
+    Action.GUARANTEE_READ: {
+        _O: Scope.CENTRE,
+        Role.BIDDER: Scope.PARTY,
+        _T: Scope.PARTY,
+        _A: Scope.PARTY,
+    },
+    # No person issues a guarantee through prex: only a guarantor's machine client acting as
+    # itself, whose token carries scope guarantee.issue (the machine gate checks it); the
+    # service binds it to its owner organisation, the guarantor, so ANY here is "any request
+    # addressed to its owner".
+    Action.GUARANTEE_ISSUE: {MACHINE_CLIENT: Scope.ANY},
+    # The beneficiary (the tenderer or its agency) or the centre claims on a statutory ground
+    # (实施条例第三十五条、第七十四条); releases follow the outcome automatically (the worker).
+    Action.GUARANTEE_CLAIM: {_T: Scope.PARTY, _A: Scope.PARTY, _O: Scope.CENTRE},
 }
 
 ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})

@@ -30,21 +30,30 @@ MAX_ACTIVE_SECRETS = 2  # the current secret and its successor, during a rotatio
 SCOPE_DESCRIPTIONS: dict[str, str] = {
     "public.read": "read what the public portal shows (announcements, parameters, results)",
     "bid.submit": "act for a bidder that consented: obtain documents, submit, replace and "
-    "withdraw its sealed bids (sealed and signed by the bidder itself), record its bid bond",
+    "withdraw its sealed bids (sealed and signed by the bidder itself), record its bid bond, "
+    "request an electronic guarantee for it",
     "guarantee.issue": "issue electronic bid guarantees (电子保函) — the guarantee flow",
     "evaluation.read": "read opened bids and evaluation data after the opening — the "
     "evaluation-assistance hooks",
     "webhooks.manage": "subscribe itself to public events (webhooks): create, change, pause, "
     "delete its own subscriptions, read their delivery log, redeliver — never another client's",
 }
-# Which policy actions each scope admits. guarantee.issue and evaluation.read name the
-# capabilities of issue 11's guarantee flow and assistance hooks; their routes add them here.
+# Which policy actions each scope admits. guarantee.issue is a bank's: list the guarantee
+# requests addressed to its owner organisation and post the signed documents (prex.guarantees).
+# evaluation.read names the assistance hooks' capability; their routes add it here.
 SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
     "public.read": frozenset({Action.PUBLIC_READ, Action.SIGNATURE_VERIFY, Action.TIMESTAMP_ISSUE}),
     "bid.submit": frozenset(
-        {Action.BID_SUBMIT, Action.DOCUMENT_OBTAIN, Action.BOND_RECORD, Action.BOND_READ}
+        {
+            Action.BID_SUBMIT,
+            Action.DOCUMENT_OBTAIN,
+            Action.BOND_RECORD,
+            Action.BOND_READ,
+            Action.GUARANTEE_REQUEST,
+            Action.GUARANTEE_READ,
+        }
     ),
-    "guarantee.issue": frozenset(),
+    "guarantee.issue": frozenset({Action.GUARANTEE_ISSUE}),
     "evaluation.read": frozenset(),
     # Acting as itself only: the policy grants a client acting as itself its own rows
     # (prex.identity.policy.MACHINE_CLIENT); acting for a bidder, the bidder has no such grant.

@@ -27,6 +27,7 @@ from prex.web.api import evaluation as evaluation_api
 from prex.web.api import experts as experts_api
 from prex.web.api import federation as federation_api
 from prex.web.api import feed as feed_api
+from prex.web.api import guarantees as guarantees_api
 from prex.web.api import identity as identity_api
 from prex.web.api import integrations as integrations_api
 from prex.web.api import listings as listings_api
@@ -75,6 +76,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(tenders_api.router)
     api.include_router(pki_api.router)
     api.include_router(bidding_api.router)
+    api.include_router(guarantees_api.router)
     api.include_router(opening_api.router)
     api.include_router(committee_api.router)
     api.include_router(venues_api.router)

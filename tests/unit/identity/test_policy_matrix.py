@@ -58,6 +58,10 @@ EXPECTED = {
     Action.CONSENT_GRANT: "-   -   -    -    P    -    -",
     Action.WEBHOOK_READ: "Y   C   -    -    -    -    -",
     Action.WEBHOOK_MANAGE: "Y   C   -    -    -    -    -",
+    Action.GUARANTEE_REQUEST: "-   -   -    -    Y    -    -",
+    Action.GUARANTEE_READ: "-   C   P    P    P    -    -",
+    Action.GUARANTEE_ISSUE: "-   -   -    -    -    -    -",
+    Action.GUARANTEE_CLAIM: "-   C   P    P    -    -    -",
     Action.SESSION_READ: "S   S   S    S    S    S    S",
     Action.SESSION_LOGOUT: "S   S   S    S    S    S    S",
     Action.CENTRE_MANAGE: "Y   -   -    -    -    -    -",
@@ -117,6 +121,7 @@ EXPECTED = {
 MACHINE_CLIENT_EXPECTED = {
     Action.WEBHOOK_READ: "K",
     Action.WEBHOOK_MANAGE: "K",
+    Action.GUARANTEE_ISSUE: "Y",  # bound to the client's owner (the guarantor) by the service
 }
 
 ME = Actor(user_id="u1", label="me", org_id="org-me", centre_id="centre-me", address="127.0.0.1")
@@ -189,12 +194,13 @@ def test_the_machine_client_grants_are_in_the_policy_table() -> None:
 @pytest.mark.parametrize("action", list(Action))
 def test_a_client_acting_as_itself_may_touch_only_its_own_rows(action: Action) -> None:
     anonymous = action in ANONYMOUS_ACTIONS
-    granted = action in MACHINE_CLIENT_EXPECTED
+    cell = MACHINE_CLIENT_EXPECTED.get(action, "-")
+    granted = cell != "-"
     assert is_allowed(CLIENT, action, OWN) is (anonymous or granted)
-    assert is_allowed(CLIENT, action, OTHERS) is anonymous
+    assert is_allowed(CLIENT, action, OTHERS) is (anonymous or cell == "Y")
     assert is_allowed(CLIENT, action) is (anonymous or granted)  # the kind itself
     assert widest_scope(CLIENT, action) == (
-        Scope.ANY if anonymous else Scope.CLIENT if granted else None
+        Scope.ANY if anonymous or cell == "Y" else Scope.CLIENT if granted else None
     )
 
 

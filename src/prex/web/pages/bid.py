@@ -13,28 +13,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from prex import extensions
 from prex.bidding.opening_keys import bid_parameters
 from prex.bidding.submissions import bids_of
 from prex.bootstrap import Services
 from prex.envelope.container import opening_key_id
 from prex.envelope.parameters import TenderParameters
+from prex.guarantees.service import GROUP, RequestGuarantee, guarantees_of, request_guarantee
 from prex.identity.orm import organisations
 from prex.identity.policy import Action, Actor
 from prex.sealing.client import BOND_KINDS
 from prex.shared.clock import ensure_utc
-from prex.shared.errors import NotFound
+from prex.shared.errors import DomainError, NotFound
 from prex.tenders import service
 from prex.tenders.model import Method, Tender, TenderStatus
 from prex.web.api.tenders import view_for
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
 from prex.web.i18n import N_
-from prex.web.pages.common import gate
+from prex.web.pages.common import Problem, gate, problem_of, see_other
 from prex.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -116,6 +118,19 @@ def bid_page(
     refused = gate(request, actor, Action.BID_SUBMIT)
     if refused is not None:
         return refused
+    return _bid_page(request, tender_id, uow, services, actor)
+
+
+def _bid_page(
+    request: Request,
+    tender_id: str,
+    uow: UowDep,
+    services: ServicesDep,
+    actor: ActorDep,
+    *,
+    problem: Problem | None = None,
+    status_code: int = 200,
+) -> Response:
     tender = service.get_tender_for(uow, tender_id)
     now = tender.clock(services.clock).now()
     params: TenderParameters | None = None
@@ -127,6 +142,7 @@ def bid_page(
     return render(
         request,
         "bid_seal.html",
+        status_code=status_code,
         tender=view_for(tender, actor),
         deadline=ensure_utc(tender.bid_deadline),
         now=now,
@@ -140,4 +156,55 @@ def bid_page(
         bond_kinds=[(kind, BOND_KIND[kind]) for kind in BOND_KINDS],  # the CLI's kinds
         bid_status=BID_STATUS,
         page_url=f"/tenders/{tender.id}/bid",
+        guarantees=guarantees_of(services, actor, tender.id) if actor.org_id else [],
+        guarantee_status=GUARANTEE_STATUS,
+        providers=[i.name for i in extensions.installed(GROUP)],
+        problem=problem,
     )
+
+
+GUARANTEE_STATUS = {
+    "requested": N_("Requested from the guarantor"),
+    "accepted": N_("Verified and recorded as the bid bond"),
+    "releasing": N_("Being released"),
+    "released": N_("Released"),
+    "claiming": N_("Being claimed"),
+    "claimed": N_("Claimed"),
+    "refused": N_("Refused"),
+}
+
+
+@router.post(
+    "/tenders/{tender_id}/bid/guarantee",
+    response_class=HTMLResponse,
+    openapi_extra=acts(Action.GUARANTEE_REQUEST),
+)
+def request_guarantee_page(
+    request: Request,
+    tender_id: str,
+    uow: UowDep,
+    services: ServicesDep,
+    actor: ActorDep,
+    section_id: Annotated[str, Form()] = "",
+    provider: Annotated[str, Form()] = "",
+) -> Response:
+    """The bond panel's button: ask an installed provider for an electronic guarantee, which
+    prex verifies and records as the organisation's bid bond for the section."""
+    page = f"/tenders/{tender_id}/bid"
+    refused = gate(request, actor, Action.GUARANTEE_REQUEST, back_to=page)
+    if refused is not None:
+        return refused
+    try:
+        request_guarantee(
+            uow,
+            services,
+            RequestGuarantee(
+                tender_id=tender_id, section_id=section_id[:26], provider=provider[:64] or None
+            ),
+        )
+    except DomainError as exc:
+        problem = problem_of(exc, request, form="guarantee")
+        return _bid_page(
+            request, tender_id, uow, services, actor, problem=problem, status_code=exc.status
+        )
+    return see_other(f"{page}?done=guarantee_accepted")

@@ -84,6 +84,9 @@ DONE = {
     "signed_out": N_("You have signed out."),
     "ca_added": N_("The CA certificates have been added to the trust list."),
     "ca_status": N_("The CA's status has been changed."),
+    "guarantee_accepted": N_(
+        "The electronic guarantee was issued, verified and recorded as your bid bond."
+    ),
     "cert_bound": N_("The certificate is bound to your account; you can sign in with it."),
     "cert_unbound": N_("The certificate is no longer bound to your account."),
     "case_opened": N_("The case has been opened with the selected hits as evidence."),
