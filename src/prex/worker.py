@@ -25,7 +25,8 @@ from prex.exchange.federation.pull import pull_due
 from prex.exchange.quality.consumer import score_quality
 from prex.exchange.releases.publisher import publish_releases
 from prex.identity.policy import SYSTEM
-from prex.notifications.service import dispatch_notifications, send_pending_email
+from prex.notifications.channels import installed_channels
+from prex.notifications.service import dispatch_notifications, send_pending
 from prex.pki.service import refresh_due_crls
 from prex.tenders.service import run_due_transitions
 from prex.webhooks.delivery import run_webhooks
@@ -50,6 +51,7 @@ class PassResult:
     credit: int = 0  # experts' credit records made from their answers to a draw (no-shows …)
     archived: int = 0  # archives of ended transactions built (signed, timestamped, stored)
     webhooks: int = 0  # webhook deliveries the receivers accepted
+    messages: int = 0  # notifications sent through channels other than e-mail (SMS …)
 
     def summary(self) -> str:
         """What the pass did, for the log: the non-zero counts by name."""
@@ -60,7 +62,8 @@ class PassResult:
 def run_once(services: Services) -> PassResult:
     transitions = run_due_transitions(services.uow, services.clock, services.rule_packs)
     notified = dispatch_notifications(services.uow(SYSTEM))
-    emails = send_pending_email(services.writer_session, services.mailer, services.clock)
+    sent = send_pending(services.writer_session, installed_channels(services), services.clock)
+    emails = sent.pop("email", 0)
     crls = refresh_due_crls(services)
     swept = sweep_uploads(services)
     dissolved = dissolve_interrupted(services)
@@ -91,6 +94,7 @@ def run_once(services: Services) -> PassResult:
         credit=credit,
         archived=archived,
         webhooks=webhooks,
+        messages=sum(sent.values()),
     )
 
 

@@ -226,6 +226,7 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "CentreCreated",
         "OrganisationRegistered",
         "UserCreated",
+        "ContactChanged",
         "SignedIn",
         "SignInRefused",
         "SignedOut",

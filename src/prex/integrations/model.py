@@ -43,7 +43,8 @@ SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
         {Action.BID_SUBMIT, Action.DOCUMENT_OBTAIN, Action.BOND_RECORD, Action.BOND_READ}
     ),
     "guarantee.issue": frozenset(),
-    "evaluation.read": frozenset(),
+    # read-only: the opened bids of a tender whose committee granted the client (never writes)
+    "evaluation.read": frozenset({Action.EVALUATION_ASSIST_READ}),
 }
 SCOPES = frozenset(SCOPE_ACTIONS)
 # Scopes under which a client may act on behalf of an organisation (with its signed consent).
