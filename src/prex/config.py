@@ -5,6 +5,7 @@ Built by :func:`get_settings`, never at import, so that tests and commands choos
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -118,6 +119,14 @@ class Settings(BaseSettings):
         default="prex", max_length=20, description="the signature (签名) messages are sent under"
     )
     sms_timeout: float = Field(default=5.0, gt=0, description="seconds per gateway request")
+
+    price_check_share: Decimal = Field(
+        default=Decimal("0.80"),
+        gt=0,
+        lt=1,
+        description="the price-check assistant flags a bid priced below this share of the "
+        "average of the other bids of its section (advice to the committee only)",
+    )
 
     web_threads: int = Field(
         default=4, ge=1, description="threads per server process for blocking request handlers"

@@ -164,7 +164,9 @@ def test_a_mobile_number_must_be_a_mainland_mobile(
         assert refused.status_code == 422, refused.text
         body = refused.json()
         assert body["type"] == "/problems/invalid-input" and body["field"] == "mobile"
-    cleared = client.put("/api/v1/me/mobile", json={"mobile": None}, headers=auth(services, "tenderer"))
+    cleared = client.put(
+        "/api/v1/me/mobile", json={"mobile": None}, headers=auth(services, "tenderer")
+    )
     assert cleared.status_code == 200 and cleared.json() == {"mobile": None}
     anonymous = client.put("/api/v1/me/mobile", json={"mobile": "13812345678"})
     assert anonymous.status_code == 401

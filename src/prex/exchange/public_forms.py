@@ -299,6 +299,8 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "ScoreSheetSubmitted",
         "DeviationJustified",
         "ExplanationRequested",
+        "AssistantGranted",
+        "AssistantRevoked",
         "ExplanationDecided",
         "EvaluationCompleted",
         "BidDocumentRead",

@@ -197,7 +197,9 @@ def set_mobile(uow: SqlUnitOfWork, mobile: str | None) -> str | None:
             raise NotFound(f"no user '{actor.user_id}'", user_id=actor.user_id)
         now = uow.clock.now()
         # The number itself stays out of the audit trail (personal data): only that it changed.
-        uow.record(ev.ContactChanged("user", str(actor.user_id), now, mobile_set=number is not None))
+        uow.record(
+            ev.ContactChanged("user", str(actor.user_id), now, mobile_set=number is not None)
+        )
         uow.commit()
     return number
 

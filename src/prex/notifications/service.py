@@ -271,7 +271,9 @@ def deliveries_of(session: Session, notification_id: str) -> dict[str, dict[str,
             notification_deliveries.c.notification_id == notification_id
         )
     ).mappings()
-    return {r["channel"]: {"status": r["status"], "detail": r["detail"], "at": r["at"]} for r in rows}
+    return {
+        r["channel"]: {"status": r["status"], "detail": r["detail"], "at": r["at"]} for r in rows
+    }
 
 
 def notifications_for(session: Session, user_id: str, limit: int = 50) -> list[dict[str, Any]]:

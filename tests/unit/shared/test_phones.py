@@ -23,7 +23,9 @@ def spaced(number: str, cuts: list[int], sep: str) -> str:
     return sep.join(p for p in parts if p)
 
 
-@given(numbers, prefixes, st.lists(st.integers(1, 10), max_size=3), st.sampled_from([" ", "-", "."]))
+@given(
+    numbers, prefixes, st.lists(st.integers(1, 10), max_size=3), st.sampled_from([" ", "-", "."])
+)
 def test_every_usual_writing_normalises_to_e164(
     number: str, prefix: str, cuts: list[int], sep: str
 ) -> None:
@@ -46,8 +48,18 @@ def test_anything_else_is_refused_or_is_a_mobile(text: str) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "12812345678", "1381234567", "138123456789", "+1 4155550100", "010-12345678",
-     "+85213812345678", "１３８１２３４５６７８", "13８12345678", "13\u0668" + "1" * 8],
+    [
+        "",
+        "12812345678",
+        "1381234567",
+        "138123456789",
+        "+1 4155550100",
+        "010-12345678",
+        "+85213812345678",
+        "１３８１２３４５６７８",
+        "13８12345678",
+        "13\u0668" + "1" * 8,
+    ],
 )
 def test_not_mobiles(bad: str) -> None:
     with pytest.raises(InvalidInput, match="not a mainland mobile number"):
