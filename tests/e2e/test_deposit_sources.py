@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -115,7 +116,7 @@ def json_line(auction: AuctionWorld, name: str, reference: str) -> str:
     )
 
 
-def upload(auction: AuctionWorld, data: bytes, fmt: str | None) -> object:
+def upload(auction: AuctionWorld, data: bytes, fmt: str | None) -> Any:
     return auction.client.post(
         f"{API}/deposits/import",
         files={"file": ("statement", data, "application/octet-stream")},
@@ -129,10 +130,10 @@ def test_an_outside_banks_format_is_chosen_by_name_and_imports_end_to_end(
 ) -> None:
     data = (json_line(auction, "rsa", "ACME-1") + "\n").encode()
     # the default CSV source cannot read it: nothing is confirmed
-    problem(upload(auction, data, None), 422, "invalid-input")  # type: ignore[arg-type]
+    problem(upload(auction, data, None), 422, "invalid-input")
     imported = upload(auction, data, "acme-json")
-    assert imported.status_code == 200, imported.text  # type: ignore[attr-defined]
-    body = imported.json()  # type: ignore[attr-defined]
+    assert imported.status_code == 200, imported.text
+    body = imported.json()
     assert [c["reference"] for c in body["confirmed"]] == ["ACME-1"]
     assert body["source"].startswith("acme-json:")
     confirmed = {r.id: r for r in rows(services, listing_registrations)}
@@ -141,7 +142,7 @@ def test_an_outside_banks_format_is_chosen_by_name_and_imports_end_to_end(
     assert rsa.deposit_source.startswith("acme-json:")
     # its unreadable lines refuse the whole import, with their numbers, like the CSV's
     bad = (json_line(auction, "ec", "ACME-2") + "\n{not json}\n").encode()
-    refused = problem(upload(auction, bad, "acme-json"), 422, "statement-refused")  # type: ignore[arg-type]
+    refused = problem(upload(auction, bad, "acme-json"), 422, "statement-refused")
     assert [e["line"] for e in refused["errors"]] == [2]
     ec = {r.id: r for r in rows(services, listing_registrations)}[
         auction.bidders["ec"].registration_id
@@ -153,12 +154,12 @@ def test_an_unknown_format_is_refused_naming_the_installed_ones(
     acme_bank: None, auction: AuctionWorld
 ) -> None:
     data = (json_line(auction, "rsa", "ACME-1") + "\n").encode()
-    body = problem(upload(auction, data, "mt940"), 404, "extension-not-found")  # type: ignore[arg-type]
+    body = problem(upload(auction, data, "mt940"), 404, "extension-not-found")
     assert "acme-json" in body["detail"] and "statement-csv" in body["detail"]
     csv = b"date,reference,payer_name,payer_account,amount,memo\n"
     csv += ",".join(f'"{c}"' for c in payment_line(auction, "rsa", "BK1")).encode() + b"\n"
     chosen = upload(auction, csv, "statement-csv")
-    assert chosen.status_code == 200, chosen.text  # type: ignore[attr-defined]
+    assert chosen.status_code == 200, chosen.text
 
 
 def test_the_cli_takes_the_format_too(

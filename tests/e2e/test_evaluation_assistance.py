@@ -136,7 +136,7 @@ def test_a_granted_tool_reads_the_opened_bids_only_after_the_opening_and_only_wh
     # users are not let in by the client route either (they have the room)
     assert http.get(f"{drawn.base}/opened-bids", headers=drawn.as_(judge)).status_code == 403
     # the client writes nothing: every write of the room is outside its scope
-    writes = [
+    writes: list[tuple[str, str, dict[str, Any] | None]] = [
         ("post", grants, {"client_id": other}),
         ("delete", f"{grants}/{tool}", None),
         ("post", drawn.base, None),

@@ -120,7 +120,7 @@ class _StatementCsv:
     """prex's own deposit source: the CSV statement of :mod:`prex.auctions.statement`."""
 
     name = DEFAULT_SOURCE
-    media_types = ("text/csv", "text/plain")
+    media_types: tuple[str, ...] = ("text/csv", "text/plain")
 
     def read(self, data: bytes) -> DepositConfirmations:
         return StatementFile(data)

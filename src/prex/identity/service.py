@@ -190,11 +190,12 @@ def set_mobile(uow: SqlUnitOfWork, mobile: str | None) -> str | None:
     authorize(actor, Action.ACCOUNT_EDIT, Resource("user", user_id=actor.user_id))
     number = normalise_mobile(mobile) if mobile and mobile.strip() else None
     with uow:
-        changed = uow.session.execute(
-            update(users).where(users.c.id == actor.user_id).values(mobile=number)
-        ).rowcount
-        if not changed:
+        exists = uow.session.execute(
+            select(users.c.id).where(users.c.id == actor.user_id)
+        ).scalar_one_or_none()
+        if exists is None:
             raise NotFound(f"no user '{actor.user_id}'", user_id=actor.user_id)
+        uow.session.execute(update(users).where(users.c.id == actor.user_id).values(mobile=number))
         now = uow.clock.now()
         # The number itself stays out of the audit trail (personal data): only that it changed.
         uow.record(
