@@ -52,6 +52,10 @@ class NotOpenedYet(Conflict):
     slug = "bids-not-opened"
 
 
+class CommitteeNotDrawn(Conflict):
+    slug = "committee-not-drawn"
+
+
 class AssistantNotGranted(PermissionDenied):
     slug = "assistant-not-granted"
 
@@ -180,10 +184,27 @@ def seat_of(session: Session, tender_id: str, user_id: str | None) -> str | None
     return None
 
 
-def _committee_or_centre(services: Services, actor: Actor, tender_id: str) -> Tender:
-    """The tender, for its sitting members and its centre's operators and supervisors."""
+def require_drawn(session: Session, tender_id: str) -> None:
+    drawn = session.execute(
+        select(committee_draws.c.round).where(committee_draws.c.tender_id == tender_id)
+    ).first()
+    if drawn is None:
+        raise CommitteeNotDrawn(
+            f"the committee of tender {tender_id} is not drawn yet", tender_id=tender_id
+        )
+
+
+def _committee_or_centre(
+    services: Services, actor: Actor, tender_id: str, *, opened: bool
+) -> Tender:
+    """The tender, for its sitting members and its centre's operators and supervisors (once
+    its committee is drawn, or with ``opened`` once its bids are opened)."""
     tender = tender_for(services, actor, tender_id, Action.EVALUATION_READ)
     with services.read_session() as session:
+        if opened:
+            require_opened(session, tender.id)
+        else:
+            require_drawn(session, tender.id)
         seat = seat_of(session, tender.id, actor.user_id)
     centre = dataclasses.replace(actor, roles=actor.roles - {Role.EXPERT})
     if seat is None and not is_allowed(centre, Action.EVALUATION_READ, resource(tender)):
@@ -227,7 +248,7 @@ def run_assistants(services: Services, views: list[SectionView]) -> dict[str, An
 
 def advice_of(services: Services, actor: Actor, tender_id: str) -> dict[str, Any]:
     """The assistants' advice on the tender's opened bids, for its committee and centre."""
-    tender = _committee_or_centre(services, actor, tender_id)
+    tender = _committee_or_centre(services, actor, tender_id, opened=True)
     with services.read_session() as session:
         views = section_views(session, tender)
     return {"tender_id": tender.id, **run_assistants(services, views)}
@@ -246,7 +267,7 @@ def _grant_json(row: Any) -> dict[str, Any]:
 
 
 def grants_of(services: Services, actor: Actor, tender_id: str) -> list[dict[str, Any]]:
-    tender = _committee_or_centre(services, actor, tender_id)
+    tender = _committee_or_centre(services, actor, tender_id, opened=False)
     with services.read_session() as session:
         rows = session.execute(
             select(grants).where(grants.c.tender_id == tender.id).order_by(grants.c.granted_at)
@@ -256,6 +277,7 @@ def grants_of(services: Services, actor: Actor, tender_id: str) -> list[dict[str
 
 def _member_seat(uow: SqlUnitOfWork, services: Services, tender_id: str) -> tuple[Tender, str]:
     tender = tender_for(services, uow.actor, tender_id, Action.EVALUATION_ASSIST_GRANT)
+    require_drawn(uow.session, tender.id)
     seat = seat_of(uow.session, tender.id, uow.actor.user_id)
     if seat is None:
         raise PermissionDenied(
