@@ -203,3 +203,18 @@ def test_the_committee_gets_the_price_check_advice_on_the_api_and_the_room_page(
     assert "报价 7900000.00 元为其他 2 家投标报价平均值（10555055.56 元）的 74.85%" in zh.text
     en = http.get(f"{url}?lang=en", headers=drawn.as_(drawn.judges[0]))
     assert "Price 7900000.00 yuan is 74.85% of the average of the other 2 bids" in en.text
+
+
+def test_nothing_is_granted_or_advised_before_the_committee_is_drawn(opening: Opening) -> None:
+    http, services = opening.client, opening.services
+    base = f"/api/v1/tenders/{opening.id}/evaluation"
+    refused = http.post(
+        f"{base}/assistants",
+        json={"client_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+        headers=auth(services, "expert"),
+    )
+    assert problem(refused, 409)["type"] == "/problems/committee-not-drawn"
+    listed = http.get(f"{base}/assistants", headers=auth(services, "operator"))
+    assert problem(listed, 409)["type"] == "/problems/committee-not-drawn"
+    advice = http.get(f"{base}/advice", headers=auth(services, "operator"))
+    assert problem(advice, 409)["type"] == "/problems/bids-not-opened"
