@@ -170,3 +170,31 @@ def test_a_mobile_number_must_be_a_mainland_mobile(
     assert cleared.status_code == 200 and cleared.json() == {"mobile": None}
     anonymous = client.put("/api/v1/me/mobile", json={"mobile": "13812345678"})
     assert anonymous.status_code == 401
+
+
+def test_users_give_their_mobile_number_on_the_notifications_page(
+    client: TestClient, world: World, services: Services
+) -> None:
+    headers = auth(services, "bidder")
+    page = client.get("/notifications", headers=headers)
+    assert page.status_code == 200 and 'id="mobile-form"' in page.text
+    assert "接收短信通知的手机号码" in page.text
+    saved = client.post(
+        "/notifications/mobile",
+        data={"mobile": "0086 139-0000-0002"},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and saved.headers["location"].endswith("done=mobile_saved")
+    shown = client.get(saved.headers["location"], headers=headers).text
+    assert 'value="+8613900000002"' in shown and "接收短信通知的手机号码已保存" in shown
+    wrong = client.post("/notifications/mobile", data={"mobile": "12345"}, headers=headers)
+    assert wrong.status_code == 422
+    assert "不是有效的大陆手机号码" in wrong.text and 'value="12345"' in wrong.text
+    cleared = client.post(
+        "/notifications/mobile", data={"mobile": ""}, headers=headers, follow_redirects=False
+    )
+    assert cleared.status_code == 303
+    assert 'value=""' in client.get("/notifications", headers=headers).text
+    anonymous = client.post("/notifications/mobile", data={"mobile": ""}, follow_redirects=False)
+    assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
