@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from prex import extensions
 from prex.auctions import events as ev
 from prex.auctions.listing_views import load, resource_of
 from prex.auctions.model import OPEN_FOR_REGISTRATION, DepositStatus, deposit_ok
@@ -340,8 +341,6 @@ def import_statement(
 def source_named(services: Services, name: str | None) -> DepositSource:
     """The installed deposit source ``name`` (default ``statement-csv``); an unknown name is
     refused as ``extension-not-found`` listing the installed ones."""
-    from prex import extensions
-
     source: DepositSource = extensions.load(
         "prex.deposit_sources", name or DEFAULT_SOURCE, services
     )
