@@ -32,11 +32,12 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "bid.submit": "act for a bidder that consented: obtain documents, submit, replace and "
     "withdraw its sealed bids (sealed and signed by the bidder itself), record its bid bond",
     "guarantee.issue": "issue electronic bid guarantees (电子保函) — the guarantee flow",
-    "evaluation.read": "read opened bids and evaluation data after the opening — the "
-    "evaluation-assistance hooks",
+    "evaluation.read": "read the opened bids of a tender whose evaluation committee granted "
+    "the client, after the opening — the evaluation-assistance hooks (read-only)",
 }
-# Which policy actions each scope admits. guarantee.issue and evaluation.read name the
-# capabilities of issue 11's guarantee flow and assistance hooks; their routes add them here.
+# Which policy actions each scope admits. guarantee.issue names the capability of issue 11's
+# guarantee flow (its routes add their actions here); evaluation.read admits the one read of the
+# evaluation-assistance hooks (prex.evaluation.assistance) and nothing that writes.
 SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
     "public.read": frozenset({Action.PUBLIC_READ, Action.SIGNATURE_VERIFY, Action.TIMESTAMP_ISSUE}),
     "bid.submit": frozenset(
