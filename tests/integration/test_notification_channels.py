@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from prex.bootstrap import Services, bootstrap
 from prex.config import Settings
+from prex.identity.orm import users
 from prex.notifications.channels import SIGNATURE_HEADER, installed_channels
 from prex.notifications.orm import notification_deliveries, notifications
 from prex.worker import run_once
@@ -198,3 +199,29 @@ def test_users_give_their_mobile_number_on_the_notifications_page(
     assert 'value=""' in client.get("/notifications", headers=headers).text
     anonymous = client.post("/notifications/mobile", data={"mobile": ""}, follow_redirects=False)
     assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
+
+
+def test_an_account_can_be_made_with_a_mobile_number(
+    client: TestClient, world: World, services: Services
+) -> None:
+    body = {
+        "username": "bidder_sms",
+        "password": "a-long-password-1",
+        "display_name": "短信 联系人",
+        "roles": ["bidder"],
+        "org_id": world.orgs["bidder"],
+        "mobile": "+86 (138) 0000-0003",
+    }
+    made = client.post("/api/v1/users", json=body, headers=auth(services, "admin"))
+    assert made.status_code == 201, made.text
+    with services.read_session() as session:
+        stored = session.execute(
+            select(users.c.mobile).where(users.c.id == made.json()["id"])
+        ).scalar_one()
+    assert stored == "+8613800000003"
+    wrong = client.post(
+        "/api/v1/users",
+        json={**body, "username": "bidder_sms2", "mobile": "0571-88000000"},
+        headers=auth(services, "admin"),
+    )
+    assert wrong.status_code == 422 and wrong.json()["field"] == "mobile"
