@@ -121,6 +121,28 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "noreply@prex.invalid"
+    sms_gateway_url: str | None = Field(
+        default=None,
+        description="the SMS gateway's HTTP endpoint (a signed JSON POST per message, "
+        "docs/integration.md); no SMS is sent when unset",
+    )
+    sms_gateway_key: str | None = Field(
+        default=None,
+        description="the shared secret of the gateway: the Prex-Signature header is "
+        "HMAC-SHA256 of the body under it",
+    )
+    sms_sender: str = Field(
+        default="prex", max_length=20, description="the signature (签名) messages are sent under"
+    )
+    sms_timeout: float = Field(default=5.0, gt=0, description="seconds per gateway request")
+
+    price_check_share: Decimal = Field(
+        default=Decimal("0.80"),
+        gt=0,
+        lt=1,
+        description="the price-check assistant flags a bid priced below this share of the "
+        "average of the other bids of its section (advice to the committee only)",
+    )
 
     web_threads: int = Field(
         default=4, ge=1, description="threads per server process for blocking request handlers"

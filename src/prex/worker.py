@@ -26,7 +26,8 @@ from prex.exchange.quality.consumer import score_quality
 from prex.exchange.releases.publisher import publish_releases
 from prex.guarantees.outcomes import run_guarantees
 from prex.identity.policy import SYSTEM
-from prex.notifications.service import dispatch_notifications, send_pending_email
+from prex.notifications.channels import installed_channels
+from prex.notifications.service import dispatch_notifications, send_pending
 from prex.pki.service import refresh_due_crls
 from prex.tenders.service import run_due_transitions
 from prex.webhooks.delivery import run_webhooks
@@ -52,6 +53,7 @@ class PassResult:
     archived: int = 0  # archives of ended transactions built (signed, timestamped, stored)
     webhooks: int = 0  # webhook deliveries the receivers accepted
     guarantees: int = 0  # bid guarantees released or claimed with their providers
+    messages: int = 0  # notifications sent through channels other than e-mail (SMS …)
 
     def summary(self) -> str:
         """What the pass did, for the log: the non-zero counts by name."""
@@ -62,7 +64,8 @@ class PassResult:
 def run_once(services: Services) -> PassResult:
     transitions = run_due_transitions(services.uow, services.clock, services.rule_packs)
     notified = dispatch_notifications(services.uow(SYSTEM))
-    emails = send_pending_email(services.writer_session, services.mailer, services.clock)
+    sent = send_pending(services.writer_session, installed_channels(services), services.clock)
+    emails = sent.pop("email", 0)
     crls = refresh_due_crls(services)
     swept = sweep_uploads(services)
     dissolved = dissolve_interrupted(services)
@@ -95,6 +98,7 @@ def run_once(services: Services) -> PassResult:
         archived=archived,
         webhooks=webhooks,
         guarantees=guaranteed,
+        messages=sum(sent.values()),
     )
 
 

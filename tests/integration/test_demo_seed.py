@@ -428,3 +428,34 @@ def test_the_demo_bidder1_bond_in_the_open_tender_is_an_electronic_guarantee(
     ]
     assert bond.kind.value == "e_guarantee" and bond.guarantor == GUARANTOR_NAME
     assert (services.settings.data_dir / "demo-pki" / "guarantor.pem").exists()
+
+
+def test_the_demo_room_page_has_the_assistance_advice_section(
+    services: Services, client: TestClient
+) -> None:
+    """The evaluation-assistance hooks in the demo: the tender in publicity's room (complete)
+    shows what the installed assistants found — its prices lie within 1 % of each other, so
+    nothing — to the centre; `prex extensions list` is covered in tests/e2e."""
+    from datetime import timedelta as _timedelta
+
+    from prex.demo import DEMO_PASSWORD
+    from prex.identity import service as identity
+    from prex.identity.policy import Actor
+
+    seed = seed_demo(services, now=T0)
+    token = identity.sign_in(
+        services.uow(Actor(address="127.0.0.1")),
+        username="operator",
+        password=DEMO_PASSWORD,
+        kind="token",
+        lifetime=_timedelta(hours=1),
+    ).secret
+    headers = {"Authorization": f"Bearer {token}"}
+    tender_id = seed.tenders["publicity"]
+    advice = client.get(f"/api/v1/tenders/{tender_id}/evaluation/advice", headers=headers)
+    assert advice.status_code == 200, advice.text
+    assert advice.json()["findings"] == [] and advice.json()["errors"] == []
+    assert [a["name"] for a in advice.json()["assistants"]] == ["price-check"]
+    page = client.get(f"/tenders/{tender_id}/evaluation", headers=headers)
+    assert page.status_code == 200, page.text[:500]
+    assert 'id="findings"' in page.text and "辅助评审工具未发现需要关注之处" in page.text

@@ -22,15 +22,17 @@ Releasing or applying deposits at the close is the bidding side's (``prex.auctio
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from prex import extensions
 from prex.auctions import events as ev
 from prex.auctions.listing_views import load, resource_of
 from prex.auctions.model import OPEN_FOR_REGISTRATION, DepositStatus, deposit_ok
@@ -46,8 +48,13 @@ from prex.identity.policy import Action, authorize, is_allowed
 from prex.shared.errors import Conflict, InvalidInput
 from prex.shared.money import yuan
 
+if TYPE_CHECKING:
+    from prex.bootstrap import Services
+
 __all__ = [
+    "DEFAULT_SOURCE",
     "DepositConfirmations",
+    "DepositSource",
     "ImportReport",
     "StatementFile",
     "StatementRefused",
@@ -55,7 +62,12 @@ __all__ = [
     "confirm_from",
     "deposit_ok",
     "import_statement",
+    "source_named",
+    "statement_source",
 ]
+
+#: The deposit source (entry point name in ``prex.deposit_sources``) used when none is named.
+DEFAULT_SOURCE = "statement-csv"
 
 
 class DepositConfirmations(Protocol):
@@ -76,9 +88,48 @@ class StatementFile:
         # The column holds 64 characters: the first 128 bits of the digest name the file; the
         # whole digest is in the audit trail's DepositStatementImported entry.
         self.source = f"statement:{self.parsed.sha256}"
+        self.payments = self.parsed.payments
+        self.lines = self.parsed.lines
+        self.errors = self.parsed.errors
+        self.sha256 = self.parsed.sha256
 
     def confirmed_payments(self, listing_code: str) -> Iterable[Payment]:
         return (p for p in self.parsed.payments if p.listing_code == listing_code)
+
+
+@runtime_checkable
+class DepositSource(Protocol):
+    """An extension point (``prex.deposit_sources``): a named statement format that reads an
+    uploaded file into :class:`DepositConfirmations`.
+
+    Banks export statements in their own formats (CSV, MT940, CAMT.053, a bank's own XML); a
+    module for one of them implements this and registers its factory as an entry point, and the
+    import endpoint and CLI choose it by name (``format``). Whatever the format, the import is
+    the same — all lines or none, matched against registrations — so a source only parses.
+    ``read`` raises :class:`~prex.shared.errors.InvalidInput` for a file it cannot read whole.
+    """
+
+    name: str  # the entry point name, e.g. ``statement-csv``
+    media_types: tuple[str, ...]  # what it reads, e.g. ``("text/csv",)``
+
+    def read(self, data: bytes) -> DepositConfirmations:
+        """The statement's confirmed payments (lines it could not read: see ``errors``)."""
+        ...
+
+
+class _StatementCsv:
+    """prex's own deposit source: the CSV statement of :mod:`prex.auctions.statement`."""
+
+    name = DEFAULT_SOURCE
+    media_types: tuple[str, ...] = ("text/csv", "text/plain")
+
+    def read(self, data: bytes) -> DepositConfirmations:
+        return StatementFile(data)
+
+
+def statement_source(services: Services) -> DepositSource:
+    """The entry point ``statement-csv`` of ``prex.deposit_sources`` (needs nothing running)."""
+    return _StatementCsv()
 
 
 @dataclass
@@ -264,19 +315,53 @@ def _apply(
     return report
 
 
-def import_statement(uow: SqlUnitOfWork, data: bytes) -> ImportReport:
-    """Import a bank statement (CSV, :mod:`prex.auctions.statement`): all lines or none."""
+def import_statement(
+    uow: SqlUnitOfWork, data: bytes, source: DepositSource | None = None
+) -> ImportReport:
+    """Import a bank statement, read by ``source`` (default: the CSV of
+    :mod:`prex.auctions.statement`): all lines or none.
+
+    A file holds payments for many listings, so the confirmations a source reads must list
+    them all as ``payments``; they may also carry ``lines``, ``errors`` (lines it could not
+    read, each refusing the whole import) and ``sha256`` (of the file, for the audit trail) —
+    :class:`StatementFile` shows the shape."""
     authorize(uow.actor, Action.LISTING_REVIEW)
-    statement = StatementFile(data)
-    parsed = statement.parsed
+    confirmations = (source or _StatementCsv()).read(data)
+    payments = _payments_of(confirmations)
     return _apply(
         uow,
-        parsed.payments,
-        source=statement.source,
-        lines=parsed.lines,
-        errors=parsed.errors,
-        sha256=parsed.sha256,
+        payments,
+        source=confirmations.source[:80],
+        lines=int(getattr(confirmations, "lines", len(payments))),
+        errors=tuple(getattr(confirmations, "errors", ())),
+        sha256=getattr(confirmations, "sha256", None) or hashlib.sha256(data).hexdigest(),
     )
+
+
+def source_named(services: Services, name: str | None) -> DepositSource:
+    """The installed deposit source ``name`` (default ``statement-csv``); an unknown name is
+    refused as ``extension-not-found`` listing the installed ones."""
+    source: DepositSource = extensions.load(
+        "prex.deposit_sources", name or DEFAULT_SOURCE, services
+    )
+    return source
+
+
+def _payments_of(confirmations: DepositConfirmations) -> list[Payment]:
+    """Every payment a statement holds, whatever its source."""
+    payments = getattr(confirmations, "payments", None)
+    if payments is None:
+        raise InvalidInput(
+            "this deposit source reads no payments from a file (it has no 'payments')",
+            field="format",
+        )
+    found = list(payments)
+    for payment in found:
+        if not isinstance(payment, Payment):
+            raise InvalidInput(
+                f"the deposit source gave {type(payment).__name__}, not a Payment", field="format"
+            )
+    return found
 
 
 def confirm_from(

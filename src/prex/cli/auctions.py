@@ -63,6 +63,12 @@ def import_deposits(
     centre: str | None = typer.Option(
         None, "--centre", help="the centre (division code or id); default: the only one"
     ),
+    format: str | None = typer.Option(
+        None,
+        "--format",
+        help="the installed deposit source reading the file (prex extensions list); "
+        "default statement-csv",
+    ),
     json_output: bool = typer.Option(False, "--json", help="machine-readable"),
 ) -> None:
     """Confirm deposits from a bank statement: every line or none; bad lines are printed with
@@ -71,7 +77,8 @@ def import_deposits(
     with services_from_env() as services:
         with services.read_session() as session:
             centre_id = _centre(session, centre)
-        report = deposits.import_statement(services.uow(centre_operator(centre_id)), data)
+        source = deposits.source_named(services, format)
+        report = deposits.import_statement(services.uow(centre_operator(centre_id)), data, source)
     if json_output:
         emit_json(report.to_json())
     else:

@@ -18,6 +18,7 @@ from prex.cli import (
     db,
     experts,
     export,
+    extensions,
     federate,
     flags,
     integrations,
@@ -57,6 +58,7 @@ app.add_typer(credit.app, name="credit")
 app.add_typer(archive.app, name="archive")
 app.add_typer(integrations.app, name="integrations")
 app.add_typer(contract.app, name="contract")
+app.add_typer(extensions.app, name="extensions")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

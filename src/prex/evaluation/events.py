@@ -105,3 +105,17 @@ class EvaluationRestarted(DomainEvent):
     rule_pack_id: str
     coefficient: str | None
     opening_sha256: str
+
+
+@dataclass(frozen=True)
+class AssistantGranted(DomainEvent):
+    """A sitting member let a machine client read the tender's opened bids."""
+
+    member_id: str  # the granting member's seat (committee_members.id)
+    client_id: str
+
+
+@dataclass(frozen=True)
+class AssistantRevoked(DomainEvent):
+    member_id: str
+    client_id: str

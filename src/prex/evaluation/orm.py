@@ -113,3 +113,22 @@ evaluation_rounds = Table(
     Column("superseded_at", UTCDateTime, nullable=False),
     Column("superseded_by", String(26), nullable=True),
 )
+
+# A machine client the tender's committee let read the opened bids (evaluation-assistance
+# hooks, docs/evaluation-assistance.md): granted and revoked by a sitting member, both audited.
+evaluation_assistant_grants = Table(
+    "evaluation_assistant_grants",
+    metadata,
+    Column("id", String(26), primary_key=True),
+    Column("tender_id", String(26), ForeignKey("tenders.id"), nullable=False),
+    Column("client_id", String(26), nullable=False),
+    Column("granted_by", String(26), nullable=False),  # committee_members.id
+    Column("granted_at", UTCDateTime, nullable=False),
+    Column("revoked_by", String(26), nullable=True),  # committee_members.id
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+Index(
+    "ix_evaluation_assistant_grants_tender",
+    evaluation_assistant_grants.c.tender_id,
+    evaluation_assistant_grants.c.client_id,
+)

@@ -30,6 +30,11 @@ class UserCreated(DomainEvent):
 
 
 @dataclass(frozen=True)
+class ContactChanged(DomainEvent):
+    mobile_set: bool  # a mobile number is on file now (the number is not in the trail)
+
+
+@dataclass(frozen=True)
 class SignedIn(DomainEvent):
     kind: str  # session | token
     credential_id: str

@@ -38,6 +38,8 @@ users = Table(
     Column("username", String(64), nullable=False, unique=True),
     Column("display_name", String(200), nullable=False),
     Column("email", String(200), nullable=True),
+    # Mainland mobile number, E.164 (+86 1xxxxxxxxxx): where SMS notifications go.
+    Column("mobile", String(16), nullable=True),
     Column("password_hash", String(200), nullable=False),
     Column("roles", JSON, nullable=False),
     Column("org_id", String(26), ForeignKey("organisations.id"), nullable=True),

@@ -65,6 +65,7 @@ class Action(StrEnum):
     SESSION_LOGIN = "session.login"  # anonymous: obtain a session or token
     SESSION_READ = "session.read"  # own account, own notifications
     SESSION_LOGOUT = "session.logout"
+    ACCOUNT_EDIT = "account.edit"  # one's own contact details (the mobile number for SMS)
     CENTRE_MANAGE = "centre.manage"
     ORG_REGISTER = "org.register"
     ORG_READ = "org.read"
@@ -103,6 +104,10 @@ class Action(StrEnum):
     EVALUATION_READ = "evaluation.read"  # the evaluation room before the result (scores and all)
     EVALUATION_SCORE = "evaluation.score"  # marks, scores, justifications, explanations decided
     EVALUATION_MANAGE = "evaluation.manage"  # start, pause, resume and complete an evaluation
+    # let an outside tool (a machine client) read the opened bids of one's tender, or revoke it
+    EVALUATION_ASSIST_GRANT = "evaluation.assist_grant"
+    # a machine client reads the opened bids of a tender whose committee granted it
+    EVALUATION_ASSIST_READ = "evaluation.assist_read"
     REPORT_READ = "report.read"  # the signed evaluation report before it is published
     RESULT_PUBLISH = "result.publish"  # publish the candidates (or the failure) once all signed
     RESULT_OBJECT = "result.object"  # a bidder objects to the result during publicity
@@ -188,6 +193,7 @@ POLICY: dict[Action, dict[Grantee, Scope]] = {
     Action.UPSTREAM_PUSH: _EVERY_ROLE,
     Action.SESSION_READ: _SELF,
     Action.SESSION_LOGOUT: _SELF,
+    Action.ACCOUNT_EDIT: _SELF,
     Action.CENTRE_MANAGE: {Role.ADMIN: Scope.ANY},
     Action.ORG_REGISTER: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
     Action.ORG_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
@@ -256,6 +262,13 @@ POLICY: dict[Action, dict[Grantee, Scope]] = {
     Action.EVALUATION_SCORE: {Role.EXPERT: Scope.ANY},
     # The centre runs the room (组织评标): starts it, pauses and resumes it, freezes the result.
     Action.EVALUATION_MANAGE: {_O: Scope.CENTRE},
+    # Evaluation-assistance hooks (docs/evaluation-assistance.md): the committee lets a tool in;
+    # the service admits the tender's sitting members only.
+    Action.EVALUATION_ASSIST_GRANT: {Role.EXPERT: Scope.ANY},
+    # Only a machine client calls it (scope evaluation.read), acting as itself — no role, like
+    # the public — so the table admits every caller and the evaluation service admits only a
+    # client holding the committee's unrevoked grant for that tender, after the opening.
+    Action.EVALUATION_ASSIST_READ: _EVERY_ROLE,
     # The report goes to the tenderer (招标人收到评标报告) and stays with the centre; experts are
     # narrowed by the award context to the tender's sitting members.
     Action.REPORT_READ: {
@@ -365,7 +378,14 @@ POLICY: dict[Action, dict[Grantee, Scope]] = {
     Action.GUARANTEE_CLAIM: {_T: Scope.PARTY, _A: Scope.PARTY, _O: Scope.CENTRE},
 }
 
-ANONYMOUS_ACTIONS = frozenset({Action.PUBLIC_READ, Action.SESSION_LOGIN, Action.UPSTREAM_PUSH})
+ANONYMOUS_ACTIONS = frozenset(
+    {
+        Action.PUBLIC_READ,
+        Action.SESSION_LOGIN,
+        Action.UPSTREAM_PUSH,
+        Action.EVALUATION_ASSIST_READ,
+    }
+)
 
 
 def scope_allows(scope: Scope, actor: Actor, resource: Resource | None) -> bool:

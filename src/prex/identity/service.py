@@ -20,6 +20,7 @@ from prex.identity.policy import Action, Actor, Resource, Role, authorize
 from prex.identity.uscc import validate_uscc
 from prex.shared.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from prex.shared.ids import new_id
+from prex.shared.phones import normalise_mobile
 
 ORG_KINDS = frozenset({"tenderer", "agency", "bidder", "centre", "supervisor", "expert_employer"})
 
@@ -134,7 +135,9 @@ def create_user(
     org_id: str | None,
     centre_id: str | None,
     email: str | None = None,
+    mobile: str | None = None,
 ) -> str:
+    mobile = normalise_mobile(mobile) if mobile else None
     try:
         role_set = sorted({Role(r) for r in roles})
     except ValueError as exc:
@@ -157,6 +160,7 @@ def create_user(
                 username=username,
                 display_name=display_name,
                 email=email,
+                mobile=mobile,
                 password_hash=password_hash,
                 roles=[r.value for r in role_set],
                 org_id=org_id,
@@ -177,6 +181,28 @@ def create_user(
         )
         _commit_unique(uow, f"user name '{username}' is taken")
     return user_id
+
+
+def set_mobile(uow: SqlUnitOfWork, mobile: str | None) -> str | None:
+    """The signed-in user sets (or, with None or "", removes) the mobile number SMS
+    notifications go to; it is kept in E.164 (``+86…``). Returns it as stored."""
+    actor = uow.actor
+    authorize(actor, Action.ACCOUNT_EDIT, Resource("user", user_id=actor.user_id))
+    number = normalise_mobile(mobile) if mobile and mobile.strip() else None
+    with uow:
+        exists = uow.session.execute(
+            select(users.c.id).where(users.c.id == actor.user_id)
+        ).scalar_one_or_none()
+        if exists is None:
+            raise NotFound(f"no user '{actor.user_id}'", user_id=actor.user_id)
+        uow.session.execute(update(users).where(users.c.id == actor.user_id).values(mobile=number))
+        now = uow.clock.now()
+        # The number itself stays out of the audit trail (personal data): only that it changed.
+        uow.record(
+            ev.ContactChanged("user", str(actor.user_id), now, mobile_set=number is not None)
+        )
+        uow.commit()
+    return number
 
 
 def sign_in(

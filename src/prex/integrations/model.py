@@ -33,14 +33,15 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "withdraw its sealed bids (sealed and signed by the bidder itself), record its bid bond, "
     "request an electronic guarantee for it",
     "guarantee.issue": "issue electronic bid guarantees (电子保函) — the guarantee flow",
-    "evaluation.read": "read opened bids and evaluation data after the opening — the "
-    "evaluation-assistance hooks",
+    "evaluation.read": "read the opened bids of a tender whose evaluation committee granted "
+    "the client, after the opening — the evaluation-assistance hooks (read-only)",
     "webhooks.manage": "subscribe itself to public events (webhooks): create, change, pause, "
     "delete its own subscriptions, read their delivery log, redeliver — never another client's",
 }
 # Which policy actions each scope admits. guarantee.issue is a bank's: list the guarantee
 # requests addressed to its owner organisation and post the signed documents (prex.guarantees).
-# evaluation.read names the assistance hooks' capability; their routes add it here.
+# evaluation.read admits the one read of the evaluation-assistance hooks
+# (prex.evaluation.assistance) and nothing that writes.
 SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
     "public.read": frozenset({Action.PUBLIC_READ, Action.SIGNATURE_VERIFY, Action.TIMESTAMP_ISSUE}),
     "bid.submit": frozenset(
@@ -54,7 +55,8 @@ SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
         }
     ),
     "guarantee.issue": frozenset({Action.GUARANTEE_ISSUE}),
-    "evaluation.read": frozenset(),
+    # read-only: the opened bids of a tender whose committee granted the client (never writes)
+    "evaluation.read": frozenset({Action.EVALUATION_ASSIST_READ}),
     # Acting as itself only: the policy grants a client acting as itself its own rows
     # (prex.identity.policy.MACHINE_CLIENT); acting for a bidder, the bidder has no such grant.
     "webhooks.manage": frozenset({Action.WEBHOOK_MANAGE, Action.WEBHOOK_READ}),

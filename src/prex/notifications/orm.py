@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text
 
 from prex.db.base import metadata
 from prex.db.types import UTCDateTime
@@ -26,3 +26,16 @@ Index("ix_notifications_user", notifications.c.user_id, notifications.c.created_
 Index(
     "uq_notifications_event_user", notifications.c.outbox_seq, notifications.c.user_id, unique=True
 )
+
+# What each notification channel did with each notification: sent, failed (with the reason),
+# not configured (the channel is off on this server) or no address (the user has none for it).
+notification_deliveries = Table(
+    "notification_deliveries",
+    metadata,
+    Column("notification_id", String(26), ForeignKey("notifications.id"), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),  # sent | failed | not_configured | no_address
+    Column("detail", Text, nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+)
+Index("ix_notification_deliveries_channel", notification_deliveries.c.channel)

@@ -1,13 +1,16 @@
-"""Turning outbox events into notifications for the people concerned, and mailing them.
+"""Turning outbox events into notifications for the people concerned, and sending them.
 
 Runs inside ``prex worker``. Reading the outbox and writing notifications happen in one
 transaction that also moves this consumer's cursor, so a crash never loses or repeats a
-notification; e-mail goes out afterwards, once per notification, and failures are recorded
-on the notification rather than retried forever.
+notification; the channels (e-mail, SMS … — :mod:`prex.notifications.channels`) send
+afterwards, once per notification and channel, and what each did is recorded
+(``notification_deliveries``) rather than retried forever. Nothing here runs inside the request
+that caused the event: a slow or broken gateway never holds up a user.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +23,8 @@ from prex.audit.consumers import advance, claim_batch
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import users
 from prex.identity.policy import Role
-from prex.notifications.mailer import Mailer
-from prex.notifications.orm import notifications
+from prex.notifications.channels import ChannelError, NotificationChannel, Recipient
+from prex.notifications.orm import notification_deliveries, notifications
 from prex.shared.clock import Clock
 from prex.shared.ids import new_id
 from prex.tenders.queries import tender_audience
@@ -180,37 +183,97 @@ def _tender_message(session: Session, row: Any) -> tuple[Message, list[Any]] | N
     return message, _recipients(session, orgs)
 
 
-def send_pending_email(
-    session_factory: Any, mailer: Mailer, clock: Clock, *, batch: int = 50
-) -> int:
-    """Mail notifications not yet mailed to users with an address; returns how many were sent."""
-    if not mailer.enabled:
-        return 0
-    sent = 0
+def send_pending(
+    session_factory: Any,
+    channels: Mapping[str, NotificationChannel],
+    clock: Clock,
+    *,
+    batch: int = 50,
+) -> dict[str, int]:
+    """Send notifications through every channel that has not yet handled them; returns how
+    many each channel sent.
+
+    Each (notification, channel) gets one delivery record: ``sent``, ``failed`` with the
+    reason, ``not_configured`` (the channel is off on this server) or ``no_address`` (the user
+    has no address for it). Failures are recorded, not retried forever; a notification made
+    while a channel was off is not sent through it later (it would be old news)."""
+    sent: dict[str, int] = {}
     with session_factory() as session:
-        pending = session.execute(
-            select(notifications.c.id, notifications.c.subject, notifications.c.body, users.c.email)
-            .join(users, users.c.id == notifications.c.user_id)
-            .where(
-                notifications.c.emailed_at.is_(None),
-                notifications.c.email_error.is_(None),
-                users.c.email.is_not(None),
+        for name, channel in sorted(channels.items()):
+            sent[name] = _deliver(session, name, channel, clock, batch)
+    return sent
+
+
+def _deliver(
+    session: Session, name: str, channel: NotificationChannel, clock: Clock, batch: int
+) -> int:
+    done = select(notification_deliveries.c.notification_id).where(
+        notification_deliveries.c.notification_id == notifications.c.id,
+        notification_deliveries.c.channel == name,
+    )
+    pending = session.execute(
+        select(
+            notifications.c.id,
+            notifications.c.subject,
+            notifications.c.body,
+            users.c.id.label("user_id"),
+            users.c.display_name,
+            users.c.email,
+            users.c.mobile,
+        )
+        .join(users, users.c.id == notifications.c.user_id)
+        .where(~done.exists())
+        .order_by(notifications.c.created_at, notifications.c.id)
+        .limit(batch)
+    ).all()
+    sent = 0
+    for item in pending:
+        recipient = Recipient(item.user_id, item.display_name, item.email, item.mobile)
+        status, detail = _send_one(channel, recipient, item.subject, item.body)
+        sent += status == "sent"
+        now = clock.now()
+        session.execute(
+            insert(notification_deliveries).values(
+                notification_id=item.id, channel=name, status=status, detail=detail, at=now
             )
-            .limit(batch)
-        ).all()
-        for item in pending:
-            values: dict[str, Any]
-            try:
-                mailer.send(item.email, item.subject, item.body)
-                values = {"emailed_at": clock.now()}
-                sent += 1
-            except OSError as exc:
-                values = {"email_error": f"{type(exc).__name__}: {exc}"[:500]}
+        )
+        if name == "email" and status in ("sent", "failed"):  # the in-app list shows these
+            values = {"emailed_at": now} if status == "sent" else {"email_error": detail}
             session.execute(
                 update(notifications).where(notifications.c.id == item.id).values(**values)
             )
-            session.commit()
+        session.commit()
     return sent
+
+
+def _send_one(
+    channel: NotificationChannel, recipient: Recipient, subject: str, body: str
+) -> tuple[str, str | None]:
+    """What one channel did with one message: a status and, unless sent, why."""
+    if not channel.enabled:
+        return "not_configured", f"the {channel.name} channel is not configured on this server"
+    address = channel.address_of(recipient)
+    if not address:
+        return "no_address", f"{recipient.display_name} has no address for {channel.name}"
+    try:
+        channel.send(address, subject, body)
+    except ChannelError as exc:
+        return "failed", exc.reason[:500]
+    except Exception as exc:  # noqa: BLE001 - an outside channel's bug fails its message only
+        return "failed", f"{type(exc).__name__}: {exc}"[:500]
+    return "sent", None
+
+
+def deliveries_of(session: Session, notification_id: str) -> dict[str, dict[str, Any]]:
+    """What each channel did with one notification, by channel name."""
+    rows = session.execute(
+        select(notification_deliveries).where(
+            notification_deliveries.c.notification_id == notification_id
+        )
+    ).mappings()
+    return {
+        r["channel"]: {"status": r["status"], "detail": r["detail"], "at": r["at"]} for r in rows
+    }
 
 
 def notifications_for(session: Session, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
@@ -220,4 +283,20 @@ def notifications_for(session: Session, user_id: str, limit: int = 50) -> list[d
         .order_by(notifications.c.created_at.desc(), notifications.c.id.desc())
         .limit(limit)
     ).mappings()
-    return [dict(r) for r in rows]
+    found = [dict(r) for r in rows]
+    if found:
+        ids = [n["id"] for n in found]
+        by_notification: dict[str, dict[str, Any]] = {}
+        for d in session.execute(
+            select(notification_deliveries).where(
+                notification_deliveries.c.notification_id.in_(ids)
+            )
+        ).mappings():
+            by_notification.setdefault(d["notification_id"], {})[d["channel"]] = {
+                "status": d["status"],
+                "detail": d["detail"],
+                "at": d["at"],
+            }
+        for n in found:
+            n["deliveries"] = by_notification.get(n["id"], {})
+    return found

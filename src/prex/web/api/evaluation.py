@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from prex.award import reporting
-from prex.evaluation import entries, service
+from prex.evaluation import assistance, entries, service
 from prex.evaluation.access import MAX_TEXT
 from prex.evaluation.documents import room_with_documents
 from prex.identity.policy import Action
@@ -220,6 +220,69 @@ def decide_explanation(
     return entries.decide_explanation(
         uow, services, tender_id, bid_id, body.explanation, body.accepted, body.reason
     )
+
+
+class GrantIn(BaseModel):
+    """The machine client (registered with scope evaluation.read) the committee lets in."""
+
+    model_config = ConfigDict(extra="forbid")
+    client_id: str = Field(min_length=1, max_length=64)
+
+
+@router.get(
+    f"{_BASE}/advice",
+    openapi_extra=acts(Action.EVALUATION_READ),
+    dependencies=[Depends(require(Action.EVALUATION_READ))],
+)
+def advice(tender_id: str, actor: ActorDep, services: ServicesDep) -> dict[str, Any]:
+    """What the installed evaluation assistants point out in the opened bids (price check …):
+    advice for the committee and the centre, never a change to any score."""
+    return assistance.advice_of(services, actor, tender_id)
+
+
+@router.get(
+    f"{_BASE}/assistants",
+    openapi_extra=acts(Action.EVALUATION_READ),
+    dependencies=[Depends(require(Action.EVALUATION_READ))],
+)
+def assistant_grants(
+    tender_id: str, actor: ActorDep, services: ServicesDep
+) -> list[dict[str, Any]]:
+    """The outside tools the committee let read the opened bids, revoked ones included."""
+    return assistance.grants_of(services, actor, tender_id)
+
+
+@router.post(
+    f"{_BASE}/assistants",
+    status_code=201,
+    openapi_extra=acts(Action.EVALUATION_ASSIST_GRANT),
+    dependencies=[Depends(require(Action.EVALUATION_ASSIST_GRANT))],
+)
+def grant_assistant(
+    tender_id: str, body: GrantIn, uow: UowDep, services: ServicesDep
+) -> dict[str, Any]:
+    """A sitting member lets a machine client read this tender's opened bids (audited)."""
+    return assistance.grant(uow, services, tender_id, body.client_id)
+
+
+@router.delete(
+    f"{_BASE}/assistants/{{client_id}}",
+    status_code=204,
+    openapi_extra=acts(Action.EVALUATION_ASSIST_GRANT),
+    dependencies=[Depends(require(Action.EVALUATION_ASSIST_GRANT))],
+)
+def revoke_assistant(tender_id: str, client_id: str, uow: UowDep, services: ServicesDep) -> None:
+    """A sitting member ends a client's grant (audited); its next read is refused."""
+    assistance.revoke(uow, services, tender_id, client_id)
+
+
+@router.get(f"{_BASE}/opened-bids", openapi_extra=acts(Action.EVALUATION_ASSIST_READ))
+def opened_bids_for_assistant(
+    tender_id: str, actor: ActorDep, services: ServicesDep
+) -> dict[str, Any]:
+    """For a machine client with scope evaluation.read that the committee granted: the opened
+    bids of every section as the committee sees them (read-only; never before the opening)."""
+    return assistance.client_view(services, actor, tender_id)
 
 
 @router.get(f"{_BASE}/result", openapi_extra=acts(Action.PUBLIC_READ))

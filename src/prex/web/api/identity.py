@@ -19,6 +19,8 @@ from prex.web.schemas.identity import (
     Created,
     LoginRequest,
     Me,
+    MobileIn,
+    MobileOut,
     NotificationPublic,
     OrganisationCreate,
     OrganisationPublic,
@@ -83,6 +85,18 @@ def my_notifications(actor: ActorDep, services: ServicesDep) -> list[Notificatio
     with services.read_session() as session:
         rows = notifications_for(session, actor.user_id)
     return [NotificationPublic.model_validate(r) for r in rows]
+
+
+@router.put(
+    "/me/mobile",
+    response_model=MobileOut,
+    openapi_extra=acts(Action.ACCOUNT_EDIT),
+    dependencies=[Depends(require(Action.ACCOUNT_EDIT))],
+)
+def set_my_mobile(body: MobileIn, uow: UowDep) -> MobileOut:
+    """Set (or remove, with null or "") the mobile number SMS notifications go to: a mainland
+    mobile number in any usual writing, kept as +86 and eleven digits."""
+    return MobileOut(mobile=service.set_mobile(uow, body.mobile))
 
 
 @router.get("/centres", response_model=list[CentrePublic], openapi_extra=acts(Action.PUBLIC_READ))

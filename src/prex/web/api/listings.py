@@ -4,10 +4,10 @@ statement), and the declaration for the timed round. Bidding itself: ``auction_b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -303,9 +303,17 @@ def declare_continuing(listing_id: str, uow: UowDep, services: ServicesDep) -> d
     openapi_extra=acts(Action.LISTING_REVIEW),
     dependencies=[Depends(require(Action.LISTING_REVIEW))],
 )
-def import_deposits(file: UploadFile, uow: UowDep) -> Any:
-    """Import a bank statement of the deposit account (CSV, docs/auctions.md): every line or
-    none. Answers 200 with the lines confirmed and unchanged, or 422 with every bad line."""
+def import_deposits(
+    file: UploadFile,
+    uow: UowDep,
+    services: ServicesDep,
+    format: Annotated[str | None, Form(max_length=64)] = None,
+) -> Any:
+    """Import a bank statement of the deposit account: every line or none. ``format`` names
+    the installed deposit source that reads it (``prex extensions list``; default
+    ``statement-csv``, docs/auctions.md). Answers 200 with the lines confirmed and unchanged,
+    or 422 with every bad line."""
+    source = deposits.source_named(services, format)
     data = file.file.read(MAX_STATEMENT_BYTES + 1)
     if len(data) > MAX_STATEMENT_BYTES:
         raise TooLarge(
@@ -313,7 +321,7 @@ def import_deposits(file: UploadFile, uow: UowDep) -> Any:
             field="file",
             limit=MAX_STATEMENT_BYTES,
         )
-    report = deposits.import_statement(uow, data)
+    report = deposits.import_statement(uow, data, source)
     if not report.ok:
         raise deposits.StatementRefused(report)
     return report.to_json()

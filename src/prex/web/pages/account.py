@@ -12,15 +12,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from prex.identity import service as identity
+from prex.identity.orm import users
 from prex.identity.policy import Action
 from prex.notifications.service import notifications_for
-from prex.shared.errors import AuthenticationFailed, DomainError
+from prex.shared.errors import AuthenticationFailed, DomainError, InvalidInput
+from prex.shared.phones import normalise_mobile
 from prex.web.deps import SESSION_COOKIE, ActorDep, ServicesDep, UowDep, acts
 from prex.web.i18n import N_, translations
 from prex.web.pages.common import Problem, gate, problem_of, safe_next, see_other, to_sign_in
-from prex.web.pages.forms import text
+from prex.web.pages.forms import FieldError, text
 from prex.web.pages.render import locale_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -149,8 +152,23 @@ def notifications_page(request: Request, services: ServicesDep, actor: ActorDep)
     refusal = gate(request, actor, Action.SESSION_READ)
     if refusal is not None or actor.user_id is None:
         return refusal or to_sign_in(request)
+    return _notifications(request, services, actor)
+
+
+def _notifications(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    problem: Problem | None = None,
+    status_code: int = 200,
+    mobile_typed: str | None = None,
+) -> Response:
+    assert actor.user_id is not None
     with services.read_session() as session:
         rows = notifications_for(session, actor.user_id)
+        mobile = session.execute(
+            select(users.c.mobile).where(users.c.id == actor.user_id)
+        ).scalar_one_or_none()
     items = [
         {
             "subject": row["subject"],
@@ -160,4 +178,45 @@ def notifications_page(request: Request, services: ServicesDep, actor: ActorDep)
         }
         for row in rows
     ]
-    return render(request, "notifications.html", items=items)
+    return render(
+        request,
+        "notifications.html",
+        status_code,
+        items=items,
+        mobile=mobile_typed if mobile_typed is not None else (mobile or ""),
+        problem=problem,
+    )
+
+
+@router.post(
+    "/notifications/mobile", response_class=HTMLResponse, openapi_extra=acts(Action.ACCOUNT_EDIT)
+)
+def save_mobile(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    uow: UowDep,
+    mobile: Annotated[str, Form()] = "",
+) -> Response:
+    """The signed-in user sets (or, left empty, removes) the mobile number text messages go
+    to; a wrong number shows the form again with the reason (422)."""
+    refusal = gate(request, actor, Action.ACCOUNT_EDIT, back_to="/notifications")
+    if refusal is not None or actor.user_id is None:
+        return refusal or to_sign_in(request)
+    try:
+        if mobile.strip():
+            try:
+                normalise_mobile(mobile[:64])
+            except InvalidInput:
+                raise FieldError(
+                    "mobile",
+                    N_(
+                        "%(field)s is not a mainland mobile number: 11 digits starting 13 to "
+                        "19, optionally after +86."
+                    ),
+                ) from None
+        identity.set_mobile(uow, mobile[:64])
+    except DomainError as exc:
+        problem = problem_of(exc, request, form="mobile")
+        return _notifications(request, services, actor, problem, exc.status, mobile[:64])
+    return see_other("/notifications?done=mobile_saved")

@@ -24,9 +24,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from prex.evaluation import assistance
 from prex.evaluation.documents import room_with_documents
 from prex.identity.policy import Action
-from prex.shared.errors import NotFound, PermissionDenied
+from prex.shared.errors import DomainError, NotFound, PermissionDenied
 from prex.tenders import service
 from prex.web.api.tenders import view_for
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
@@ -143,6 +144,10 @@ def evaluation_room(
     deviations = [
         d for s in state["sections"] for d in s.get("deviations", []) if d["member"] == me
     ]
+    try:
+        advice = assistance.advice_of(services, actor, tender.id)
+    except DomainError:  # advice never keeps the room from showing
+        advice = {"assistants": [], "findings": [], "errors": []}
     return render(
         request,
         "evaluation_room.html",
@@ -159,6 +164,7 @@ def evaluation_room(
         valid=state["to_score"],
         scores_open=bool(state["to_score"]),
         deviations=deviations,
+        advice=advice,
         criterion_names={c["id"]: c["name"] for c in method["criteria"]},
         review_names={r["id"]: r["name"] for r in method["review"]},
         statuses={**STATUS, "dissolved": REDO_STATUS} if state.get("redo") else STATUS,

@@ -37,6 +37,7 @@ _TICKED = frozenset({"on", "1", "true", "yes"})
 
 # The label of each field as the forms show it (message ids, translated on the page).
 FIELD_LABEL = {
+    "mobile": N_("Mobile number"),
     "project_name": N_("Project name"),
     "transaction_type": N_("Transaction type"),
     "region_code": N_("Region"),

@@ -83,6 +83,7 @@ DONE = {
     "asked": N_("Your question has been sent to the tenderer."),
     "signed_out": N_("You have signed out."),
     "ca_added": N_("The CA certificates have been added to the trust list."),
+    "mobile_saved": N_("Your mobile number for text messages has been saved."),
     "ca_status": N_("The CA's status has been changed."),
     "guarantee_accepted": N_(
         "The electronic guarantee was issued, verified and recorded as your bid bond."

@@ -73,10 +73,30 @@ class UserCreate(BaseModel):
     org_id: Id | None = None
     centre_id: Id | None = None
     email: EmailStr | None = None
+    mobile: str | None = Field(default=None, max_length=32)  # mainland mobile, for SMS
+
+
+class MobileIn(BaseModel):
+    """The signed-in user's mobile number for SMS notifications (empty or null: none)."""
+
+    model_config = STRICT
+    mobile: str | None = Field(default=None, max_length=32)
+
+
+class MobileOut(BaseModel):
+    mobile: str | None  # E.164, +86…
 
 
 class Created(BaseModel):
     id: str
+
+
+class DeliveryPublic(BaseModel):
+    """What one channel did: sent | failed | not_configured | no_address, and why."""
+
+    status: str
+    detail: str | None
+    at: datetime
 
 
 class NotificationPublic(BaseModel):
@@ -86,3 +106,4 @@ class NotificationPublic(BaseModel):
     link: str | None
     created_at: datetime
     read_at: datetime | None
+    deliveries: dict[str, DeliveryPublic] = Field(default_factory=dict)  # by channel
