@@ -24,6 +24,7 @@ from prex.cli import (
     pki,
     quality,
     run,
+    sdk,
     tenders,
     upstream,
 )
@@ -55,6 +56,7 @@ app.add_typer(analytics.app, name="analytics")
 app.add_typer(credit.app, name="credit")
 app.add_typer(archive.app, name="archive")
 app.add_typer(integrations.app, name="integrations")
+app.add_typer(sdk.app, name="sdk")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)
