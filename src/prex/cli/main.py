@@ -12,6 +12,7 @@ from prex.cli import (
     audit,
     bid,
     complaints,
+    contract,
     credit,
     custodians,
     db,
@@ -57,6 +58,7 @@ app.add_typer(credit.app, name="credit")
 app.add_typer(archive.app, name="archive")
 app.add_typer(integrations.app, name="integrations")
 app.add_typer(sdk.app, name="sdk")
+app.add_typer(contract.app, name="contract")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)

@@ -35,7 +35,9 @@ def generate(
         text = sdk_gen.render(sdk_gen.extract(spec))
         changed = not out.exists() or out.read_text(encoding="utf-8") != text
         out.write_text(text, encoding="utf-8")
-        console.print(f"{out}: {'written' if changed else 'unchanged'}", highlight=False)
+        console.print(
+            f"{out}: {'written' if changed else 'unchanged'}", highlight=False, soft_wrap=True
+        )
         return
     if not out.exists():
         raise fail(f"{out} does not exist: run `prex sdk generate`")
@@ -47,4 +49,4 @@ def generate(
             f"{out} is out of step with the API ({len(drifted)} difference(s)): "
             "run `prex sdk generate`"
         )
-    console.print(f"{out}: in step with the API", highlight=False)
+    console.print(f"{out}: in step with the API", highlight=False, soft_wrap=True)
