@@ -53,9 +53,7 @@ def test_the_committed_sdk_is_what_the_generator_makes_from_the_current_app(
     assert (listing["method"], listing["path"]) == ("GET", "/api/v1/tenders")
     assert ("limit", False, "int") in listing["query"]
     submit = table["bidding_submit_bid"]
-    assert submit["body"] == "binary" and submit["headers"] == (
-        ("Idempotency-Key", True, "str"),
-    )
+    assert submit["body"] == "binary" and submit["headers"] == (("Idempotency-Key", True, "str"),)
     assert table["tenders_upload_document"]["body"] == "multipart"
 
 

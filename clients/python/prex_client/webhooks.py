@@ -216,7 +216,7 @@ def _verify_signature(
             raise WebhookInvalid("malformed-signature", "expected exactly one signer")
         signer_info = infos[0]
         parsed = [c.chosen for c in signed["certificates"] if c.name == "certificate"]
-        embedded = [x509.load_der_x509_certificate(c.dump()) for c in parsed]
+        embedded = [_certificate(c) for c in parsed]
         signer = embedded[_signer(signer_info["sid"], parsed)]
         digest_name = signer_info["digest_algorithm"]["algorithm"].native
         attributes = signer_info["signed_attrs"]
@@ -244,6 +244,29 @@ def _verify_signature(
         )
     _check_value(signer, family, _HASHES[digest_name](), value, signed_der)
     return signer, embedded
+
+
+def _certificate(parsed: Any) -> x509.Certificate:
+    """An embedded certificate, read whole now (``cryptography`` reads lazily, and a damaged
+    one must be refused here, not fail later with a library error)."""
+    try:
+        serial = bytes(parsed["tbs_certificate"]["serial_number"].contents)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise WebhookInvalid("malformed-signature", f"an embedded certificate ({exc})") from None
+    # RFC 5280 §4.1.2.2: positive (two's complement, as cryptography reads it, which only warns).
+    if not serial or serial[0] & 0x80 or not any(serial):
+        raise WebhookInvalid("malformed-signature", "an embedded certificate has a bad serial")
+    try:
+        certificate = x509.load_der_x509_certificate(parsed.dump())
+        certificate.public_key()
+        for _extension in certificate.extensions:
+            pass
+        certificate.not_valid_before_utc, certificate.not_valid_after_utc  # noqa: B018
+    except Exception as exc:  # hostile input: whatever the parser says is a refusal
+        raise WebhookInvalid(
+            "malformed-signature", f"an embedded certificate cannot be read ({exc})"
+        ) from None
+    return certificate
 
 
 def _signer(sid: Any, certificates: list[Any]) -> int:
