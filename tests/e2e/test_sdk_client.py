@@ -6,6 +6,9 @@ before anything is sent."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +19,7 @@ from fastapi.testclient import TestClient
 from prex_client import InvalidCall, PrexClient, ProblemError, TokenError
 
 from prex.bootstrap import Services
+from tests.conftest import REPO_ROOT
 from tests.e2e.test_bid_submission import Bidding
 from tests.e2e.test_integrations import _consent, register
 from tests.factories import World, auth
@@ -178,3 +182,60 @@ def test_tokens_are_renewed_and_rate_limits_waited_out(
     with wrong, pytest.raises(TokenError) as refused:
         wrong.ops.system_health()
     assert (refused.value.status, refused.value.error) == (401, "invalid_client")
+
+
+def _run_outside(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter that has the SDK on its path (and not prex's src)."""
+    environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "clients" / "python"), **env}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_documented_example_runs_against_a_live_prex(bidding: Bidding, base_url: str) -> None:
+    text = (REPO_ROOT / "docs" / "integration.md").read_text(encoding="utf-8")
+    example = text.split("<!-- sdk-example -->\n```python\n", 1)[1].split("```", 1)[0]
+    client, services = bidding.client, bidding.services
+    orgs = {
+        name: client.get("/api/v1/me", headers=auth(services, name)).json()["org_id"]
+        for name in ("sealer", "gmsealer")
+    }
+    broker = client.post(
+        "/api/v1/integrations",
+        json={
+            "name": "经纪门户",
+            "org_id": orgs["gmsealer"],
+            "scopes": ["public.read", "bid.submit"],
+        },
+        headers=auth(services, "admin"),
+    ).json()
+    env = {
+        "PREX_URL": base_url,
+        "PREX_CLIENT_ID": broker["client_id"],
+        "PREX_CLIENT_SECRET": broker["client_secret"],
+        "PREX_BIDDER_ORG": orgs["sealer"],
+    }
+    first = _run_outside(example, **env)
+    assert first.returncode == 0, first.stderr
+    assert "token scopes: bid.submit public.read" in first.stdout
+    assert bidding.tender["id"] in first.stdout
+    assert "no consent yet:" in first.stdout
+    assert "422 /problems/invalid-input ['query', 'limit']" in first.stdout
+
+    granted = _consent(bidding, broker["client_id"], "sealer", "ecdsa-org", ["bid.submit"])
+    assert granted.status_code == 201, granted.text
+    second = _run_outside(example, **env)
+    assert second.returncode == 0, second.stderr
+    assert "the bidder's bids: []" in second.stdout
+
+    # The SDK stands alone: importing it loads nothing of prex.
+    alone = _run_outside(
+        "import sys, prex_client, prex_client.webhooks\n"
+        "assert not [m for m in sys.modules if m == 'prex' or m.startswith('prex.')]"
+    )
+    assert alone.returncode == 0, alone.stderr
