@@ -158,8 +158,11 @@ def fingerprint(table: Mapping[str, Any]) -> str:
 
 def _identifier(name: str, taken: set[str]) -> str:
     """A parameter name as a Python argument: snake case, not a keyword, not taken."""
-    ident = "".join(c if c.isalnum() else "_" for c in name).lower().strip("_") or "value"
-    if ident[0].isdigit() or keyword.iskeyword(ident) or ident in {"self", "json", "content"}:
+    ident = "".join(c if c.isascii() and c.isalnum() else "_" for c in name)
+    ident = ident.lower().strip("_") or "value"
+    if ident[0].isdigit():
+        ident = f"p_{ident}"
+    if keyword.iskeyword(ident) or ident in {"self", "json", "content"}:
         ident += "_"
     while ident in taken:
         ident += "_"

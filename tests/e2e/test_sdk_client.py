@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,14 @@ def test_tokens_are_renewed_and_rate_limits_waited_out(
         f"/api/v1/audit/client/{reg['client_id']}", headers=auth(services, "operator")
     ).json()
     assert [e["action"] for e in trail].count("ClientTokenIssued") == 2
+    # prex's clock runs ahead of the client's: prex has expired the token the client still
+    # trusts. The 401 makes the client fetch a new one, once, and the call goes through.
+    services.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+    assert prex.ops.system_health()
+    trail = client.get(
+        f"/api/v1/audit/client/{reg['client_id']}", headers=auth(services, "operator")
+    ).json()
+    assert [e["action"] for e in trail].count("ClientTokenIssued") == 3
 
     # Bounded: with no retries left the 429 is the caller's, with its Retry-After.
     time.sleep(1.0)
