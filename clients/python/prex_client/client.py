@@ -93,7 +93,7 @@ class PrexClient:
 
     Authenticate as a registered machine client with ``client_id`` and ``client_secret``
     (``scopes`` narrows the token), or pass a ready bearer ``token`` (a user's session token).
-    ``transport`` is httpx's (an ``httpx.ASGITransport`` or ``WSGITransport`` in tests).
+    ``transport`` is an httpx transport (``httpx.WSGITransport`` for an app in-process).
     """
 
     def __init__(
@@ -110,30 +110,18 @@ class PrexClient:
         max_retry_wait: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        _parent: PrexClient | None = None,
-        _on_behalf_of: str | None = None,
     ) -> None:
-        self._http: httpx.Client
-        self._sleep: Callable[[float], None]
-        self.max_retries: int
-        self.max_retry_wait: float
-        if _parent is not None:
-            self._http = _parent._http
-            self._credentials: _Credentials = _parent._credentials
-            self._owns_http = False
-            self.max_retries, self.max_retry_wait = _parent.max_retries, _parent.max_retry_wait
-            self._sleep = _parent._sleep
-        else:
-            if (client_id is None) != (client_secret is None):
-                raise ValueError("give both client_id and client_secret, or neither")
-            if token is not None and client_id is not None:
-                raise ValueError("give a token or client credentials, not both")
-            self._http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout)
-            self._credentials = _Credentials(client_id, client_secret, tuple(scopes), token, clock)
-            self._owns_http = True
-            self.max_retries, self.max_retry_wait = max_retries, max_retry_wait
-            self._sleep = sleep
-        self.acting_for = _on_behalf_of
+        if (client_id is None) != (client_secret is None):
+            raise ValueError("give both client_id and client_secret, or neither")
+        if token is not None and client_id is not None:
+            raise ValueError("give a token or client credentials, not both")
+        self._http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout)
+        self._credentials = _Credentials(client_id, client_secret, tuple(scopes), token, clock)
+        self._owns_http = True
+        self.max_retries, self.max_retry_wait = max_retries, max_retry_wait
+        self._sleep = sleep
+        #: The bidder organisation this client acts for (``on_behalf_of``), or None.
+        self.acting_for: str | None = None
         self.ops = Operations(self)
 
     # -- identity ----------------------------------------------------------------------------
@@ -150,7 +138,12 @@ class PrexClient:
         the same token, every call with ``Prex-On-Behalf-Of``. Usable as a context manager."""
         if not org_id:
             raise ValueError("on_behalf_of needs the bidder organisation's id")
-        return PrexClient("", _parent=self, _on_behalf_of=org_id)
+        child = object.__new__(PrexClient)
+        child.__dict__.update(self.__dict__)  # the same connection pool, token and settings
+        child._owns_http = False  # closing the bidder's client leaves the parent's open
+        child.acting_for = org_id
+        child.ops = Operations(child)
+        return child
 
     # -- calls -------------------------------------------------------------------------------
 
