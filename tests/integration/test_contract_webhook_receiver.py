@@ -163,6 +163,9 @@ def test_the_kit_signs_with_the_platform_keys_when_asked(
 
 
 def test_bad_invocations_get_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken-kit"  # a key left without its certificates
+    broken.mkdir()
+    (broken / kit.KEY_FILE).write_bytes(kit.KitKeys.generate().signing_key.pkcs8_pem())
     for args, said in [
         ([], "give the receiver's URL"),
         (["ftp://example.org/hook"], "is not an http(s) URL"),
@@ -171,6 +174,8 @@ def test_bad_invocations_get_one_line(tmp_path: Path) -> None:
             ["http://127.0.0.1:9/hook", "--keys", str(tmp_path), "--platform-keys"],
             "not both",
         ),
+        (["--prepare", "--ca-out", str(tmp_path / "no" / "ca.pem")], "No such file"),
+        (["--prepare", "--keys", str(broken)], "kit-ca.pem: No such file"),
     ]:
         result = runner.invoke(cli, ["contract", "webhook-receiver", *args])
         assert result.exit_code == 1, result.output

@@ -68,9 +68,12 @@ def webhook_receiver(
         raise fail(f"{url!r} is not an http(s) URL")
     if timeout <= 0:
         raise fail("--timeout must be positive")
-    keys = _keys(keys_dir, platform_keys)
-    if ca_out is not None:
-        ca_out.write_text(keys.ca_certificate.pem())
+    try:
+        keys = _keys(keys_dir, platform_keys)
+        if ca_out is not None:
+            ca_out.write_text(keys.ca_certificate.pem())
+    except OSError as exc:
+        raise fail(f"{exc.filename or 'the kit keys'}: {exc.strerror or exc}") from exc
     if prepare or url is None:
         where = f" in {ca_out}" if ca_out else (f" in {keys_dir / kit.CA_FILE}" if keys_dir else "")
         console.print(f"the receiver must trust the kit CA{where}", highlight=False, soft_wrap=True)
