@@ -5,7 +5,13 @@ receiver that refuses with 5xx, one too slow, and one that is not there."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +24,7 @@ from prex.config import get_settings
 from prex.contract import webhook_receiver as kit
 from prex.pki.platform import ensure_platform_keys
 from prex.shared.clock import SystemClock
+from tests.conftest import REPO_ROOT
 from tests.pki_openssl import free_port
 from tests.webhook_receiver import Receiver
 
@@ -180,3 +187,40 @@ def test_bad_invocations_get_one_line(tmp_path: Path) -> None:
         result = runner.invoke(cli, ["contract", "webhook-receiver", *args])
         assert result.exit_code == 1, result.output
         assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_documented_receiver_passes_the_kit(tmp_path: Path) -> None:
+    text = (REPO_ROOT / "docs" / "integration.md").read_text(encoding="utf-8")
+    example = text.split("<!-- sdk-receiver-example -->\n```python\n", 1)[1].split("```", 1)[0]
+    port = free_port()
+    assert '("0.0.0.0", 8080)' in example
+    example = example.replace('("0.0.0.0", 8080)', f'("127.0.0.1", {port})')
+    keys = kit.KitKeys.load_or_create(tmp_path / "kit")
+    (tmp_path / "prex-webhooks.pem").write_text(keys.ca_certificate.pem())
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT / "clients" / "python"),
+        "PYTHONUNBUFFERED": "1",  # its prints reach us even though it is terminated
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-c", example],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert server.poll() is None, server.communicate()
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            assert time.monotonic() < deadline, "the example receiver did not start"
+            time.sleep(0.05)
+        results = kit.run_checks(f"http://127.0.0.1:{port}/prex/hook", keys)
+        assert [(r.name, r.passed) for r in results] == [(name, True) for name in CHECKS], results
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=10)
+    assert "refused: digest-mismatch" in out and "refused: untrusted-certificate" in out
