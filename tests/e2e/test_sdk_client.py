@@ -23,7 +23,7 @@ from prex.bootstrap import Services
 from tests.conftest import REPO_ROOT
 from tests.e2e.test_bid_submission import Bidding
 from tests.e2e.test_integrations import _consent, register
-from tests.factories import World, auth
+from tests.factories import World, auth, project_body, tender_body, token_for
 from tests.live_server import serve
 from tests.pki_openssl import PkiWorld
 
@@ -248,3 +248,30 @@ def test_the_documented_example_runs_against_a_live_prex(bidding: Bidding, base_
         "assert not [m for m in sys.modules if m == 'prex' or m.startswith('prex.')]"
     )
     assert alone.returncode == 0, alone.stderr
+
+
+def test_a_users_session_token_drives_json_multipart_and_binary_operations(
+    services: Services, world: World, base_url: str
+) -> None:
+    with PrexClient(base_url, token=token_for(services, "agency")) as agency:
+        assert agency.ops.identity_me()["org_id"] == world.orgs["agency"]
+        project = agency.ops.tenders_register_project(json=project_body(world))
+        tender = agency.ops.tenders_create_tender(json=tender_body(project["id"], services))
+        pdf = b"%PDF-1.4 tender documents via the SDK"
+        with_document = agency.ops.tenders_upload_document(
+            tender_id=tender["id"], files={"file": ("招标文件.pdf", pdf, "application/pdf")}
+        )
+        document = with_document["documents"][0]
+        published = agency.ops.tenders_publish_tender(tender_id=tender["id"])
+        assert published["status"] == "published"
+        downloaded = agency.call(
+            "tenders_download_document", tender_id=tender["id"], document_id=document["id"]
+        )
+        assert downloaded == pdf  # not JSON, not text: the bytes
+    with PrexClient(base_url) as anonymous:  # the public, no token at all
+        listed = anonymous.ops.tenders_list_tenders(q="体育馆")
+        assert [t["id"] for t in listed["items"]] == [tender["id"]]
+        assert anonymous.scopes == ()
+        with pytest.raises(ProblemError) as refused:
+            anonymous.ops.tenders_publish_tender(tender_id=tender["id"])
+        assert (refused.value.status, refused.value.type) == (401, "/problems/unauthenticated")
