@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(DEVSTAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(DEVSTAMP): pyproject.toml clients/python/pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]' -e clients/python
 	touch $@ $(STAMP)
 
 run: $(STAMP)
@@ -26,10 +26,11 @@ test: $(DEVSTAMP)
 	$(BIN)/pytest -q -n 2 --dist loadfile --durations=25
 
 lint: $(DEVSTAMP)
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples clients/python
+	$(BIN)/ruff format --check src tests bench examples clients/python
 	$(BIN)/mypy
 	$(BIN)/prex db check
+	$(BIN)/prex sdk generate --check
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,9 @@ from tests.factories import World, make_world
 from tests.pki_openssl import PkiWorld, build_pki, free_port, serve_directory
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# The Python SDK (its own distribution, clients/python) is tested from this checkout, first on
+# the path, whether or not `pip install -e clients/python` (make test) also installed it.
+sys.path.insert(0, str(REPO_ROOT / "clients" / "python"))
 PG_URL = os.environ.get("PREX_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 # A Monday morning in Beijing (01:00 UTC), far from any holiday in the bundled calendar.

@@ -1,12 +1,14 @@
 """A real webhook receiver on loopback for tests and the benchmark: it records what it gets and
 can be stopped (connection refused) and started again on the same port, answer an error code,
-or answer slowly."""
+or answer slowly — or judge each delivery itself (``judge``: headers and body → status), as a
+verifying receiver does."""
 
 from __future__ import annotations
 
 import http.server
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,7 @@ class Receiver:
     port: int = field(default_factory=free_port)
     answer: int = 204
     delay: float = 0.0
+    judge: Callable[[dict[str, str], bytes], int] | None = None
     received: list[Received] = field(default_factory=list)
     _server: http.server.ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
@@ -46,16 +49,11 @@ class Receiver:
                 body = self.rfile.read(length)
                 if receiver.delay:
                     time.sleep(receiver.delay)
+                headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver._lock:
-                    receiver.received.append(
-                        Received(
-                            self.path,
-                            {k.lower(): v for k, v in self.headers.items()},
-                            body,
-                            time.time(),
-                        )
-                    )
-                self.send_response(receiver.answer)
+                    receiver.received.append(Received(self.path, headers, body, time.time()))
+                answer = receiver.judge(headers, body) if receiver.judge else receiver.answer
+                self.send_response(answer)
                 self.send_header("content-length", "0")
                 self.end_headers()
 

@@ -20,13 +20,16 @@ app = typer.Typer(help="Extension modules: what is installed and whether it load
 
 
 def check_all(services: Any) -> list[dict[str, Any]]:
-    """Every installed extension with ``ok`` and, when it fails, ``error``."""
+    """Every installed extension with ``ok`` and, when it fails, ``error``; one installed but
+    not configured on this server is ``ok`` with ``configured`` false and a ``note``."""
     rows = []
     for item in extensions.installed():
         row = item.to_json()
         try:
             extensions.load(item.group, item.name, services)
-            row.update(ok=True, error=None)
+            row.update(ok=True, error=None, configured=True)
+        except extensions.ExtensionNotConfigured as exc:
+            row.update(ok=True, error=None, configured=False, note=exc.message)
         except DomainError as exc:
             row.update(ok=False, error=exc.message)
         except Exception as exc:  # noqa: BLE001 - a factory of an outside module may fail anyhow
@@ -48,7 +51,12 @@ def list_extensions(
         emit_json(rows)
     else:
         for row in rows:
-            state = "ok" if row["ok"] else f"[red]FAILS[/red]: {escape(str(row['error']))}"
+            if not row["ok"]:
+                state = f"[red]FAILS[/red]: {escape(str(row['error']))}"
+            elif row.get("configured") is False:
+                state = f"[yellow]not configured[/yellow]: {escape(str(row['note']))}"
+            else:
+                state = "ok"
             line = escape(
                 f"{row['group']:<28} {row['name']:<16} {row['distribution'] or '-':<16} "
                 f"{row['value']}"

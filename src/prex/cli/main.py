@@ -26,6 +26,7 @@ from prex.cli import (
     pki,
     quality,
     run,
+    sdk,
     tenders,
     upstream,
 )
@@ -57,6 +58,7 @@ app.add_typer(analytics.app, name="analytics")
 app.add_typer(credit.app, name="credit")
 app.add_typer(archive.app, name="archive")
 app.add_typer(integrations.app, name="integrations")
+app.add_typer(sdk.app, name="sdk")
 app.add_typer(contract.app, name="contract")
 app.add_typer(extensions.app, name="extensions")
 app.command()(run.serve)

@@ -59,6 +59,14 @@ class ExtensionInvalid(InvalidInput):
     slug = "extension-invalid"
 
 
+class ExtensionNotConfigured(NotFound):
+    """A factory's answer when its module is installed but this server has not configured it
+    (a key, a gateway address …): not a fault of the module, so ``prex extensions list`` shows
+    it as such and does not count it as failing. Subclass it for a module's own error."""
+
+    slug = "extension-not-configured"
+
+
 @dataclass(frozen=True)
 class Installed:
     """One installed implementation: its group, name, factory reference and distribution."""

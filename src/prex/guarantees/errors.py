@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from prex.extensions import ExtensionNotConfigured
 from prex.shared.errors import Conflict, InvalidInput, NotFound
 
 #: The checks a document passes before prex accepts it as a bid bond, in the order run.
@@ -55,7 +56,7 @@ class GuaranteeNotFound(NotFound):
     slug = "guarantee-not-found"
 
 
-class ProviderNotConfigured(NotFound):
+class ProviderNotConfigured(ExtensionNotConfigured):
     slug = "guarantee-provider-not-configured"
 
 

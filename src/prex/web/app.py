@@ -8,6 +8,7 @@ from importlib import resources
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from prex import __version__
@@ -47,6 +48,15 @@ from prex.web.pages import routes as pages
 API_PREFIX = "/api/v1"
 
 
+def operation_id(route: APIRoute) -> str:
+    """A route's OpenAPI ``operationId``: ``<module>_<function>``, e.g. ``tenders_list_tenders``
+    for ``prex.web.api.tenders.list_tenders``. The Python SDK's method names are these ids, so
+    they must not move when a path does (FastAPI's default appends the path and method);
+    the module keeps two modules' ``create`` or ``upload_document`` apart."""
+    module = route.endpoint.__module__.rsplit(".", 1)[-1]
+    return f"{module}_{route.endpoint.__name__}"
+
+
 def create_app(services: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +75,7 @@ def create_app(services: Services) -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.services = services
     app.state.rate_limiter = RateLimiter()  # machine clients' budgets, in this process
