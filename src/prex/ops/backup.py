@@ -160,7 +160,7 @@ def _add_file(tar: tarfile.TarFile, name: str, path: Path, manifest: Manifest) -
     info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o600
     with path.open("rb") as handle:
         reader = _HashingReader(handle)
-        tar.addfile(info, reader)  # type: ignore[arg-type]
+        tar.addfile(info, reader)
     sha = reader.digest.hexdigest()
     manifest.members[name] = {"sha256": sha, "size": stat.st_size}
     return sha

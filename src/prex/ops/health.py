@@ -103,7 +103,7 @@ def readyz(request: Request) -> JSONResponse:
         "keys": _run(_check_keys, services),
     }
     failed = {name: reason for name, reason in checks.items() if reason}
-    body = {
+    body: dict[str, Any] = {
         "status": "ready" if not failed else "unavailable",
         "checks": {name: (reason or "ok") for name, reason in checks.items()},
     }
