@@ -9,6 +9,7 @@ restart every healthy process.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import os
 import tempfile
 from typing import Any
@@ -38,6 +39,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
+@functools.cache
 def _head_revision() -> str:
     from alembic.script import ScriptDirectory
 

@@ -46,7 +46,11 @@ _OWN_FIELDS = {
     "address",
     "route",
 }
-_STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "", None, None))) | {"message", "asctime"}
+_STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "color_message",  # uvicorn's ANSI-coloured copy of the message
+}
 
 
 def redact_text(text: str) -> str:
