@@ -8,7 +8,7 @@ import json
 import logging
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prex.ops.backup import BackupError, Manifest
@@ -44,6 +44,7 @@ def _rendered(msg: str, *args: object, **extra: object) -> str:
     return record.getMessage() + json.dumps({k: str(getattr(record, k)) for k in extra})
 
 
+@settings(max_examples=40)
 @given(name=NAMES, secret=SECRET)
 def test_a_secret_under_a_secret_name_never_survives(name: str, secret: str) -> None:
     for shape in (
@@ -58,6 +59,7 @@ def test_a_secret_under_a_secret_name_never_survives(name: str, secret: str) -> 
     assert redact_value({"nested": {name: secret}}) == {"nested": {name: REDACTED}}
 
 
+@settings(max_examples=40)
 @given(secret=SECRET)
 def test_bearer_credentials_and_private_keys_are_cut(secret: str) -> None:
     assert secret not in _rendered("Authorization: Bearer %s", secret)
@@ -65,6 +67,7 @@ def test_bearer_credentials_and_private_keys_are_cut(secret: str) -> None:
     assert secret not in _rendered("key %s", pem)
 
 
+@settings(max_examples=40)
 @given(st.text(max_size=200))
 def test_request_ids_are_accepted_only_when_well_formed(candidate: str) -> None:
     ok = bool(_WELL_FORMED.match(candidate))
@@ -74,6 +77,7 @@ def test_request_ids_are_accepted_only_when_well_formed(candidate: str) -> None:
     )
 
 
+@settings(max_examples=40)
 @given(st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
 def test_a_manifest_that_is_not_one_is_refused_with_a_reason(raw: bytes) -> None:
     try:
