@@ -47,6 +47,11 @@ DOMAIN_EVENTS = Counter(
 )
 BIDS_RECEIVED = Counter("prex_bids_received_total", "Sealed bids received (BidReceived)")
 OPENINGS = Counter("prex_openings_total", "Bid openings completed (BidsOpened)")
+OPENING_DURATION = Histogram(
+    "prex_opening_duration_seconds",
+    "Time to open every envelope of a tender (POST …/opening/open)",
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0),
+)
 AUCTION_BIDS = Counter("prex_auction_bids_total", "Auction bids accepted (BidAccepted)")
 WEBHOOK_DELIVERIES = Counter(
     "prex_webhook_deliveries_total", "Webhook delivery attempts, by outcome", ["outcome"]
