@@ -144,6 +144,19 @@ class Settings(BaseSettings):
         "average of the other bids of its section (advice to the committee only)",
     )
 
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="'json': one JSON object per line with the request id (production); "
+        "'text': readable lines (the demo)",
+    )
+    metrics_allow: str = Field(
+        default="127.0.0.1/32,::1/128",
+        description="comma-separated networks that may read /metrics without a token",
+    )
+    metrics_token: str | None = Field(
+        default=None, description="a bearer token that also admits a Prometheus scrape"
+    )
+
     web_threads: int = Field(
         default=4, ge=1, description="threads per server process for blocking request handlers"
     )

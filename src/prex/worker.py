@@ -28,6 +28,7 @@ from prex.guarantees.outcomes import run_guarantees
 from prex.identity.policy import SYSTEM
 from prex.notifications.channels import installed_channels
 from prex.notifications.service import dispatch_notifications, send_pending
+from prex.ops.metrics import WORKER_PASS
 from prex.pki.service import refresh_due_crls
 from prex.tenders.service import run_due_transitions
 from prex.webhooks.delivery import run_webhooks
@@ -106,7 +107,8 @@ def run_forever(services: Services, stop: threading.Event, interval: float | Non
     wait = interval if interval is not None else services.settings.worker_interval_seconds
     while not stop.is_set():
         try:
-            result = run_once(services)
+            with WORKER_PASS.time():
+                result = run_once(services)
             if any(dataclasses.astuple(result)):
                 log.info("worker pass: %s", result.summary())
         except Exception:  # keep the loop alive; the next pass retries

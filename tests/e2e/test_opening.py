@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page
+from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
 from prex.audit.orm import audit_log
@@ -287,8 +288,13 @@ def test_a_flipped_byte_is_handled_per_article_31(opening: Opening) -> None:
     blob.write_bytes(bytes(data))
     for n in (2, 4, 5):
         assert opening.release(n).status_code == 200
+    openings = REGISTRY.get_sample_value("prex_openings_total") or 0.0
+    timed = REGISTRY.get_sample_value("prex_opening_duration_seconds_count") or 0.0
     result = opening.host("open").json()
     assert (result["opened"], result["withdrawn"], result["revoked"]) == (2, 1, 0)
+    # The metrics see the opening too (docs/operations.md).
+    assert REGISTRY.get_sample_value("prex_openings_total") == openings + 1
+    assert REGISTRY.get_sample_value("prex_opening_duration_seconds_count") == timed + 1
     reading = {r["envelope_sha256"]: r for r in opening.hall()["reading"]}
     damaged = reading[digests["ecdsa-org"]]
     assert damaged["outcome"] == "withdrawn" and damaged["price"] is None

@@ -10,6 +10,7 @@ from prex.cli import (
     archive,
     auctions,
     audit,
+    backup,
     bid,
     complaints,
     contract,
@@ -64,6 +65,8 @@ app.add_typer(extensions.app, name="extensions")
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.demo)
+app.command()(backup.backup)
+app.command()(backup.restore)
 
 if __name__ == "__main__":
     app()

@@ -30,6 +30,7 @@ from prex.demo_guarantees import with_demo_guarantor
 from prex.demo_supervision import seed_supervision
 from prex.exchange.federation.importing import import_demo_publisher
 from prex.exchange.releases.sources import tender_ocid
+from prex.ops.logs import configure_logging
 from prex.shared.clock import FixedClock
 from prex.worker import run_forever, run_once
 
@@ -38,7 +39,8 @@ PORT = typer.Option(8000, "--port", help="port to listen on")
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    """JSON lines or text (PREX_LOG_FORMAT), secrets redacted, request ids stamped."""
+    configure_logging(get_settings().log_format, logging.INFO)
 
 
 @rejecting

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from prex.audit.chain import GENESIS, Entry, digest_of, hash_of
 from prex.audit.orm import audit_head, audit_log, outbox
 from prex.identity.policy import Actor
+from prex.ops.metrics import count_events
 from prex.shared.clock import Clock
 from prex.shared.errors import Conflict
 from prex.shared.events import DomainEvent
@@ -78,6 +79,7 @@ class SqlUnitOfWork:
         except StaleDataError as exc:
             raise Conflict("the object was changed by someone else meanwhile; reload") from exc
         self._extra_events = []
+        count_events(events)
         return seqs
 
     def rollback(self) -> None:

@@ -83,6 +83,9 @@ class Action(StrEnum):
     ENQUIRY_ANSWER = "enquiry.answer"
     ENQUIRY_READ = "enquiry.read"
     AUDIT_READ = "audit.read"
+    # Prometheus scrapes: granted to no user role; /metrics admits the configured addresses
+    # (PREX_METRICS_ALLOW) or the bearer token PREX_METRICS_TOKEN, never a session.
+    METRICS_READ = "metrics.read"
     CA_MANAGE = "ca.manage"  # the trust list of CA mutual recognition, offline CRL import
     CERT_BIND = "cert.bind"  # bind one's own certificate to one's account
     SIGNATURE_VERIFY = "signature.verify"  # check a certificate or a signature
@@ -223,6 +226,7 @@ POLICY: dict[Action, dict[Grantee, Scope]] = {
         _S: Scope.CENTRE,
     },
     Action.AUDIT_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
+    Action.METRICS_READ: {},
     # The trust list is one for the whole platform: mutual recognition is not per centre.
     Action.CA_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.ANY},
     Action.CERT_BIND: _SELF,

@@ -14,6 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from prex import __version__
 from prex.bootstrap import Services
 from prex.integrations.model import RateLimiter
+from prex.ops import health
+from prex.ops.requests import RequestContextMiddleware
 from prex.web import errors
 from prex.web.api import analytics as analytics_api
 from prex.web.api import archives as archives_api
@@ -110,7 +112,10 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(integrations_api.router)
     api.include_router(webhooks_api.router)
     app.include_router(api)
+    app.include_router(health.router)
     app.include_router(pages.router)
     static = resources.files("prex.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    # Outermost: the request id covers every log line and error page of the request.
+    app.add_middleware(RequestContextMiddleware)
     return app

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from prex.ops.logs import request_id
 from prex.shared.errors import DomainError
 from prex.shared.events import to_jsonable
 
@@ -46,6 +47,7 @@ def problem(
         "status": status,
         "detail": detail,
         "instance": request.url.path,
+        **({"request_id": rid} if (rid := request_id.get()) else {}),
         **{k: to_jsonable(v) for k, v in extra.items() if v is not None},
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM)

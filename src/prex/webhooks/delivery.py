@@ -53,6 +53,7 @@ from prex.audit.chain import canonical_json
 from prex.audit.consumers import ensure_cursor
 from prex.audit.orm import outbox_cursors
 from prex.exchange.feed import head_position, public_changes
+from prex.ops.metrics import count_deliveries
 from prex.pki.cms import sign_detached
 from prex.shared.clock import ensure_utc
 from prex.shared.ids import new_id
@@ -320,6 +321,7 @@ def _record(services: Services, outcomes: list[dict[str, Any]]) -> None:
     (delivered, failed), executed for all its rows at once."""
     if not outcomes:
         return
+    count_deliveries(outcomes)
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for outcome in outcomes:
         values = {k: v for k, v in outcome.items() if k != "id"}

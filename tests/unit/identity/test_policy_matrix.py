@@ -84,6 +84,7 @@ EXPECTED = {
     Action.ENQUIRY_ANSWER: "-   -   P    P    -    -    -",
     Action.ENQUIRY_READ: "-   C   P    P    P    -    C",
     Action.AUDIT_READ: "Y   C   -    -    -    -    C",
+    Action.METRICS_READ: "-   -   -    -    -    -    -",
     Action.CA_MANAGE: "Y   Y   -    -    -    -    -",
     Action.CERT_BIND: "S   S   S    S    S    S    S",
     Action.SIGNATURE_VERIFY: "Y   Y   Y    Y    Y    Y    Y",

@@ -29,6 +29,7 @@ from prex.opening.service import (
     release_content_key,
     release_share,
 )
+from prex.ops.metrics import OPENING_DURATION
 from prex.shared.errors import DomainError, InvalidInput
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, connection_actor, require
 
@@ -169,7 +170,8 @@ def opening_release_content_key(
 )
 async def opening_open(tender_id: str, uow: UowDep, services: ServicesDep) -> dict[str, Any]:
     """Open every committed envelope (开标): counts of opened, revoked and withdrawn bids."""
-    result: dict[str, Any] = await run_in_threadpool(open_bids, uow, services, tender_id)
+    with OPENING_DURATION.time():
+        result: dict[str, Any] = await run_in_threadpool(open_bids, uow, services, tender_id)
     return result
 
 
