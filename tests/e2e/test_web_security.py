@@ -37,7 +37,7 @@ SAME_ORIGIN = [
 ]
 
 
-def assert_secure_headers(response: httpx.Response, where: str, *, tls: bool = False) -> None:
+def assert_secure_headers(response: Any, where: str, *, tls: bool = False) -> None:
     headers = response.headers
     assert headers.get("content-security-policy") == PAGE_POLICY, where
     policy = headers["content-security-policy"]
@@ -120,18 +120,18 @@ def state_changing_routes(app: FastAPI) -> list[tuple[str, str]]:
     for context in iter_route_contexts(app.routes):
         if isinstance(context.original_route, APIRoute):
             for method in sorted(set(context.methods or ()) & UNSAFE_METHODS):
-                found.append((method, re.sub(r"\{[^}]+\}", DUMMY_ID, context.path)))
+                found.append((method, re.sub(r"\{[^}]+\}", DUMMY_ID, str(context.path))))
     # Signing out last: the same-origin pass must keep its session until the end.
     return sorted(found, key=lambda mp: mp[1] == "/logout")
 
 
-def csrf_refused(response: httpx.Response) -> bool:
+def csrf_refused(response: Any) -> bool:
     if response.headers.get("content-type", "").startswith("application/problem+json"):
         return bool(response.json().get("type") == "/problems/csrf-refused")
-    return response.headers.get("x-prex-problem") == "csrf-refused"
+    return bool(response.headers.get("x-prex-problem") == "csrf-refused")
 
 
-def send(client: TestClient, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+def send(client: TestClient, method: str, path: str, headers: dict[str, str]) -> Any:
     return client.request(method, path, headers=headers, follow_redirects=False)
 
 
@@ -199,22 +199,24 @@ def test_a_websocket_from_another_site_is_closed_before_it_opens(
     client: TestClient, world: World
 ) -> None:
     [live] = [
-        c.path
+        str(c.path)
         for c in iter_route_contexts(client.app.routes)  # type: ignore[attr-defined]
-        if isinstance(c.original_route, APIWebSocketRoute) and "listing_id" in c.path
+        if isinstance(c.original_route, APIWebSocketRoute) and "listing_id" in str(c.path)
     ]
     path = live.replace("{listing_id}", DUMMY_ID)
     client.post("/login", data={"username": "bidder", "password": PASSWORD})
-    with pytest.raises(WebSocketDisconnect) as refused:
-        with client.websocket_connect(path, headers={"origin": "https://evil.example"}):
-            pass
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        client.websocket_connect(path, headers={"origin": "https://evil.example"}),
+    ):
+        pass
     assert refused.value.code == 1008
     # From this site the handshake passes the check (and the unknown listing is the answer).
     with client.websocket_connect(path, headers={"origin": "http://testserver"}) as ws:
         assert ws.receive_json()["error"] == "not-found"
 
 
-def cookie_attributes(response: httpx.Response, name: str) -> dict[str, Any]:
+def cookie_attributes(response: Any, name: str) -> dict[str, Any]:
     [header] = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{name}=")]
     value, *attributes = [part.strip() for part in header.split(";")]
     flags: dict[str, Any] = {"value": value.split("=", 1)[1]}
