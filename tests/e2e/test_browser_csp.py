@@ -103,5 +103,12 @@ def test_the_main_pages_raise_no_csp_violation(
         if who is not None:
             page.click("form[action='/logout'] button")
             page.wait_for_url(f"{base}/?done=signed_out")
+        else:
+            # The listener hears a violation: an inline style attribute is refused.
+            page.remove_listener("console", console)
+            page.evaluate("document.body.setAttribute('style', 'color: red')")
+            page.wait_for_function("window.__violations.length > 0")
+            [planted] = page.evaluate("window.__violations")
+            assert planted.startswith("style-src-attr"), planted
         context.close()
     assert refused == []
