@@ -97,8 +97,8 @@ def test_hsts_only_over_tls_and_from_a_trusted_proxy(world: World) -> None:
     # Real uvicorn (proxy headers on, 127.0.0.1 trusted by default): a TLS-terminating proxy on
     # the same host says https, and the answer says HSTS; without it, none.
     with serve(world.services) as base:
-        plain = httpx.get(f"{base}/")
-        proxied = httpx.get(f"{base}/", headers={"x-forwarded-proto": "https"})
+        plain = httpx.get(f"{base}/", timeout=60)
+        proxied = httpx.get(f"{base}/", headers={"x-forwarded-proto": "https"}, timeout=60)
     assert_secure_headers(plain, "plain http via uvicorn")
     assert_secure_headers(proxied, "https via a trusted proxy", tls=True)
 
