@@ -48,6 +48,13 @@ def serve(
     host: str = HOST,
     port: int = PORT,
     workers: int = typer.Option(1, "--workers", min=1, help="server processes"),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        "--forwarded-allow-ips",
+        help="comma-separated addresses of the TLS-terminating proxies whose X-Forwarded-Proto "
+        "and X-Forwarded-For are believed ('*' for any; default $FORWARDED_ALLOW_IPS or "
+        "127.0.0.1); HSTS and the Secure session cookie follow it",
+    ),
 ) -> None:
     """Serve the portal and the API (no worker; run `prex worker` beside it)."""
     _logging()
@@ -58,6 +65,8 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
         access_log=False,
         log_level="info",
         # Live pages push small JSON to every watcher: deflating each copy for each connection

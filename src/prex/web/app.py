@@ -46,6 +46,7 @@ from prex.web.api import venues as venues_api
 from prex.web.api import webhooks as webhooks_api
 from prex.web.machine import machine_gate
 from prex.web.pages import routes as pages
+from prex.web.security import WebSecurity
 
 API_PREFIX = "/api/v1"
 
@@ -116,6 +117,13 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(pages.router)
     static = resources.files("prex.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    # Security headers and the cross-site request check on everything, errors included
+    # (docs/operations.md, "Web security").
+    app.add_middleware(
+        WebSecurity,
+        trusted_origins=[services.settings.base_url],
+        docs_path=f"{API_PREFIX}/docs",
+    )
     # Outermost: the request id covers every log line and error page of the request.
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -15,6 +15,9 @@ from prex.identity.service import actor_for_secret
 from prex.shared.errors import AuthenticationFailed
 
 SESSION_COOKIE = "prex_session"
+# Over TLS the cookie takes the ``__Host-`` prefix: browsers then accept it only with Secure,
+# Path=/ and no Domain, so a sibling subdomain (or a plain-HTTP page) cannot plant or overwrite it.
+HOST_SESSION_COOKIE = "__Host-prex_session"
 
 
 def get_services(request: Request) -> Services:
@@ -29,11 +32,16 @@ def client_address(request: HTTPConnection) -> str | None:
     return request.client.host if request.client else None
 
 
+def session_secret(request: HTTPConnection) -> str | None:
+    """The session cookie's secret, under whichever of its two names it was set."""
+    return request.cookies.get(HOST_SESSION_COOKIE) or request.cookies.get(SESSION_COOKIE) or None
+
+
 def _secret_from(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
-    return request.cookies.get(SESSION_COOKIE) or None
+    return session_secret(request)
 
 
 def get_actor(request: Request, services: ServicesDep) -> Actor:

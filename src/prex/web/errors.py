@@ -108,13 +108,18 @@ def _http_error(request: Request, exc: Exception) -> Response:
 
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(
+    response = problem(
         request,
         500,
         "internal-error",
         "Internal error",
         "an unexpected error occurred; it has been logged",
     )
+    # Starlette answers an unhandled error outside the middleware stack: add the headers here.
+    from prex.web.security import security_headers
+
+    response.headers.update(security_headers(tls=request.url.scheme == "https"))
+    return response
 
 
 def install(app: FastAPI) -> None:

@@ -1,8 +1,11 @@
 """Signing in and out of the portal, and the signed-in user's notifications.
 
-A session is a random secret in an HttpOnly, SameSite=Lax cookie (``Secure`` when the
-deployment says so); only its SHA-256 is stored. SameSite=Lax keeps the cookie off cross-site
-form posts, which is what protects the workbench's forms from cross-site request forgery.
+A session is a random secret in an HttpOnly, SameSite=Lax cookie (``Secure`` and named with
+the ``__Host-`` prefix when the deployment says so or the request came over TLS); only its
+SHA-256 is stored. Every sign-in issues a new secret and revokes the one presented before (no
+session fixation); signing out revokes it on the server. SameSite=Lax keeps the cookie off
+cross-site form posts; the Fetch Metadata/Origin check of prex.web.security refuses them
+outright (docs/decisions/0016-csrf.md).
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ from prex.identity.policy import Action
 from prex.notifications.service import notifications_for
 from prex.shared.errors import AuthenticationFailed, DomainError, InvalidInput
 from prex.shared.phones import normalise_mobile
-from prex.web.deps import SESSION_COOKIE, ActorDep, ServicesDep, UowDep, acts
+from prex.web.deps import (
+    HOST_SESSION_COOKIE,
+    SESSION_COOKIE,
+    ActorDep,
+    ServicesDep,
+    UowDep,
+    acts,
+    session_secret,
+)
 from prex.web.i18n import N_, translations
 from prex.web.pages.common import Problem, gate, problem_of, safe_next, see_other, to_sign_in
 from prex.web.pages.forms import FieldError, text
@@ -102,20 +113,34 @@ def start_session(
     next_url: str | None,
 ) -> Response:
     """Set the session cookie of a fresh sign-in (password or certificate) and go on."""
-    previous = request.cookies.get(SESSION_COOKIE)
-    if previous:  # signing in as someone else: the old session ends here
+    previous = session_secret(request)
+    if previous:  # whatever session was presented (anyone's, or planted) ends here
         identity.sign_out(services.uow(uow.actor), previous)
     response = see_other(safe_next(next_url) or "/workbench")
+    name, secure = session_cookie(request, services)
     response.set_cookie(
-        SESSION_COOKIE,
+        name,
         credential.secret,
         max_age=services.settings.session_hours * 3600,
         path="/",
         httponly=True,
         samesite="lax",
-        secure=services.settings.cookie_secure,
+        secure=secure,
     )
+    if name != SESSION_COOKIE and request.cookies.get(SESSION_COOKIE):
+        _forget(response, SESSION_COOKIE, secure=False)
     return response
+
+
+def session_cookie(request: Request, services: ServicesDep) -> tuple[str, bool]:
+    """The session cookie's name and Secure flag: Secure (and ``__Host-``) when the deployment
+    says so or this request came over TLS (directly or from a trusted proxy)."""
+    secure = services.settings.cookie_secure or request.url.scheme == "https"
+    return (HOST_SESSION_COOKIE if secure else SESSION_COOKIE), secure
+
+
+def _forget(response: Response, name: str, *, secure: bool) -> None:
+    response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=secure)
 
 
 @router.post("/logout", openapi_extra=acts(Action.SESSION_LOGOUT))
@@ -124,20 +149,15 @@ def logout(
 ) -> RedirectResponse:
     """Revoke the session and forget the cookie. Without a live session there is nothing to
     sign out of: the visitor is sent to sign in (and a stale cookie is dropped)."""
-    secret = request.cookies.get(SESSION_COOKIE)
+    secret = session_secret(request)
     if actor.authenticated:
         if secret:
             identity.sign_out(uow, secret)
         response = see_other("/?done=signed_out")
     else:
         response = to_sign_in(request, "/")
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=services.settings.cookie_secure,
-    )
+    _forget(response, SESSION_COOKIE, secure=services.settings.cookie_secure)
+    _forget(response, HOST_SESSION_COOKIE, secure=True)
     return response
 
 
