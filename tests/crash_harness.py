@@ -83,17 +83,14 @@ def crash_run(
 
 
 def audit_verifies(settings: Settings) -> dict[str, Any]:
-    """``prex audit verify --json`` in a process of its own; the parsed answer (asserted ok)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "prex.cli.main", "audit", "verify", "--json"],
-        cwd=REPO,
-        env=_env(settings, None),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    """``prex audit verify --json`` (the CLI, over the environment an operator sets); the
+    parsed answer, asserted ok."""
+    from typer.testing import CliRunner
+
+    from prex.cli.main import app
+
+    done = CliRunner().invoke(app, ["audit", "verify", "--json"], env=_env(settings, None))
+    assert done.exit_code == 0, done.output
     result = dict(json.loads(done.stdout))
     assert result["ok"] is True, result
     return result
