@@ -36,8 +36,8 @@ def parse(spec: str) -> dict[str, int]:
         item = raw.strip()
         if not item:
             continue
-        name, _, count = item.partition("@")
-        if not name or (count and (not count.isdigit() or int(count) < 1)):
+        name, at, count = item.partition("@")
+        if not name or (at and (not count.isdigit() or int(count) < 1)):
             raise ValueError(f"{VARIABLE}: '{item}' is not a point name or name@N (N ≥ 1)")
         armed[name] = int(count) if count else 1
     return armed
