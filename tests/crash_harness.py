@@ -1,7 +1,7 @@
 """Run prex in a process of its own with failpoints armed, see it die, and check what it left.
 
-``crash_run`` starts ``python -m tests.crash_harness`` over the test's database and data folder,
-at the test's clock, with ``PREX_FAILPOINTS`` set: the child serves the given HTTP requests
+``crash_run`` forks a child over the test's database and data folder, at the test's clock,
+with the failpoints armed: the child serves the given HTTP requests
 through the real application (the ASGI app in the child, over its own engines) and/or runs a
 worker pass, and is killed by SIGKILL when it reaches the armed point — a real crash of a real
 process, whose open transactions and files the database and the kernel deal with. The parent
@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import signal
-import subprocess
-import sys
+import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -62,24 +65,44 @@ def crash_run(
     timeout: float = 60,
 ) -> Outcome:
     """Run the requests (``{"method", "path", "headers", "json"}``) then, if ``worker``, one
-    worker pass in a child process at ``now``; its exit status and the answers it got."""
+    worker pass in a child process at ``now``; its exit status and the answers it got.
+
+    The child is forked from the test process (importing the application again would cost
+    seconds per crash): it builds services of its own — its own engines and connections, the
+    parent's are never used — arms the failpoints as ``PREX_FAILPOINTS`` does at import, and
+    sends each answer back through a pipe as soon as it has it."""
     job = {
         "now": now.isoformat(),
-        "max_document_bytes": settings.max_document_bytes,
+        "settings": {
+            "environment": "test",
+            "data_dir": str(settings.data_dir),
+            "database_url": settings.resolved_database_url,
+            "password_hashing": settings.password_hashing,
+            "max_document_bytes": settings.max_document_bytes,
+        },
         "requests": requests or [],
         "worker": worker,
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.crash_harness", json.dumps(job)],
-        cwd=REPO,
-        env=_env(settings, failpoints),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    return Outcome(done.returncode, answers, done.stdout + done.stderr)
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_forked, args=(job, failpoints, writer), daemon=True)
+    child.start()
+    writer.close()
+    answers: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        if not reader.poll(max(0.0, deadline - time.monotonic())):
+            child.kill()
+            raise AssertionError(f"the child did not finish within {timeout} s: {answers}")
+        try:
+            answers.append(reader.recv())
+        except EOFError:  # the child is gone (exited or killed): its end of the pipe closed
+            break
+    child.join(timeout)
+    reader.close()
+    assert child.exitcode is not None
+    failures = [a["error"] for a in answers if "error" in a]
+    return Outcome(child.exitcode, [a for a in answers if "error" not in a], "\n".join(failures))
 
 
 def audit_verifies(settings: Settings) -> dict[str, Any]:
@@ -113,7 +136,18 @@ def blobs_intact(settings: Settings, referenced: set[str] = frozenset()) -> int:
     return count
 
 
-def _child(job: dict[str, Any]) -> None:
+def _forked(job: dict[str, Any], failpoints: str | None, pipe: Connection) -> None:
+    from prex.shared import faults
+
+    try:
+        faults.arm(failpoints, "test")
+        _child(job, pipe.send)
+    except BaseException:
+        pipe.send({"error": traceback.format_exc()})
+        raise
+
+
+def _child(job: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> None:
     from fastapi.testclient import TestClient
 
     from prex.bootstrap import bootstrap
@@ -122,19 +156,14 @@ def _child(job: dict[str, Any]) -> None:
     from prex.web.app import create_app
     from prex.worker import run_once
 
-    settings = get_settings(max_document_bytes=job["max_document_bytes"])
+    settings = get_settings(**job["settings"])
     services = bootstrap(settings, clock=FixedClock(datetime.fromisoformat(job["now"])))
     with TestClient(create_app(services), base_url="http://testserver") as client:
         for req in job["requests"]:
             response = client.request(
                 req["method"], req["path"], headers=req.get("headers"), json=req.get("json")
             )
-            print(json.dumps({"status": response.status_code, "body": response.text}), flush=True)
+            send({"status": response.status_code, "body": response.text})
     if job["worker"]:
-        result = run_once(services)
-        print(json.dumps({"worker": result.summary()}), flush=True)
+        send({"worker": run_once(services).summary()})
     services.close()
-
-
-if __name__ == "__main__":
-    _child(json.loads(sys.argv[1]))
