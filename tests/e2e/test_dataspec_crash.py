@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from prex.bootstrap import Services
 from prex.exchange.dataspec.outbound import queue_dataspec_records
 from prex.exchange.dataspec.signing import SIGNATURE_HEADER
+from tests.crash_harness import audit_verifies, blobs_intact
 from tests.e2e import dataspec_world
 from tests.e2e.dataspec_world import (
     CITY,
@@ -32,7 +33,6 @@ from tests.e2e.dataspec_world import (
     queued,
     signer_pem,
 )
-from tests.crash_harness import audit_verifies, blobs_intact
 from tests.factories import World, auth, published_tender
 from tests.pki_openssl import PkiWorld, free_port
 

@@ -3,9 +3,9 @@ accepted bid, and the worker killed while it closes the round.
 
 A bid whose process dies before the commit is not there (the bidder bids again); one whose
 process dies right after the commit is there once, with the countdown reset, and the bidder's
-retry is refused (its amount is now the price to beat) — never a second bid. The worker killed with the close
-written but not committed leaves the round open: no result, deposits untouched, no
-``BiddingClosed``; the next pass closes it once, the confirmation signed once. The audit chain
+retry is refused (its amount is now the price to beat) — never a second bid. The worker killed
+with the close written but not committed leaves the round open: no result, deposits untouched,
+no ``BiddingClosed``; the next pass closes it once, the confirmation signed once. The audit chain
 verifies and the blobs hash to their names after every crash."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _state(listing: Listing) -> tuple[str, list[str], dict[str, int], list[str]]
                 .order_by(listing_bids.c.seq)
             ).scalars()
         )
-        deposits = dict(
+        deposits: dict[str, int] = dict(
             s.execute(
                 select(listing_registrations.c.deposit_status, func.count())
                 .where(listing_registrations.c.listing_id == listing.id)
@@ -87,7 +87,7 @@ def test_a_round_survives_kills_around_a_bid_and_during_its_close(
     ends = datetime.fromisoformat(listing.book()["listing_ends_at"])
     listing.at(ends)
     assert listing.book()["status"] == "round"
-    deposits = {"confirmed": 2, "unpaid": 1}
+    deposits: dict[str, int] = {"confirmed": 2, "unpaid": 1}
     assert _state(listing)[2] == deposits
 
     clock.set(ends + timedelta(seconds=200))

@@ -11,8 +11,9 @@ Three sealed bids, three custodians' shares released; a process of its own serve
 ``POST …/opening/open`` and dies at the armed failpoint. Mid-way (two outcomes written, the
 opening not): nothing of the opening is left — no outcome, the shares still in escrow, the
 opening still ``decrypting``. Opened again and killed just after the commit (the host got no
-answer): every bid is opened exactly once, and asking again is refused as done. After every crash the audit chain verifies (``prex audit verify``) and every blob holds
-the content its name says."""
+answer): every bid is opened exactly once, and asking again is refused as done. After every
+crash the audit chain verifies (``prex audit verify``) and every blob holds the content its
+name says."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ from sqlalchemy import func, select
 from prex.audit.orm import audit_log
 from prex.bidding.orm import bids
 from prex.config import Settings
-from prex.opening.orm import opened_bids, openings, share_releases
 from prex.experts.committee_orm import committee_draws, committee_members
+from prex.opening.orm import opened_bids, openings, share_releases
 from tests.crash_harness import audit_verifies, blobs_intact, crash_run
 from tests.e2e.test_committee import SPEC, seed_experts
 from tests.factories import auth

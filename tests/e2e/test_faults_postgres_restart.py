@@ -153,9 +153,7 @@ def test_postgres_restarted_under_load_fails_cleanly_and_prex_recovers_by_itself
                 cluster.start()
                 back_from = time.monotonic()
                 deadline = back_from + 15
-                while not any(
-                    a.status == 201 for a in load.between(back_from, time.monotonic())
-                ):
+                while not any(a.status == 201 for a in load.between(back_from, time.monotonic())):
                     assert time.monotonic() < deadline, "writes did not recover within 15 s"
                     time.sleep(0.1)
                 recovered = time.monotonic()

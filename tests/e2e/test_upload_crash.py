@@ -39,8 +39,8 @@ from prex.sealing.submit import submit_envelope
 from prex.shared.clock import FixedClock, SystemClock
 from prex.web.app import create_app
 from prex.worker import run_once
-from tests.e2e.test_bid_submission import Bidding
 from tests.crash_harness import audit_verifies, blobs_intact
+from tests.e2e.test_bid_submission import Bidding
 from tests.factories import make_world, token_for
 from tests.live_server import serve_launcher
 from tests.pki_openssl import PkiWorld

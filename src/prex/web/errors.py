@@ -131,7 +131,7 @@ def _database_error(request: Request, exc: Exception) -> Response:
     """A database that is down fails the request cleanly — 503 with Retry-After, not a 500
     with a traceback — and the pool reconnects by itself once it is back (pre-ping on the
     writer, an invalidated connection replaced on the reader): prex needs no restart."""
-    if not database_unavailable(exc):
+    if not isinstance(exc, DBAPIError) or not database_unavailable(exc):
         return _unexpected(request, exc)
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
     response = problem(
