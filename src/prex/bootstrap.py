@@ -20,6 +20,7 @@ from prex.identity.passwords import configure_hashing
 from prex.identity.policy import Actor
 from prex.notifications.mailer import Mailer, make_mailer
 from prex.pki.service import Pki
+from prex.shared import faults
 from prex.shared.blobs import FileBlobStore
 from prex.shared.clock import Clock, SystemClock
 from prex.tenders.orm import start_mappers
@@ -68,6 +69,9 @@ class Services:
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, pool_size: int = 10) -> Services:
+    if settings.environment == "production" and faults.armed():
+        # The settings may say production where the environment variable did not (prex.toml).
+        raise faults.FailpointsInProduction(f"{faults.VARIABLE} is set in production: refused")
     start_mappers()
     configure_hashing(settings.password_hashing)
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from prex.bootstrap import Services
 from prex.exchange.dataspec.outbound import queue_dataspec_records
 from prex.exchange.dataspec.signing import SIGNATURE_HEADER
+from tests.crash_harness import audit_verifies, blobs_intact
 from tests.e2e import dataspec_world
 from tests.e2e.dataspec_world import (
     CITY,
@@ -121,6 +122,8 @@ def test_a_sender_killed_mid_batch_loses_and_doubles_nothing(
             sender.communicate(timeout=10)  # reaps it and closes its pipes
     assert len(province.stored()) == count  # the province has the batch …
     assert len(pending(services)) == count  # … the city does not know it
+    audit_verifies(services.settings)  # issue 9: the chain and the blobs after every fault
+    blobs_intact(services.settings)
 
     restarted = push_process(services, province.records_url, pki_world, tmp_path)
     out, err = restarted.communicate(timeout=120)
@@ -129,3 +132,5 @@ def test_a_sender_killed_mid_batch_loses_and_doubles_nothing(
     assert {q.outcome for q in queued(services)} == {"duplicate"}
     stored = province.stored()
     assert len(stored) == count == len({r["idempotency_key"] for r in stored})
+    audit_verifies(services.settings)
+    blobs_intact(services.settings)

@@ -39,6 +39,7 @@ from prex.sealing.submit import submit_envelope
 from prex.shared.clock import FixedClock, SystemClock
 from prex.web.app import create_app
 from prex.worker import run_once
+from tests.crash_harness import audit_verifies, blobs_intact
 from tests.e2e.test_bid_submission import Bidding
 from tests.factories import make_world, token_for
 from tests.live_server import serve_launcher
@@ -73,6 +74,9 @@ class Live:
         os.killpg(self.server.pid, signal.SIGKILL)
         self.server.process.wait(10)
         self.server.stop()  # only closes the log now
+        # Issue 9: after every fault the audit chain verifies and every blob is what its name says.
+        audit_verifies(self.settings)
+        blobs_intact(self.settings)
 
     def restart(self, same_port: bool = True) -> None:
         port = self.server.port if same_port else None

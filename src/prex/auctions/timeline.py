@@ -40,6 +40,7 @@ from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import organisations
 from prex.identity.policy import SYSTEM
 from prex.opening.record import sign_record
+from prex.shared import faults
 
 if TYPE_CHECKING:
     from prex.bootstrap import Services
@@ -147,6 +148,7 @@ def _close(uow: SqlUnitOfWork, services: Services, row: Any, book: Book, now: da
         uow.record(ev.DealConfirmed("listing", row.id, now, sha256=signed.sha256))
     _settle_deposits(uow, row.id, result.winner if sold else None, now)
     store(uow.session, row.id, book, now, **values)
+    faults.point("auctions.closed")  # result, deposits and confirmation written, not committed
 
 
 def _confirmation(

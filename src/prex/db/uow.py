@@ -21,6 +21,7 @@ from prex.audit.chain import GENESIS, Entry, digest_of, hash_of
 from prex.audit.orm import audit_head, audit_log, outbox
 from prex.identity.policy import Actor
 from prex.ops.metrics import count_events
+from prex.shared import faults
 from prex.shared.clock import Clock
 from prex.shared.errors import Conflict
 from prex.shared.events import DomainEvent
@@ -74,10 +75,12 @@ class SqlUnitOfWork:
         session.flush()
         events = sorted(self._collect_events(), key=lambda e: e.seq)
         seqs = append_events(session, events, self.actor, self.clock.now()) if events else []
+        faults.point("uow.before_commit")  # the changes and their audit entries, not committed
         try:
             session.commit()
         except StaleDataError as exc:
             raise Conflict("the object was changed by someone else meanwhile; reload") from exc
+        faults.point("uow.after_commit")  # committed; the caller has not answered yet
         self._extra_events = []
         count_events(events)
         return seqs

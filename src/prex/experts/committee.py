@@ -36,6 +36,7 @@ from prex.experts.queries import pool_for_draw
 from prex.experts.registry import record_service
 from prex.identity.orm import centres, organisations
 from prex.identity.policy import Action, Actor, Resource, authorize, is_allowed
+from prex.shared import faults
 from prex.shared.errors import Conflict, InvalidInput, NotFound
 from prex.shared.ids import new_id
 from prex.tenders.model import Tender, TenderStatus
@@ -238,6 +239,7 @@ def draw_committee(uow: SqlUnitOfWork, services: Services, tender_id: str) -> di
     record = result.record()
     record_sha256 = hashlib.sha256(drawing.canonical(record)).hexdigest()
     secret = services.settings.secret_key
+    faults.point("experts.draw_computed")  # drawn in memory only: a retry draws the same
     with uow:
         now = uow.clock.now()
         state = uow.session.execute(

@@ -57,6 +57,7 @@ from prex.opening.orm import (
 from prex.opening.record import build_record, sign_record
 from prex.pki.holder import require_organisation
 from prex.pki.trust import Purpose
+from prex.shared import faults
 from prex.shared.clock import ensure_utc
 from prex.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from prex.shared.ids import new_id
@@ -590,6 +591,7 @@ def _store_outcomes(
                 row |= {"outcome": result.outcome, "fault": result.fault, "reason": result.reason}
             counts[row["outcome"]] += 1
             uow.session.execute(insert(opened_bids).values(**row))
+            faults.point("opening.outcome_stored")  # some bids recorded, the opening not
             uow.record(
                 ev.BidOpened(
                     "bid",

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prex.ops.logs import request_id
@@ -122,7 +123,37 @@ def _unexpected(request: Request, exc: Exception) -> Response:
     return response
 
 
+DATABASE_RETRY_AFTER = 5  # seconds: a restarted PostgreSQL accepts connections again by then
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached (down, restarting, the connection
+    cut, SQLite's file locked past the busy timeout) rather than that the query is wrong."""
+    return isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def _database_error(request: Request, exc: Exception) -> Response:
+    """A database that is down fails the request cleanly — 503 with Retry-After, not a 500
+    with a traceback — and the pool reconnects by itself once it is back (pre-ping on the
+    writer, an invalidated connection replaced on the reader): prex needs no restart."""
+    if not isinstance(exc, DBAPIError) or not database_unavailable(exc):
+        return _unexpected(request, exc)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+    response = problem(
+        request,
+        503,
+        "database-unavailable",
+        "Database unavailable",
+        "the database cannot be reached just now; retry shortly",
+    )
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -55,6 +55,7 @@ from prex.audit.orm import outbox_cursors
 from prex.exchange.feed import head_position, public_changes
 from prex.ops.metrics import count_deliveries
 from prex.pki.cms import sign_detached
+from prex.shared import faults
 from prex.shared.clock import ensure_utc
 from prex.shared.ids import new_id
 from prex.webhooks.model import DeliveryStatus, message_id
@@ -439,6 +440,7 @@ def _serve_with(services: Services, conn: _Connection, signer: SignatureCache, h
         failed = False
         for row in rows:
             code, error = _attempt(services, conn, signer, row)
+            faults.point("webhooks.after_post")  # the receiver answered; nothing recorded yet
             now = services.clock.now()
             attempts = int(row.attempts) + 1
             if error is None:

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from prex.audit.chain import canonical_json
 from prex.exchange.dataspec.orm import dataspec_push_queue as queue
 from prex.exchange.dataspec.signing import SIGNATURE_HEADER, push_signer, sign_body
+from prex.shared import faults
 
 if TYPE_CHECKING:
     from prex.bootstrap import Services
@@ -164,6 +165,7 @@ def push_pending(services: Services, *, transport: httpx.BaseTransport | None = 
                 _back_off(services, rows, f"{type(exc).__name__}: {exc}", now)
                 log.warning("push to %s failed: %s", settings.upstream_url, exc)
                 break
+            faults.point("dataspec.after_ack")  # the upstream stored the batch; no cursor move
             done = _record_answers(services, rows, answers, now)
             sent += done
             if len(rows) < settings.upstream_batch:
