@@ -41,6 +41,7 @@ from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import centres, organisations
 from prex.identity.policy import Action, Actor, Resource, authorize
 from prex.shared.blobs import safe_filename
+from prex.shared.upload_checks import UploadLimits, checked
 from prex.shared.clock import ensure_utc
 from prex.shared.errors import Conflict, InvalidInput
 from prex.shared.ids import new_id
@@ -352,8 +353,11 @@ def attach_document(
     """Store a document of a draft in the blob store and list it on the listing."""
     check_document_upload(services, uow.actor, listing_id)
     name = safe_filename(upload.filename)
+    limits = UploadLimits.from_settings(services.settings)
     ref = services.blobs.put(
-        upload.chunks, max_bytes=services.settings.max_document_bytes, min_bytes=1
+        checked(upload.chunks, filename=name, media_type=upload.media_type, limits=limits),
+        max_bytes=limits.max_bytes,
+        min_bytes=1,
     )
     document_id = new_id()
     document: dict[str, Any] = {

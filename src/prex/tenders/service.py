@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from prex.shared.upload_checks import UploadLimits, checked
 from prex.bidding.commitment import commit_bids
 from prex.bidding.opening_keys import create_opening_key
 from prex.credit.model import Where
@@ -251,7 +252,12 @@ class Upload:
 
 
 def store_upload(
-    blobs: BlobStore, upload: Upload, kind: DocumentKind, max_bytes: int, now: datetime
+    blobs: BlobStore,
+    upload: Upload,
+    kind: DocumentKind,
+    max_bytes: int,
+    now: datetime,
+    limits: UploadLimits | None = None,
 ) -> TenderDocument:
     """Validate the name and stream the bytes into the blob store (nothing else is written)."""
     filename = safe_filename(upload.filename)
@@ -260,7 +266,12 @@ def store_upload(
         if upload.media_type in KNOWN_MEDIA_TYPES
         else ("application/octet-stream")
     )
-    ref = blobs.put(upload.chunks, max_bytes=max_bytes, min_bytes=1)
+    limits = limits or UploadLimits(max_bytes)
+    ref = blobs.put(
+        checked(upload.chunks, filename=filename, media_type=upload.media_type, limits=limits),
+        max_bytes=limits.max_bytes,
+        min_bytes=1,
+    )
     return TenderDocument(
         id=new_id(),
         kind=kind,

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from prex.shared.upload_checks import UploadLimits
 from prex.analytics.cases import service as cases
 from prex.analytics.risk.queries import (
     HitFilter,
@@ -224,6 +225,7 @@ def upload_evidence(
         media_type=file.content_type or "",
         chunks=chunks(file),
         max_bytes=services.settings.max_document_bytes,
+        limits=UploadLimits.from_settings(services.settings),
     )
     return {
         "id": evidence.id,

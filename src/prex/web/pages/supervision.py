@@ -13,6 +13,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
+from prex.shared.upload_checks import UploadLimits
 from prex.analytics.cases import service as cases
 from prex.analytics.risk.queries import (
     PAGE_SIZE,
@@ -307,6 +308,7 @@ def evidence_page(
             media_type=file.content_type or "",
             chunks=chunks(file),
             max_bytes=services.settings.max_document_bytes,
+            limits=UploadLimits.from_settings(services.settings),
         )
 
     return _case_action(request, services, actor, case_id, add, ("evidence", {}), "evidence_added")
