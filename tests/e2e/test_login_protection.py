@@ -15,11 +15,8 @@ from tests.factories import PASSWORD, World, auth
 WRONG = "not-the-password-at-all"
 
 
-
 def _post(client: TestClient, username: str, password: str) -> tuple[int, dict[str, object]]:
-    response = client.post(
-        "/api/v1/session", json={"username": username, "password": password}
-    )
+    response = client.post("/api/v1/session", json={"username": username, "password": password})
     return response.status_code, response.json()
 
 

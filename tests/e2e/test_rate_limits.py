@@ -13,7 +13,7 @@ from prex.bootstrap import Services
 from prex.config import get_settings
 from prex.shared.ratelimit import RateLimiter
 from prex.web.app import create_app
-from prex.web.ratelimits import EXPENSIVE, budgets
+from prex.web.ratelimits import EXPENSIVE, Budget, budgets
 from tests.factories import World, auth
 
 
@@ -26,13 +26,19 @@ def _paths(client: TestClient) -> dict[str, tuple[str, str]]:
             continue
         name = f"{route.endpoint.__module__.rsplit('.', 1)[-1]}_{route.endpoint.__name__}"
         if name in EXPENSIVE:
-            found[name] = (sorted(route.methods)[0], re.sub(r"\{[^}]+\}", "01NOSUCHTHING", context.path))
+            found[name] = (
+                sorted(route.methods)[0],
+                re.sub(r"\{[^}]+\}", "01NOSUCHTHING", context.path),
+            )
     return found
 
 
-def _frozen(client: TestClient) -> None:
-    """Time stands still for the buckets: nothing refills during the test."""
-    client.app.state.expensive_limiter = RateLimiter(clock=lambda: 1000.0)  # type: ignore[attr-defined]
+def _frozen(client: TestClient, table: dict[str, Budget] | None = None) -> None:
+    """The table's budgets (the suite's settings lift them), and time standing still for the
+    buckets: nothing refills during the test."""
+    state = client.app.state  # type: ignore[attr-defined]
+    state.expensive_budgets = dict(EXPENSIVE) if table is None else table
+    state.expensive_limiter = RateLimiter(clock=lambda: 1000.0)
 
 
 def test_the_call_past_each_budget_is_refused_with_retry_after(client: TestClient) -> None:
@@ -51,7 +57,9 @@ def test_the_call_past_each_budget_is_refused_with_retry_after(client: TestClien
             assert refused.json()["endpoint"] == name
 
 
-def test_callers_have_their_own_budgets(world: World, client: TestClient, services: Services) -> None:
+def test_callers_have_their_own_budgets(
+    world: World, client: TestClient, services: Services
+) -> None:
     _frozen(client)
     burst = EXPENSIVE["feed_feed"].burst
     for _ in range(burst):
@@ -76,6 +84,7 @@ def test_the_setting_overrides_a_budget_and_refuses_nonsense(
         rate_limits={"feed_feed": "60/1"},
     )
     with TestClient(create_app(dataclasses.replace(services, settings=settings))) as c:
-        _frozen(c)
+        assert c.app.state.expensive_budgets["feed_feed"] == Budget(60, 1)  # type: ignore[attr-defined]
+        _frozen(c, c.app.state.expensive_budgets)  # type: ignore[attr-defined]
         assert c.get("/api/v1/feed").status_code == 200
         assert c.get("/api/v1/feed").status_code == 429

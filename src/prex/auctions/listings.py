@@ -41,11 +41,11 @@ from prex.db.uow import SqlUnitOfWork
 from prex.identity.orm import centres, organisations
 from prex.identity.policy import Action, Actor, Resource, authorize
 from prex.shared.blobs import safe_filename
-from prex.shared.upload_checks import UploadLimits, checked
 from prex.shared.clock import ensure_utc
 from prex.shared.errors import Conflict, InvalidInput
 from prex.shared.ids import new_id
 from prex.shared.money import yuan
+from prex.shared.upload_checks import UploadLimits, checked
 
 if TYPE_CHECKING:
     from prex.bootstrap import Services

@@ -61,10 +61,10 @@ from prex.pki.holder import IdentityMismatch
 from prex.pki.orm import user_certificates
 from prex.pki.signatures import verify_signed
 from prex.shared.blobs import BlobStore, safe_filename
-from prex.shared.upload_checks import UploadLimits, checked
 from prex.shared.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from prex.shared.events import to_jsonable
 from prex.shared.ids import new_id
+from prex.shared.upload_checks import UploadLimits, checked
 from prex.tenders.model import AnnouncementKind, Tender, TenderStatus, TransactionType
 from prex.tenders.service import get_tender_for, tender_within
 

@@ -134,7 +134,9 @@ def record_failure(
 def clear_account(session: Session, username: str) -> bool:
     """Forget a name's failures and lock-outs (a success, or an operator's unlock); whether a
     lock was in force is not the question — returns whether there was anything to forget."""
-    result = session.execute(delete(login_guards).where(login_guards.c.key == account_key(username)))
+    result = session.execute(
+        delete(login_guards).where(login_guards.c.key == account_key(username))
+    )
     return bool(result.rowcount)
 
 
@@ -151,4 +153,3 @@ def _upsert(session: Session, key: str, row: Any, **values: Any) -> None:
         session.execute(insert(login_guards).values(key=key, **{**defaults, **values}))
     else:
         session.execute(update(login_guards).where(login_guards.c.key == key).values(**values))
-

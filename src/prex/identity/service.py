@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from prex.db.uow import SqlUnitOfWork
 from prex.identity import events as ev
-from prex.identity.divisions import validate_division
 from prex.identity import lockout
+from prex.identity.divisions import validate_division
 from prex.identity.lockout import LoginLimits, SignInThrottled
 from prex.identity.orm import (
     centres,

@@ -16,6 +16,7 @@ from typing import Any
 
 from prex.award.acts import act_bytes
 from prex.identity.policy import Action
+
 # The limiter lives in prex.shared (one copy for clients and expensive endpoints alike).
 from prex.shared.ratelimit import RateLimiter as RateLimiter
 from prex.shared.ratelimit import TokenBucket as TokenBucket

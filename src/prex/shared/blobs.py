@@ -158,9 +158,7 @@ def safe_filename(name: str) -> str:
         raise InvalidInput("a document needs a file name", field="filename", check="filename")
     cleaned = name.strip()
     if len(cleaned.encode("utf-8")) > 255:
-        raise InvalidInput(
-            "file names are at most 255 bytes", field="filename", check="filename"
-        )
+        raise InvalidInput("file names are at most 255 bytes", field="filename", check="filename")
     if cleaned in (".", "..") or cleaned.startswith(".") or ".." in cleaned:
         raise InvalidInput(
             f"'{name}' is not an acceptable file name (no leading dot, no '..')",

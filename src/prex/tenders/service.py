@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from prex.shared.upload_checks import UploadLimits, checked
 from prex.bidding.commitment import commit_bids
 from prex.bidding.opening_keys import create_opening_key
 from prex.credit.model import Where
@@ -26,6 +25,7 @@ from prex.identity.policy import SYSTEM, Action, Resource, authorize, is_allowed
 from prex.shared.blobs import BlobStore, safe_filename
 from prex.shared.errors import Conflict, InvalidInput, NotFound
 from prex.shared.ids import new_id
+from prex.shared.upload_checks import UploadLimits, checked
 from prex.tenders.deal_code import make_deal_code
 from prex.tenders.errors import ProjectNotFound, TenderNotFound
 from prex.tenders.model import (

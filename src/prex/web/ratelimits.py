@@ -40,8 +40,7 @@ class Budget:
             budget = cls(0, 0)
         if budget.per_minute <= 0 or budget.burst < 1:
             raise ValueError(
-                f"rate_limits[{name!r}] is '<per minute>/<burst>' with both positive, "
-                f"not {text!r}"
+                f"rate_limits[{name!r}] is '<per minute>/<burst>' with both positive, not {text!r}"
             )
         return budget
 
@@ -81,7 +80,9 @@ def budgets(overrides: Mapping[str, str]) -> dict[str, Budget]:
     """The table with the setting's overrides applied (errors name the bad entry)."""
     unknown = sorted(set(overrides) - set(EXPENSIVE))
     if unknown:
-        raise ValueError(f"rate_limits names unknown endpoints {unknown}; known: {sorted(EXPENSIVE)}")
+        raise ValueError(
+            f"rate_limits names unknown endpoints {unknown}; known: {sorted(EXPENSIVE)}"
+        )
     return {**EXPENSIVE, **{k: Budget.parse(k, v) for k, v in overrides.items()}}
 
 

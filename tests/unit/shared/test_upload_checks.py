@@ -137,7 +137,12 @@ def test_nested_archives_escaping_names_and_broken_directories_are_refused(
 def test_a_large_ordinary_archive_is_read_from_its_tail_only(tmp_path: Path) -> None:
     body = os.urandom(3 * 1024 * 1024)  # bigger than the tail kept: stored, incompressible
     data = _zip({"scan.bin": body, "word/document.xml": b"<w/>" * 100}, zipfile.ZIP_STORED)
-    store = _store(tmp_path, data, "投标文件.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    store = _store(
+        tmp_path,
+        data,
+        "投标文件.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
     assert sum(1 for p in (tmp_path / "blobs").rglob("*") if p.is_file()) == 1
     assert store.root.exists()
 
@@ -150,7 +155,12 @@ def test_size_is_enforced_while_streaming(tmp_path: Path) -> None:
     store = FileBlobStore(tmp_path / "blobs")
     with pytest.raises(TooLarge) as caught:
         store.put(
-            checked(endless(), filename="a.pdf", media_type="application/pdf", limits=UploadLimits(10**6)),  # type: ignore[arg-type]
+            checked(
+                endless(),
+                filename="a.pdf",
+                media_type="application/pdf",
+                limits=UploadLimits(10**6),
+            ),  # type: ignore[arg-type]
             max_bytes=10**9,
         )
     assert caught.value.context["check"] == "size"

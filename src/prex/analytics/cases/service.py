@@ -28,9 +28,9 @@ from prex.analytics.risk.queries import PAGE_SIZE, hit_view, visible
 from prex.db.uow import SqlUnitOfWork
 from prex.identity.policy import Action, Actor, Resource, authorize
 from prex.shared.blobs import BlobStore, safe_filename
-from prex.shared.upload_checks import UploadLimits, checked
 from prex.shared.errors import InvalidInput, NotFound
 from prex.shared.events import to_jsonable
+from prex.shared.upload_checks import UploadLimits, checked
 
 MAX_HITS = 200
 

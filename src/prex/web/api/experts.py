@@ -15,7 +15,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, UploadFile
 
-from prex.shared.upload_checks import UploadLimits, check_bytes
 from prex.bootstrap import Services
 from prex.experts import codes, csv_import, registry
 from prex.experts.model import (
@@ -27,6 +26,7 @@ from prex.experts.model import (
 from prex.experts.queries import MAX_PAGE
 from prex.identity.policy import Action
 from prex.shared.errors import InvalidInput
+from prex.shared.upload_checks import UploadLimits, check_bytes
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
 from prex.web.schemas.experts import (
     BlacklistIn,

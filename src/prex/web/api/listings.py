@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Form, Query, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from prex.shared.upload_checks import UploadLimits, check_bytes
 from prex.auctions import deposits, listing_views, listings, registration
 from prex.identity.policy import Action
 from prex.shared.blobs import TooLarge
+from prex.shared.upload_checks import UploadLimits, check_bytes
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
 from prex.web.uploads import chunks
 

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, Query, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from prex.shared.upload_checks import UploadLimits
 from prex.analytics.cases import service as cases
 from prex.analytics.risk.queries import (
     HitFilter,
@@ -25,6 +24,7 @@ from prex.analytics.risk.queries import (
     list_scores,
 )
 from prex.identity.policy import Action
+from prex.shared.upload_checks import UploadLimits
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
 from prex.web.uploads import chunks
 

@@ -13,7 +13,6 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from prex.shared.upload_checks import UploadLimits
 from prex.analytics.cases import service as cases
 from prex.analytics.risk.queries import (
     PAGE_SIZE,
@@ -24,6 +23,7 @@ from prex.analytics.risk.queries import (
 )
 from prex.identity.policy import Action, is_allowed
 from prex.shared.errors import DomainError, InvalidInput
+from prex.shared.upload_checks import UploadLimits
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
 from prex.web.pages.common import Problem, gate, problem_of, see_other
 from prex.web.pages.render import render
