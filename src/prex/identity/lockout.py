@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from prex.identity.orm import login_guards
@@ -137,7 +137,7 @@ def clear_account(session: Session, username: str) -> bool:
     result = session.execute(
         delete(login_guards).where(login_guards.c.key == account_key(username))
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 def locked_until(session: Session, username: str, now: datetime) -> datetime | None:

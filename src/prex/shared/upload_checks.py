@@ -159,11 +159,7 @@ def expected_families(filename: str, media_type: str) -> set[str]:
 def check_type(filename: str, media_type: str, head: bytes) -> str | None:
     found = sniff(head)
     for family in expected_families(filename, media_type):
-        if family == "text":
-            ok = found == "text"
-        else:
-            ok = found == family
-        if not ok:
+        if found != family:
             raise UploadRefused(
                 "type",
                 f"'{filename}' is declared as {family} ({media_type or 'no media type'}) "
