@@ -190,7 +190,7 @@ def test_documents_go_to_the_blob_store_and_are_public_once_announced(
     auction: AuctionWorld,
 ) -> None:
     auction.create()
-    content = "出让须知：竞买保证金…".encode() * 100
+    content = b"%PDF-1.7\n" + "出让须知：竞买保证金…".encode() * 100
     uploaded = auction.client.post(
         f"{auction.url}/documents",
         files={"file": ("出让须知.pdf", content, "application/pdf")},
