@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from prex.audit.orm import audit_log
 from prex.bootstrap import Services
+from prex.identity.policy import SYSTEM
+from prex.notifications.service import dispatch_notifications, notifications_for
 from prex.shared.clock import FixedClock
 from tests.factories import PASSWORD, World, auth
 
@@ -40,6 +42,10 @@ def test_five_failures_lock_the_account_and_the_right_password_is_refused_alike(
     locked = _audit(services, "AccountLocked")
     assert len(locked) == 1 and locked[0]["payload"]["event"]["username"] == "bidder"  # type: ignore[index]
     assert locked[0]["address"] == "testclient"
+    dispatch_notifications(services.uow(SYSTEM))  # the holder hears of it
+    with services.read_session() as session:
+        told = notifications_for(session, world.users["bidder"])
+    assert [n["subject"] for n in told] == ["账户登录已临时锁定"]
     right = client.post("/api/v1/session", json={"username": "bidder", "password": PASSWORD})
     wrong = client.post("/api/v1/session", json={"username": "bidder", "password": WRONG})
     assert right.status_code == wrong.status_code == 429
