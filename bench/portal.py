@@ -653,6 +653,9 @@ class Server:
         self.port = port or _free_port()  # a given port: a restart where clients expect it
         env = dict(os.environ, PREX_DATA_DIR=str(data_dir), PREX_DATABASE_URL=url)
         env.pop("PREX_ENVIRONMENT", None)
+        # All simulated clients share one address: lift the search's per-caller budget
+        # (prex.web.ratelimits), which would otherwise measure the limiter.
+        env.setdefault("PREX_RATE_LIMITS", json.dumps({"tenders_list_tenders": "1000000/1000000"}))
         address = ["--host", HOST, "--port", str(self.port), "--workers", str(workers)]
         if factory is None:
             command = [sys.executable, "-m", "prex.cli.main", "serve", *address]

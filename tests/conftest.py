@@ -30,6 +30,7 @@ from prex.db.engine import normalise_url
 from prex.db.migrate import upgrade
 from prex.shared.clock import FixedClock
 from prex.web.app import create_app
+from prex.web.ratelimits import EXPENSIVE
 from tests.factories import World, make_world
 from tests.pki_openssl import PkiWorld, build_pki, free_port, serve_directory
 
@@ -40,6 +41,7 @@ sys.path.insert(0, str(REPO_ROOT / "clients" / "python"))
 PG_URL = os.environ.get("PREX_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 # A Monday morning in Beijing (01:00 UTC), far from any holiday in the bundled calendar.
+UNLIMITED = {name: "1000000/1000000" for name in EXPENSIVE}
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
@@ -136,6 +138,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         max_document_bytes=1024 * 1024,
         password_hashing="fast",
+        # Out of the way of tests that page or poll; tests/e2e/test_rate_limits.py puts the
+        # table's own budgets back.
+        rate_limits=UNLIMITED,
     )
 
 

@@ -114,6 +114,30 @@ class Settings(BaseSettings):
         description="how long an ended transaction's archive (电子档案) is kept before the sweep "
         "marks it expired (it is never deleted automatically); docs/archive.md",
     )
+    upload_max_archive_bytes: int = Field(
+        default=500 * 1024 * 1024, gt=0, description="total uncompressed size of a ZIP upload"
+    )
+    upload_max_archive_ratio: int = Field(
+        default=100, gt=1, description="uncompressed / compressed size of a ZIP upload"
+    )
+    upload_max_archive_entries: int = Field(default=10_000, gt=0, description="entries in a ZIP")
+    # Login protection (docs/operations.md, "Login protection"): kept in the database.
+    login_max_failures: int = Field(
+        default=5, ge=1, description="consecutive failures before an account is locked"
+    )
+    login_lock_minutes: float = Field(
+        default=15.0, gt=0, description="first lock-out; doubles on each further one"
+    )
+    login_lock_max_minutes: float = Field(default=24 * 60.0, gt=0, description="lock-out cap")
+    login_address_burst: int = Field(
+        default=20, ge=1, description="failed sign-ins one address may make at once"
+    )
+    login_address_per_minute: float = Field(
+        default=5.0, gt=0, description="refill of an address's failed-sign-in budget"
+    )
+    # Budgets of expensive endpoints, per caller and process: {"<endpoint name>": "<per minute>/
+    # <burst>"} overriding prex.web.ratelimits.EXPENSIVE (docs/operations.md, "Rate limits").
+    rate_limits: dict[str, str] = Field(default_factory=dict)
     session_hours: int = Field(default=12, gt=0)
     token_days: int = Field(default=30, gt=0)
     cookie_secure: bool = False

@@ -190,7 +190,7 @@ def test_documents_go_to_the_blob_store_and_are_public_once_announced(
     auction: AuctionWorld,
 ) -> None:
     auction.create()
-    content = "出让须知：竞买保证金…".encode() * 100
+    content = b"%PDF-1.7\n" + "出让须知：竞买保证金…".encode() * 100
     uploaded = auction.client.post(
         f"{auction.url}/documents",
         files={"file": ("出让须知.pdf", content, "application/pdf")},
@@ -577,13 +577,17 @@ def test_deposits_from_a_bank_statement_all_or_nothing_and_idempotent(
 
 
 def test_a_statement_that_is_not_one_is_refused_whole(auction: AuctionWorld) -> None:
-    for data in (b"", b"a,b,c\n1,2,3\n", b"\xff\xfe\x00garbage\x00"):
+    for data, status, slug in (
+        (b"", 422, "invalid-input"),
+        (b"a,b,c\n1,2,3\n", 422, "invalid-input"),
+        (b"\xff\xfe\x00garbage\x00", 415, "upload-refused"),  # not text: the upload check
+    ):
         response = auction.client.post(
             f"{API}/deposits/import",
             files={"file": ("s.csv", data, "text/csv")},
             headers=auction.as_("operator"),
         )
-        problem(response, 422, "invalid-input")
+        problem(response, status, slug)
 
 
 def test_prex_auctions_import_deposits_prints_bad_lines_and_is_idempotent(

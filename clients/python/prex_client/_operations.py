@@ -14,7 +14,7 @@ from typing import Any
 
 from prex_client._spec import OperationsBase
 
-SPEC_FINGERPRINT = '844a0549e03f774fae31e1903722d6235d28f180bce8d5f79222e3c93501ea7e'
+SPEC_FINGERPRINT = '1e81bf5ef326c95829fb94aef825f3f96e150794c281165d2a5a274a24d5e192'
 
 _TABLE: dict[str, dict[str, Any]] = {
     'analytics_get_dashboard': {
@@ -1456,6 +1456,18 @@ _TABLE: dict[str, dict[str, Any]] = {
         'body_required': False,
         'action': 'session.logout',
         'summary': 'Sign Out',
+    },
+    'identity_unlock_user': {
+        'method': 'POST',
+        'path': '/api/v1/users/{username}/unlock',
+        'path_params': ('username',),
+        'query': (),
+        'headers': (),
+        'body': None,
+        'content_type': None,
+        'body_required': False,
+        'action': 'account.unlock',
+        'summary': 'Unlock User',
     },
     'integrations_calls': {
         'method': 'GET',
@@ -4374,6 +4386,19 @@ class Operations(OperationsBase):
         return self._call(
             'identity_sign_out',
             path={},
+            query={},
+            headers={},
+        )
+
+    def identity_unlock_user(
+        self,
+        *,
+        username: str,
+    ) -> Any:
+        """Unlock User: ``POST /api/v1/users/{username}/unlock``, action account.unlock."""
+        return self._call(
+            'identity_unlock_user',
+            path={'username': username},
             query={},
             headers={},
         )

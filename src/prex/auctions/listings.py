@@ -45,6 +45,7 @@ from prex.shared.clock import ensure_utc
 from prex.shared.errors import Conflict, InvalidInput
 from prex.shared.ids import new_id
 from prex.shared.money import yuan
+from prex.shared.upload_checks import UploadLimits, checked
 
 if TYPE_CHECKING:
     from prex.bootstrap import Services
@@ -352,8 +353,11 @@ def attach_document(
     """Store a document of a draft in the blob store and list it on the listing."""
     check_document_upload(services, uow.actor, listing_id)
     name = safe_filename(upload.filename)
+    limits = UploadLimits.from_settings(services.settings)
     ref = services.blobs.put(
-        upload.chunks, max_bytes=services.settings.max_document_bytes, min_bytes=1
+        checked(upload.chunks, filename=name, media_type=upload.media_type, limits=limits),
+        max_bytes=limits.max_bytes,
+        min_bytes=1,
     )
     document_id = new_id()
     document: dict[str, Any] = {

@@ -64,6 +64,7 @@ from prex.shared.blobs import BlobStore, safe_filename
 from prex.shared.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from prex.shared.events import to_jsonable
 from prex.shared.ids import new_id
+from prex.shared.upload_checks import UploadLimits, checked
 from prex.tenders.model import AnnouncementKind, Tender, TenderStatus, TransactionType
 from prex.tenders.service import get_tender_for, tender_within
 
@@ -102,7 +103,12 @@ def store_evidence(
     challenge or complaint when that is filed, its SHA-256 among the signed bytes."""
     authorize(actor, Action.COMPLAINT_FILE)
     name = safe_filename(filename)
-    ref = services.blobs.put(chunks, max_bytes=services.settings.max_document_bytes, min_bytes=1)
+    limits = UploadLimits.from_settings(services.settings)
+    ref = services.blobs.put(
+        checked(chunks, filename=name, media_type=media_type, limits=limits),
+        max_bytes=limits.max_bytes,
+        min_bytes=1,
+    )
     return {
         "filename": name,
         "sha256": ref.sha256,

@@ -229,6 +229,8 @@ PRIVATE_EVENTS: frozenset[str] = frozenset(
         "ContactChanged",
         "SignedIn",
         "SignInRefused",
+        "AccountLocked",
+        "AccountUnlocked",
         "SignedOut",
         # exchange: platforms registered to push here and what they pushed (their own data,
         # published by them)

@@ -49,3 +49,18 @@ class SignInRefused(DomainEvent):
 @dataclass(frozen=True)
 class SignedOut(DomainEvent):
     credential_id: str
+
+
+@dataclass(frozen=True)
+class AccountLocked(DomainEvent):
+    """A name reached the failure limit (prex.identity.lockout); the entry's address is the
+    last failure's. The aggregate is the user, or "-" for a name no account has."""
+
+    username: str
+    until: str  # ISO 8601, UTC
+    lockout: int  # the how-manieth since the last success (the lock doubles each time)
+
+
+@dataclass(frozen=True)
+class AccountUnlocked(DomainEvent):
+    username: str

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from prex.db.base import metadata
 from prex.db.types import UTCDateTime
@@ -72,4 +83,17 @@ login_failures = Table(
     Column("address", String(64), nullable=True),
     Column("at", UTCDateTime, nullable=False),
     Column("reason", Text, nullable=False),
+)
+
+# Login protection (prex.identity.lockout): one row per account name ("account:<username>") and
+# per source address ("address:<ip>"), shared by every web process through the database.
+login_guards = Table(
+    "login_guards",
+    metadata,
+    Column("key", String(120), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),  # consecutive, since the last success
+    Column("lockouts", Integer, nullable=False, default=0),  # lock-outs since the last success
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("tokens", Float, nullable=False, default=0.0),  # an address's failed-sign-in bucket
+    Column("stamp", UTCDateTime, nullable=False),
 )

@@ -70,6 +70,7 @@ class Action(StrEnum):
     ORG_REGISTER = "org.register"
     ORG_READ = "org.read"
     USER_MANAGE = "user.manage"
+    ACCOUNT_UNLOCK = "account.unlock"  # lift a login lock-out (prex.identity.lockout)
     PROJECT_CREATE = "project.create"
     TENDER_CREATE = "tender.create"
     TENDER_READ_DRAFT = "tender.read_draft"
@@ -201,6 +202,7 @@ POLICY: dict[Action, dict[Grantee, Scope]] = {
     Action.ORG_REGISTER: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
     Action.ORG_READ: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE, _S: Scope.CENTRE},
     Action.USER_MANAGE: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
+    Action.ACCOUNT_UNLOCK: {Role.ADMIN: Scope.ANY, _O: Scope.CENTRE},
     Action.PROJECT_CREATE: {_T: Scope.PARTY, _A: Scope.PARTY},
     Action.TENDER_CREATE: {_T: Scope.PARTY, _A: Scope.PARTY},
     Action.TENDER_READ_DRAFT: {

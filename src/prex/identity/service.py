@@ -13,8 +13,17 @@ from sqlalchemy.exc import IntegrityError
 
 from prex.db.uow import SqlUnitOfWork
 from prex.identity import events as ev
+from prex.identity import lockout
 from prex.identity.divisions import validate_division
-from prex.identity.orm import centres, credentials, login_failures, organisations, users
+from prex.identity.lockout import LoginLimits, SignInThrottled
+from prex.identity.orm import (
+    centres,
+    credentials,
+    login_failures,
+    login_guards,
+    organisations,
+    users,
+)
 from prex.identity.passwords import dummy_hash, hash_password, verify_password
 from prex.identity.policy import Action, Actor, Resource, Role, authorize
 from prex.identity.uscc import validate_uscc
@@ -213,36 +222,91 @@ def sign_in(
     kind: str,
     lifetime: timedelta,
     label: str = "",
+    limits: LoginLimits | None = None,
 ) -> Credential:
-    """Check a password and issue a session (web) or bearer token (API)."""
+    """Check a password and issue a session (web) or bearer token (API).
+
+    Guarded by :mod:`prex.identity.lockout` (``limits``; its defaults when None): a locked name
+    or a throttled address is refused with :class:`SignInThrottled` before the password is
+    checked, so the answer is the same whether it was right. An unknown name costs a hash of a
+    dummy password, so timing does not tell whether the user exists."""
     if kind not in ("session", "token"):
         raise InvalidInput("credential kind is 'session' or 'token'", field="kind")
+    limits = limits or LoginLimits()
+    address = uow.actor.address
     with uow:
+        now = uow.clock.now()
+        wait = lockout.refusal(uow.session, limits, username, address, now)
         row = uow.session.execute(
             select(users.c.id, users.c.password_hash, users.c.active).where(
                 users.c.username == username
             )
         ).first()
+        if wait:
+            _refuse(uow, row, username, "throttled", now)
+            uow.commit()
+            raise SignInThrottled(wait)
         ok = verify_password(row.password_hash if row else dummy_hash(), password)
-        now = uow.clock.now()
         if row is None or not ok or not row.active:
             reason = "unknown user" if row is None else ("wrong password" if not ok else "disabled")
-            uow.session.execute(
-                insert(login_failures).values(
-                    username=username[:64], address=uow.actor.address, at=now, reason=reason
+            _refuse(uow, row, username, reason, now)
+            locked = lockout.record_failure(uow.session, limits, username, address, now)
+            if locked is not None:
+                guard = lockout.locked_until(uow.session, username, now)
+                uow.record(
+                    ev.AccountLocked(
+                        "user",
+                        row.id if row else "-",
+                        now,
+                        username=username[:64],
+                        until=(guard or now + locked).isoformat(timespec="seconds"),
+                        lockout=_lockouts(uow, username),
+                    )
                 )
-            )
-            uow.record(
-                ev.SignInRefused(
-                    "user", row.id if row else "-", now, username=username[:64], reason=reason
-                )
-            )
             uow.commit()
             raise AuthenticationFailed("wrong user name or password")
+        lockout.clear_account(uow.session, username)
         credential = issue_credential(uow, row.id, kind=kind, lifetime=lifetime, label=label)
         uow.record(ev.SignedIn("user", row.id, now, kind=kind, credential_id=credential.id))
         uow.commit()
     return credential
+
+
+def _refuse(uow: SqlUnitOfWork, row: Any, username: str, reason: str, now: datetime) -> None:
+    uow.session.execute(
+        insert(login_failures).values(
+            username=username[:64], address=uow.actor.address, at=now, reason=reason
+        )
+    )
+    uow.record(
+        ev.SignInRefused("user", row.id if row else "-", now, username=username[:64], reason=reason)
+    )
+
+
+def _lockouts(uow: SqlUnitOfWork, username: str) -> int:
+    count = uow.session.execute(
+        select(login_guards.c.lockouts).where(login_guards.c.key == lockout.account_key(username))
+    ).scalar_one_or_none()
+    return int(count or 0)
+
+
+def unlock_account(uow: SqlUnitOfWork, username: str) -> bool:
+    """An administrator (or the user's centre's operator) lifts a name's lock-out and forgets its
+    failures; returns whether the name was locked. Audited as ``AccountUnlocked``."""
+    with uow:
+        row = uow.session.execute(
+            select(users.c.id, users.c.centre_id).where(users.c.username == username)
+        ).first()
+        if row is None:
+            authorize(uow.actor, Action.ACCOUNT_UNLOCK)
+            raise NotFound(f"no user '{username}'", username=username)
+        authorize(uow.actor, Action.ACCOUNT_UNLOCK, Resource("user", centre_id=row.centre_id))
+        now = uow.clock.now()
+        was_locked = lockout.locked_until(uow.session, username, now) is not None
+        lockout.clear_account(uow.session, username)
+        uow.record(ev.AccountUnlocked("user", row.id, now, username=username))
+        uow.commit()
+    return was_locked
 
 
 def issue_credential(

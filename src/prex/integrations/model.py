@@ -11,16 +11,15 @@ Only the standard library here (STYLE.md habit 1).
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from prex.award.acts import act_bytes
 from prex.identity.policy import Action
+
+# The limiter lives in prex.shared (one copy for clients and expensive endpoints alike).
+from prex.shared.ratelimit import RateLimiter as RateLimiter
+from prex.shared.ratelimit import TokenBucket as TokenBucket
 
 # Access tokens are opaque; this prefix tells them from users' tokens without a lookup.
 TOKEN_PREFIX = "pxc_"
@@ -82,49 +81,6 @@ def consent_bytes(client_id: str, org_uscc: str, scopes: list[str], valid_until:
         scopes=sorted(set(scopes)),
         valid_until=valid_until.isoformat(timespec="seconds"),
     )
-
-
-@dataclass
-class TokenBucket:
-    """``capacity`` requests at once, refilled at ``rate`` per second (the classic bucket)."""
-
-    capacity: float
-    rate: float
-    tokens: float
-    stamp: float
-
-    def take(self, now: float) -> float:
-        """Spend one token; returns 0 when granted, else the seconds until one is available."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
-
-
-@dataclass
-class RateLimiter:
-    """Per-client token buckets, kept in this process's memory.
-
-    A shortcut on purpose: with several web processes each keeps its own buckets, so a client
-    gets up to N times its budget; a shared store (PostgreSQL or Redis) would make it exact."""
-
-    clock: Callable[[], float] = time.monotonic
-    _buckets: dict[str, TokenBucket] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def retry_after(self, client_id: str, per_minute: int, burst: int) -> int:
-        """0 when the call may go ahead, else whole seconds to wait (at least 1)."""
-        now = self.clock()
-        with self._lock:
-            bucket = self._buckets.get(client_id)
-            rate = per_minute / 60.0
-            if bucket is None or bucket.capacity != burst or bucket.rate != rate:
-                bucket = TokenBucket(float(burst), rate, float(burst), now)
-                self._buckets[client_id] = bucket
-            wait = bucket.take(now)
-        return 0 if wait == 0 else max(1, math.ceil(wait))
 
 
 def public_view(row: Any) -> dict[str, Any]:

@@ -142,6 +142,21 @@ def _notify(session: Session, row: Any, clock: Clock) -> int:
         recipients = _supervisors(session, row["payload"].get("centre_id"))
         message = _alert_message(row["payload"])
         link = "/supervision/alerts"
+    elif row["object_type"] == "user" and row["event"] == "AccountLocked":
+        # the account's own holder (never for a name no account has: object id "-")
+        recipients = list(
+            session.execute(
+                select(users.c.id, users.c.email).where(
+                    users.c.id == row["object_id"], users.c.active
+                )
+            )
+        )
+        message = Message(
+            "账户登录已临时锁定",
+            f"因连续登录失败，您的账户锁定至 {_beijing(row['payload']['until'])}。"
+            "如非本人操作，请尽快联系交易中心并修改密码。",
+        )
+        link = "/notifications"
     elif row["object_type"] == "tender":
         decided = _tender_message(session, row)
         if decided is None:

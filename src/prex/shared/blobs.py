@@ -155,16 +155,20 @@ _FORBIDDEN_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 def safe_filename(name: str) -> str:
     """Refuse file names that could escape a folder or confuse a file system or a browser."""
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("a document needs a file name", field="filename")
+        raise InvalidInput("a document needs a file name", field="filename", check="filename")
     cleaned = name.strip()
     if len(cleaned.encode("utf-8")) > 255:
-        raise InvalidInput("file names are at most 255 bytes", field="filename")
+        raise InvalidInput("file names are at most 255 bytes", field="filename", check="filename")
     if cleaned in (".", "..") or cleaned.startswith(".") or ".." in cleaned:
         raise InvalidInput(
-            f"'{name}' is not an acceptable file name (no leading dot, no '..')", field="filename"
+            f"'{name}' is not an acceptable file name (no leading dot, no '..')",
+            field="filename",
+            check="filename",
         )
     if _FORBIDDEN_NAME.search(cleaned):
         raise InvalidInput(
-            f"'{name}' contains a path separator or a control character", field="filename"
+            f"'{name}' contains a path separator or a control character",
+            field="filename",
+            check="filename",
         )
     return cleaned

@@ -25,6 +25,7 @@ from prex.identity.policy import SYSTEM, Action, Resource, authorize, is_allowed
 from prex.shared.blobs import BlobStore, safe_filename
 from prex.shared.errors import Conflict, InvalidInput, NotFound
 from prex.shared.ids import new_id
+from prex.shared.upload_checks import UploadLimits, checked
 from prex.tenders.deal_code import make_deal_code
 from prex.tenders.errors import ProjectNotFound, TenderNotFound
 from prex.tenders.model import (
@@ -251,7 +252,12 @@ class Upload:
 
 
 def store_upload(
-    blobs: BlobStore, upload: Upload, kind: DocumentKind, max_bytes: int, now: datetime
+    blobs: BlobStore,
+    upload: Upload,
+    kind: DocumentKind,
+    max_bytes: int,
+    now: datetime,
+    limits: UploadLimits | None = None,
 ) -> TenderDocument:
     """Validate the name and stream the bytes into the blob store (nothing else is written)."""
     filename = safe_filename(upload.filename)
@@ -260,7 +266,12 @@ def store_upload(
         if upload.media_type in KNOWN_MEDIA_TYPES
         else ("application/octet-stream")
     )
-    ref = blobs.put(upload.chunks, max_bytes=max_bytes, min_bytes=1)
+    limits = limits or UploadLimits(max_bytes)
+    ref = blobs.put(
+        checked(upload.chunks, filename=filename, media_type=upload.media_type, limits=limits),
+        max_bytes=limits.max_bytes,
+        min_bytes=1,
+    )
     return TenderDocument(
         id=new_id(),
         kind=kind,

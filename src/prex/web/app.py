@@ -46,6 +46,7 @@ from prex.web.api import venues as venues_api
 from prex.web.api import webhooks as webhooks_api
 from prex.web.machine import machine_gate
 from prex.web.pages import routes as pages
+from prex.web.ratelimits import budgets, expensive_gate
 from prex.web.security import WebSecurity
 
 API_PREFIX = "/api/v1"
@@ -82,9 +83,14 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     app.state.rate_limiter = RateLimiter()  # machine clients' budgets, in this process
+    # Expensive endpoints' budgets per caller, in this process (prex.web.ratelimits)
+    app.state.expensive_budgets = budgets(services.settings.rate_limits)
+    app.state.expensive_limiter = RateLimiter()
     errors.install(app)
     # Every API call passes the machine-client gate (a no-op for users and the public).
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(machine_gate)])
+    api = APIRouter(
+        prefix=API_PREFIX, dependencies=[Depends(machine_gate), Depends(expensive_gate)]
+    )
     api.include_router(system_api.router)
     api.include_router(identity_api.router)
     api.include_router(tenders_api.router)
@@ -114,7 +120,7 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(webhooks_api.router)
     app.include_router(api)
     app.include_router(health.router)
-    app.include_router(pages.router)
+    app.include_router(pages.router, dependencies=[Depends(expensive_gate)])
     static = resources.files("prex.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     # Security headers and the cross-site request check on everything, errors included

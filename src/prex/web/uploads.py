@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from starlette.datastructures import UploadFile
 
 from prex.bootstrap import Services
+from prex.shared.upload_checks import UploadLimits
 from prex.tenders import service
 from prex.tenders.model import DocumentKind, TenderDocument
 
@@ -28,4 +29,5 @@ def store_document(services: Services, upload: UploadFile, kind: DocumentKind) -
         kind,
         services.settings.max_document_bytes,
         services.clock.now(),
+        UploadLimits.from_settings(services.settings),
     )

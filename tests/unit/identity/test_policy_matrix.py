@@ -71,6 +71,7 @@ EXPECTED = {
     Action.ORG_REGISTER: "Y   C   -    -    -    -    -",
     Action.ORG_READ: "Y   C   -    -    -    -    C",
     Action.USER_MANAGE: "Y   C   -    -    -    -    -",
+    Action.ACCOUNT_UNLOCK: "Y   C   -    -    -    -    -",
     Action.PROJECT_CREATE: "-   -   P    P    -    -    -",
     Action.TENDER_CREATE: "-   -   P    P    -    -    -",
     Action.TENDER_READ_DRAFT: "Y   C   P    P    -    -    C",

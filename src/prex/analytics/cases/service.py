@@ -30,6 +30,7 @@ from prex.identity.policy import Action, Actor, Resource, authorize
 from prex.shared.blobs import BlobStore, safe_filename
 from prex.shared.errors import InvalidInput, NotFound
 from prex.shared.events import to_jsonable
+from prex.shared.upload_checks import UploadLimits, checked
 
 MAX_HITS = 200
 
@@ -146,11 +147,17 @@ def add_file(
     media_type: str,
     chunks: Iterable[bytes],
     max_bytes: int,
+    limits: UploadLimits | None = None,
 ) -> Evidence:
     """Store a file (content-addressed) and attach it to the case as evidence."""
     name = safe_filename(filename)
     check_case_manage(uow, case_id)
-    ref = blobs.put(chunks, max_bytes=max_bytes, min_bytes=1)
+    limits = limits or UploadLimits(max_bytes)
+    ref = blobs.put(
+        checked(chunks, filename=name, media_type=media_type, limits=limits),
+        max_bytes=limits.max_bytes,
+        min_bytes=1,
+    )
     with uow:
         case = _load_for(uow, case_id, Action.CASE_MANAGE)
         evidence = case.add_file(

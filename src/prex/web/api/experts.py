@@ -26,6 +26,7 @@ from prex.experts.model import (
 from prex.experts.queries import MAX_PAGE
 from prex.identity.policy import Action
 from prex.shared.errors import InvalidInput
+from prex.shared.upload_checks import UploadLimits, check_bytes
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
 from prex.web.schemas.experts import (
     BlacklistIn,
@@ -202,6 +203,13 @@ def import_experts(
     """Import experts from a CSV file (multipart ``file``; columns in docs/experts.md). Each
     row is imported whole or refused with its line number and reasons; re-importing updates."""
     data = file.file.read(csv_import.MAX_BYTES + 1)
+    if len(data) <= csv_import.MAX_BYTES:  # (the import itself refuses a longer file)
+        check_bytes(
+            data,
+            filename=file.filename or "experts.csv",
+            media_type=file.content_type or "",
+            limits=UploadLimits.from_settings(services.settings, csv_import.MAX_BYTES),
+        )
     report = csv_import.import_experts(
         uow,
         data,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
 from prex.identity import service
+from prex.identity.lockout import LoginLimits
 from prex.identity.orm import centres, organisations
 from prex.identity.policy import Action
 from prex.notifications.service import notifications_for
@@ -25,6 +26,7 @@ from prex.web.schemas.identity import (
     OrganisationCreate,
     OrganisationPublic,
     TokenPublic,
+    Unlocked,
     UserCreate,
 )
 
@@ -41,6 +43,7 @@ def sign_in(body: LoginRequest, uow: UowDep, services: ServicesDep) -> TokenPubl
         kind="token",
         lifetime=timedelta(days=services.settings.token_days),
         label="api",
+        limits=LoginLimits.from_settings(services.settings),
     )
     return TokenPublic(token=credential.secret, expires_at=credential.expires_at)
 
@@ -158,3 +161,14 @@ def create_user(body: UserCreate, uow: UowDep) -> Created:
     data = body.model_dump()
     data["roles"] = [r.value for r in body.roles]
     return Created(id=service.create_user(uow, **data))
+
+
+@router.post(
+    "/users/{username}/unlock",
+    response_model=Unlocked,
+    openapi_extra=acts(Action.ACCOUNT_UNLOCK),
+    dependencies=[Depends(require(Action.ACCOUNT_UNLOCK))],
+)
+def unlock_user(username: str, uow: UowDep) -> Unlocked:
+    """Lift a login lock-out and forget the name's failed sign-ins (audited)."""
+    return Unlocked(username=username, was_locked=service.unlock_account(uow, username))

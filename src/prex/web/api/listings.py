@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from prex.auctions import deposits, listing_views, listings, registration
 from prex.identity.policy import Action
 from prex.shared.blobs import TooLarge
+from prex.shared.upload_checks import UploadLimits, check_bytes
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
 from prex.web.uploads import chunks
 
@@ -321,6 +322,12 @@ def import_deposits(
             field="file",
             limit=MAX_STATEMENT_BYTES,
         )
+    check_bytes(
+        data,
+        filename=file.filename or "statement",
+        media_type=file.content_type or "",
+        limits=UploadLimits.from_settings(services.settings, MAX_STATEMENT_BYTES),
+    )
     report = deposits.import_statement(uow, data, source)
     if not report.ok:
         raise deposits.StatementRefused(report)

@@ -24,6 +24,7 @@ from prex.analytics.risk.queries import (
     list_scores,
 )
 from prex.identity.policy import Action
+from prex.shared.upload_checks import UploadLimits
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
 from prex.web.uploads import chunks
 
@@ -224,6 +225,7 @@ def upload_evidence(
         media_type=file.content_type or "",
         chunks=chunks(file),
         max_bytes=services.settings.max_document_bytes,
+        limits=UploadLimits.from_settings(services.settings),
     )
     return {
         "id": evidence.id,

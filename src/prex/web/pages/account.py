@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from prex.identity import service as identity
+from prex.identity.lockout import LoginLimits, SignInThrottled
 from prex.identity.orm import users
 from prex.identity.policy import Action
 from prex.notifications.service import notifications_for
@@ -89,9 +90,21 @@ def login(
             kind="session",
             lifetime=timedelta(hours=services.settings.session_hours),
             label="web",
+            limits=LoginLimits.from_settings(services.settings),
         )
     except DomainError as exc:
         problem = problem_of(exc, request, form="login")
+        if isinstance(exc, SignInThrottled):
+            gettext = translations(locale_of(request)).gettext
+            problem = Problem(
+                heading=N_("Too many failed sign-ins"),
+                form="login",
+                message=gettext(
+                    "Signing in with this name or from this address is paused. "
+                    "Try again in %(minutes)s minutes or ask the centre to unlock the account."
+                )
+                % {"minutes": max(1, -(-int(exc.context["retry_after"]) // 60))},
+            )
         if isinstance(exc, AuthenticationFailed):
             gettext = translations(locale_of(request)).gettext
             problem = Problem(
@@ -99,9 +112,12 @@ def login(
                 form="login",
                 message=gettext("Wrong user name or password."),
             )
-        return _login_page(
+        page = _login_page(
             request, username=username[:64], next_url=next, problem=problem, status_code=exc.status
         )
+        if isinstance(exc, SignInThrottled):
+            page.headers["Retry-After"] = str(exc.context["retry_after"])
+        return page
     return start_session(request, services, uow, credential, next)
 
 

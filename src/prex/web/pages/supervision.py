@@ -23,6 +23,7 @@ from prex.analytics.risk.queries import (
 )
 from prex.identity.policy import Action, is_allowed
 from prex.shared.errors import DomainError, InvalidInput
+from prex.shared.upload_checks import UploadLimits
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
 from prex.web.pages.common import Problem, gate, problem_of, see_other
 from prex.web.pages.render import render
@@ -307,6 +308,7 @@ def evidence_page(
             media_type=file.content_type or "",
             chunks=chunks(file),
             max_bytes=services.settings.max_document_bytes,
+            limits=UploadLimits.from_settings(services.settings),
         )
 
     return _case_action(request, services, actor, case_id, add, ("evidence", {}), "evidence_added")

@@ -18,6 +18,11 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
+class Unlocked(BaseModel):
+    username: str
+    was_locked: bool  # whether a lock-out was in force (the failures are forgotten either way)
+
+
 class TokenPublic(BaseModel):
     token: str
     token_type: str = "bearer"
