@@ -72,6 +72,11 @@ def serve(
         # Live pages push small JSON to every watcher: deflating each copy for each connection
         # cost more server CPU than the bidding itself in bench/auction.py (64 s against 38 s).
         ws_per_message_deflate=False,
+        # With --workers, uvicorn's parent pings each child and replaces one that does not
+        # answer within this time (5 s by default): on a saturated machine — a deadline rush on
+        # two cores — healthy children were killed in a loop. Half a minute still catches a hung
+        # process.
+        timeout_worker_healthcheck=30,
     )
 
 
