@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from prex import __version__
 from prex.bootstrap import Services
 from prex.integrations.model import RateLimiter
-from prex.web import errors
+from prex.web import errors, openapi_problems
 from prex.web.api import analytics as analytics_api
 from prex.web.api import archives as archives_api
 from prex.web.api import auction_bids as auction_bids_api
@@ -80,6 +80,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     app.state.rate_limiter = RateLimiter()  # machine clients' budgets, in this process
     errors.install(app)
+    openapi_problems.install(app, API_PREFIX)
     # Every API call passes the machine-client gate (a no-op for users and the public).
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(machine_gate)])
     api.include_router(system_api.router)
