@@ -201,6 +201,13 @@ def build_target(services: Services, app: FastAPI) -> Target:
     return Target(services, app, schema, callers, _real_ids(services, names, protected), spare)
 
 
+def retarget(target: Target, app: FastAPI) -> Target:
+    """The same world and callers, another app over the same services (e.g. with planted
+    routes): its schema is loaded afresh."""
+    schema = schemathesis.openapi.from_asgi(OPENAPI, app)
+    return Target(target.services, app, schema, target.callers, target.ids, target.spare_users)
+
+
 def _problem_violation(case: Any, response: Any) -> str | None:
     """Why a 4xx answer is not a problem document (None when it is one, or not a 4xx)."""
     status = response.status_code
@@ -327,3 +334,12 @@ def unique(findings: Iterable[Finding]) -> Iterator[Finding]:
         if key not in seen:
             seen.add(key)
             yield finding
+
+
+def report(findings: Iterable[Finding]) -> str:
+    """A failure message: one line per operation, caller and check, then the first reports."""
+    distinct = list(unique(findings))
+    lines = [f"{len(distinct)} failing operation/caller/check:"]
+    lines += [f"  {f.line()}" for f in distinct]
+    lines += ["", *(f"--- {f.line()}\n{f.detail}" for f in distinct[:3])]
+    return "\n".join(lines)
