@@ -114,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             services.close()
     distinct = list(unique(findings))
     print(f"{'operations':>12} {'callers':>8} {'requests':>9} {'seconds':>8} {'failures':>9}")
-    print(f"{len(operations):>12} {len(CALLERS):>8} {cases:>9} {fuzz_seconds:>8.1f} {len(distinct):>9}")
+    row = (len(operations), len(CALLERS), cases, f"{fuzz_seconds:.1f}", len(distinct))
+    print("{:>12} {:>8} {:>9} {:>8} {:>9}".format(*row))
     for finding in distinct:
         print(f"FAILURE {finding.line()}\n{finding.detail}\n")
     print(
@@ -126,7 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if distinct else 0
 
 
-def plain_requests(app: object, callers: dict[str, dict[str, str]], tender_id: str, n: int) -> float:
+def plain_requests(
+    app: object, callers: dict[str, dict[str, str]], tender_id: str, n: int
+) -> float:
     """Seconds for ``n`` plain valid requests (GET of the published tender, the callers in
     turn) through an in-process client: the baseline without generation or checks."""
     headers = list(callers.values())

@@ -18,7 +18,9 @@ from tests.fuzz.profile import Target, build_target
 
 
 @pytest.fixture(scope="module")
-def fuzz_target(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+def fuzz_target(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Target]:
     folder = tmp_path_factory.mktemp("fuzz")
     shutil.copy(sqlite_template, folder / "prex.db")
     settings = get_settings(

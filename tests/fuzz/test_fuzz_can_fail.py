@@ -72,7 +72,12 @@ def test_a_taken_user_name_is_a_conflict(
     client: TestClient, services: Services, world: World
 ) -> None:
     """Found by the fuzz profile: a second user of the same name was an IntegrityError (500)."""
-    body = {"username": "bidder", "password": "x" * 12, "display_name": "又一个", "roles": ["bidder"]}
+    body = {
+        "username": "bidder",
+        "password": "x" * 12,
+        "display_name": "又一个",
+        "roles": ["bidder"],
+    }
     response = client.post("/api/v1/users", json=body, headers=auth(services, "admin"))
     assert response.status_code == 409, response.text
     assert response.headers["content-type"] == "application/problem+json"
