@@ -19,6 +19,7 @@ past their 404s. Generation is seeded and derandomised: a CI run is reproducible
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -95,15 +96,29 @@ class Target:
     schema: Any
     callers: dict[str, dict[str, str]]
     ids: dict[str, list[str]]
-    spare_users: list[str]
+    machine: tuple[str, str]  # the machine client's id and secret
+    machine_since: float = field(default_factory=time.monotonic)
 
-    def operations(self) -> dict[str, Any]:
-        """Every operation of the document by its operationId."""
+    @functools.cached_property
+    def _operations(self) -> dict[str, Any]:
         found = {}
         for result in self.schema.get_all_operations():
             operation = result.ok()
             found[operation.definition.raw["operationId"]] = operation
         return found
+
+    def operations(self) -> dict[str, Any]:
+        """Every operation of the document by its operationId."""
+        return self._operations
+
+    def renew_machine_token(self, older_than: float = 1800) -> None:
+        """A new access token for the machine client once the one it has is half its hour
+        old (a long run outlives it; a 401 for every machine request would test nothing)."""
+        if time.monotonic() - self.machine_since < older_than:
+            return
+        with TestClient(self.app, base_url="http://testserver") as client:
+            self.callers["machine"] = machine_headers(client, *self.machine)
+        self.machine_since = time.monotonic()
 
     def fresh_callers(self) -> dict[str, dict[str, str]]:
         """New user tokens (for operations that end the caller's session)."""
@@ -186,13 +201,7 @@ def build_target(services: Services, app: FastAPI) -> Target:
             org_id=world.orgs["bidder2"],
             scopes=["public.read"],
         )
-        token = client.post(
-            f"{API_PREFIX}/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=(issued.client_id, issued.secret),
-        )
-        assert token.status_code == 200, token.text
-        callers["machine"] = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        callers["machine"] = machine_headers(client, issued.client_id, issued.secret)
     schema = schemathesis.openapi.from_asgi(OPENAPI, app)
     names = {
         p["name"]
@@ -202,16 +211,27 @@ def build_target(services: Services, app: FastAPI) -> Target:
         if p["in"] == "path"
     }
     protected = {world.users[r] for r in ROLES} | {world.orgs[r] for r in ROLES if r in world.orgs}
-    protected |= {issued.client_id, world.centre_id}
-    spare = [uid for name, uid in world.users.items() if name not in ROLES]
-    return Target(services, app, schema, callers, _real_ids(services, names, protected), spare)
+    protected.add(issued.client_id)
+    ids = _real_ids(services, names, protected)
+    return Target(services, app, schema, callers, ids, (issued.client_id, issued.secret))
+
+
+def machine_headers(client: TestClient, client_id: str, secret: str) -> dict[str, str]:
+    """Bearer headers of a fresh client-credentials token (RFC 6749 §4.4)."""
+    token = client.post(
+        f"{API_PREFIX}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client_id, secret),
+    )
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 def retarget(target: Target, app: FastAPI) -> Target:
     """The same world and callers, another app over the same services (e.g. with planted
     routes): its schema is loaded afresh."""
     schema = schemathesis.openapi.from_asgi(OPENAPI, app)
-    return Target(target.services, app, schema, target.callers, target.ids, target.spare_users)
+    return Target(target.services, app, schema, target.callers, target.ids, target.machine)
 
 
 def _problem_violation(case: Any, response: Any) -> str | None:
@@ -251,6 +271,7 @@ def run_operation(
     """Fuzz one operation: ``examples`` generated requests per generation mode (valid and
     invalid data), each sent as every one of ``callers``; every failed check is collected."""
     operation = target.operations()[operation_id]
+    target.renew_machine_token()
     started = time.perf_counter()
     outcome = Outcome()
     headers_of = target.fresh_callers() if operation_id in SESSION_ENDING else target.callers
