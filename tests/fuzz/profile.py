@@ -185,7 +185,12 @@ def build_target(services: Services, app: FastAPI) -> Target:
     callers: dict[str, dict[str, str]] = {role: auth(services, role) for role in ROLES}
     callers["anonymous"] = {}
     with TestClient(app, base_url="http://testserver") as client:
-        published_tender(client, world, callers["agency"])
+        tender_id = published_tender(client, world, callers["agency"])["id"]
+        # A bidder that obtained the documents and asked a question: an enquiry to answer.
+        tender_url = f"{API_PREFIX}/tenders/{tender_id}"
+        for path, body in (("obtain", None), ("enquiries", {"text": "工期能否顺延？"})):
+            made = client.post(f"{tender_url}/{path}", json=body, headers=callers["bidder"])
+            assert made.status_code < 300, made.text
         issued = register_client(
             services.uow(ADMIN_ACTOR),
             name="fuzz",
