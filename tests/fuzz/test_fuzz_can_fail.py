@@ -10,9 +10,13 @@ from pydantic import BaseModel
 
 from prex.bootstrap import Services
 from prex.web.app import API_PREFIX, create_app
+from prex.web.errors import PROBLEM
+from prex.web.openapi_problems import PROBLEM_SCHEMA, PROBLEM_STATUSES
 from tests.factories import World, auth
 from tests.fuzz.profile import CALLERS, Target, retarget, run_operation
 from tests.fuzz.shards import ALL_OPERATIONS, CI_EXAMPLES
+
+PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDocument"}
 
 
 class Planted(BaseModel):
@@ -83,3 +87,17 @@ def test_a_taken_user_name_is_a_conflict(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == "/problems/conflict"
     assert "bidder" in response.json()["detail"]
+
+
+def test_every_operation_documents_its_problem_documents(fuzz_target: Target) -> None:
+    spec = fuzz_target.app.openapi()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]  # never answered
+    assert spec["components"]["schemas"]["ProblemDocument"] == PROBLEM_SCHEMA
+    for item in spec["paths"].values():
+        for operation in item.values():
+            for status in PROBLEM_STATUSES:
+                content = operation["responses"][str(status)]["content"]
+                if operation["operationId"] == "integrations_token" and status in (400, 401):
+                    assert content["application/json"]["schema"]["$ref"].endswith("/OAuthError")
+                else:
+                    assert content == {PROBLEM: {"schema": PROBLEM_REF}}, operation["operationId"]
