@@ -101,3 +101,36 @@ def test_every_operation_documents_its_problem_documents(fuzz_target: Target) ->
                     assert content["application/json"]["schema"]["$ref"].endswith("/OAuthError")
                 else:
                     assert content == {PROBLEM: {"schema": PROBLEM_REF}}, operation["operationId"]
+
+
+def test_nul_characters_are_invalid_input_not_a_database_error(
+    client: TestClient, services: Services, world: World
+) -> None:
+    """Found by the fuzz profile on PostgreSQL: text with U+0000 reached the database (500)."""
+    admin = auth(services, "admin")
+    body = {"username": "nul", "password": "x" * 12, "display_name": "a\x00b", "roles": ["bidder"]}
+    for response in (
+        client.post("/api/v1/users", json=body, headers=admin),
+        client.get("/api/v1/ocds/search", params={"source": "a\x00b"}),
+        client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials\x00"}),
+    ):
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "NUL" in response.json()["detail"]
+    # the same request without the NUL passes the guard
+    assert client.get("/api/v1/ocds/search", params={"source": "a b"}).status_code == 200
+
+
+def test_a_centre_under_an_unknown_parent_is_not_found(
+    client: TestClient, services: Services, world: World
+) -> None:
+    """Found by the fuzz profile: an unknown parent_id broke the foreign key (500)."""
+    body = {
+        "name": "某市中心",
+        "division_code": "330200",
+        "parent_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+        "platform_code": "PREX3302",
+    }
+    response = client.post("/api/v1/centres", json=body, headers=auth(services, "admin"))
+    assert response.status_code == 404, response.text
+    assert response.json()["type"] == "/problems/not-found"

@@ -43,6 +43,7 @@ from prex.web.api import upstream as upstream_api
 from prex.web.api import venues as venues_api
 from prex.web.api import webhooks as webhooks_api
 from prex.web.machine import machine_gate
+from prex.web.nul_guard import refuse_nul
 from prex.web.pages import routes as pages
 
 API_PREFIX = "/api/v1"
@@ -82,7 +83,8 @@ def create_app(services: Services) -> FastAPI:
     errors.install(app)
     openapi_problems.install(app, API_PREFIX)
     # Every API call passes the machine-client gate (a no-op for users and the public).
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(machine_gate)])
+    # NUL characters are refused first: no text field holds one (web/nul_guard.py).
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(refuse_nul), Depends(machine_gate)])
     api.include_router(system_api.router)
     api.include_router(identity_api.router)
     api.include_router(tenders_api.router)

@@ -94,3 +94,12 @@ def install(app: FastAPI, prefix: str) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# A download answered in the media type its document was uploaded with (a PDF, a ZIP, …).
+STORED_MEDIA_TYPE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The stored bytes, in the media type they were uploaded with",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
