@@ -31,6 +31,7 @@ every benchmark here does, with one line per figure:
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import sys
 import tempfile
@@ -78,6 +79,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # Malformed multipart bodies are the point here; the parser's warnings are noise.
+    logging.getLogger("python_multipart").setLevel(logging.ERROR)
     examples = args.examples or (1 if args.quick else 25)
     with tempfile.TemporaryDirectory(prefix="prex-fuzz-") as tmp:
         folder = Path(tmp)
