@@ -183,3 +183,13 @@ def test_webhooks_bench_quick() -> None:
     # every delivery waits at least a loopback POST, and (5 subscribers, 1,000 deliveries) not long
     assert float(results["webhooks_p99"]["ratio"]) >= 1
     assert float(results["webhooks_p99"]["ours"]) < 60_000
+
+
+def test_fuzz_bench_quick() -> None:
+    stdout, results = run_quick("fuzz.py", "--quick")
+    assert set(results) == {"fuzz_cases_per_second"}, stdout
+    assert "FAILURES 0" in stdout
+    coverage = re.search(r"COVERAGE operations=(\d+) callers=9 pairs=(\d+) requests=(\d+)", stdout)
+    assert coverage, stdout
+    operations, pairs, requests = map(int, coverage.groups())
+    assert operations >= 20 and pairs == operations * 9 and requests >= pairs

@@ -59,6 +59,10 @@ def create_centre(
     code = validate_division(division_code)
     centre_id = new_id()
     with uow:
+        parent = select(centres.c.id).where(centres.c.id == parent_id)
+        if parent_id is not None and uow.session.execute(parent).first() is None:
+            # Found by the API fuzz profile: the foreign key answered 500 before.
+            raise NotFound(f"no centre '{parent_id}'", field="parent_id")
         uow.session.execute(
             insert(centres).values(
                 id=centre_id,
@@ -163,6 +167,10 @@ def create_user(
     password_hash = hash_password(password)
     user_id = new_id()
     with uow:
+        taken = select(users.c.id).where(users.c.username == username)
+        if uow.session.execute(taken).first() is not None:
+            # Found by the API fuzz profile: the unique index answered 500 before.
+            raise Conflict(f"user name '{username}' is taken", field="username")
         uow.session.execute(
             insert(users).values(
                 id=user_id,

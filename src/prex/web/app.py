@@ -16,7 +16,7 @@ from prex.bootstrap import Services
 from prex.integrations.model import RateLimiter
 from prex.ops import health
 from prex.ops.requests import RequestContextMiddleware
-from prex.web import errors
+from prex.web import errors, openapi_problems
 from prex.web.api import analytics as analytics_api
 from prex.web.api import archives as archives_api
 from prex.web.api import auction_bids as auction_bids_api
@@ -45,6 +45,7 @@ from prex.web.api import upstream as upstream_api
 from prex.web.api import venues as venues_api
 from prex.web.api import webhooks as webhooks_api
 from prex.web.machine import machine_gate
+from prex.web.nul_guard import refuse_nul
 from prex.web.pages import routes as pages
 from prex.web.ratelimits import budgets, expensive_gate
 from prex.web.security import WebSecurity
@@ -87,9 +88,12 @@ def create_app(services: Services) -> FastAPI:
     app.state.expensive_budgets = budgets(services.settings.rate_limits)
     app.state.expensive_limiter = RateLimiter()
     errors.install(app)
+    openapi_problems.install(app, API_PREFIX)
     # Every API call passes the machine-client gate (a no-op for users and the public).
+    # NUL characters are refused first: no text field holds one (web/nul_guard.py).
     api = APIRouter(
-        prefix=API_PREFIX, dependencies=[Depends(machine_gate), Depends(expensive_gate)]
+        prefix=API_PREFIX,
+        dependencies=[Depends(refuse_nul), Depends(machine_gate), Depends(expensive_gate)],
     )
     api.include_router(system_api.router)
     api.include_router(identity_api.router)

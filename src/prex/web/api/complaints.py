@@ -21,6 +21,7 @@ from prex.identity.policy import Action
 from prex.shared.errors import NotFound
 from prex.tenders.service import get_tender_for
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
+from prex.web.openapi_problems import STORED_MEDIA_TYPE
 from prex.web.uploads import chunks
 
 router = APIRouter(tags=["complaints"])
@@ -216,7 +217,7 @@ def read_complaint(complaint_id: str, actor: ActorDep, services: ServicesDep) ->
     openapi_extra=acts(Action.COMPLAINT_READ),
     dependencies=[Depends(require(Action.COMPLAINT_READ))],
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses=STORED_MEDIA_TYPE,
 )
 def download_evidence(
     complaint_id: str, sha256: str, actor: ActorDep, services: ServicesDep

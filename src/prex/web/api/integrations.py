@@ -36,7 +36,33 @@ def _oauth_error(error: oauth.OAuth2Error) -> JSONResponse:
     )
 
 
-@router.post("/oauth/token", openapi_extra=acts(Action.SESSION_LOGIN))
+class OAuthToken(BaseModel):
+    """RFC 6749 §5.1: the access token answer."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    scope: str
+
+
+class OAuthError(BaseModel):
+    """RFC 6749 §5.2: the token endpoint's errors (not problem documents, by the RFC)."""
+
+    error: str
+    error_description: str | None = None
+
+
+_OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": OAuthError, "description": f"RFC 6749 §5.2 error ({status})"}
+    for status in (400, 401)
+}
+
+
+@router.post(
+    "/oauth/token",
+    openapi_extra=acts(Action.SESSION_LOGIN),
+    responses={200: {"model": OAuthToken}, **_OAUTH_ERRORS},
+)
 async def token(request: Request, services: ServicesDep, actor: ActorDep) -> JSONResponse:
     """Client credentials grant: ``grant_type=client_credentials`` (form-encoded), the client
     authenticated by HTTP Basic or by ``client_id``/``client_secret`` in the body, optional

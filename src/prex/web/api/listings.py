@@ -16,6 +16,7 @@ from prex.identity.policy import Action
 from prex.shared.blobs import TooLarge
 from prex.shared.upload_checks import UploadLimits, check_bytes
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
+from prex.web.openapi_problems import STORED_MEDIA_TYPE
 from prex.web.uploads import chunks
 
 router = APIRouter(tags=["auctions"])
@@ -208,7 +209,7 @@ def upload_document(
     "/listings/{listing_id}/documents/{document_id}",
     openapi_extra=acts(Action.PUBLIC_READ),
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses=STORED_MEDIA_TYPE,
 )
 def download_document(
     listing_id: str, document_id: str, actor: ActorDep, services: ServicesDep

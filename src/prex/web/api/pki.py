@@ -300,6 +300,7 @@ async def timestamp(request: Request, services: ServicesDep, uow: UowDep) -> Res
 @router.get(
     "/timestamp/certificates",
     response_class=PlainTextResponse,
+    responses={200: {"content": {"application/x-pem-file": {"schema": {"type": "string"}}}}},
     openapi_extra=acts(Action.PUBLIC_READ),
 )
 def timestamp_certificates(services: ServicesDep) -> PlainTextResponse:

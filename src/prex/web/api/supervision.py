@@ -26,6 +26,7 @@ from prex.analytics.risk.queries import (
 from prex.identity.policy import Action
 from prex.shared.upload_checks import UploadLimits
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
+from prex.web.openapi_problems import STORED_MEDIA_TYPE
 from prex.web.uploads import chunks
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
@@ -241,7 +242,7 @@ def upload_evidence(
     openapi_extra=acts(Action.CASE_READ),
     dependencies=[Depends(require(Action.CASE_READ))],
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses=STORED_MEDIA_TYPE,
 )
 def download_evidence(
     case_id: str, evidence_id: str, uow: UowDep, services: ServicesDep

@@ -15,6 +15,7 @@ from prex.tenders import service
 from prex.tenders.model import DocumentKind, Tender, TenderStatus, TransactionType
 from prex.tenders.queries import TenderFilter, list_public_tenders
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
+from prex.web.openapi_problems import STORED_MEDIA_TYPE
 from prex.web.schemas.tenders import (
     AmendmentCreate,
     AnswerCreate,
@@ -170,7 +171,7 @@ def upload_document(
     "/tenders/{tender_id}/documents/{document_id}",
     openapi_extra=acts(Action.PUBLIC_READ),
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses=STORED_MEDIA_TYPE,
 )
 def download_document(
     tender_id: str, document_id: str, uow: UowDep, services: ServicesDep

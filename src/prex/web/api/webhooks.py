@@ -50,6 +50,7 @@ class SubscriptionChange(BaseModel):
 @router.get(
     "/certificates",
     response_class=PlainTextResponse,
+    responses={200: {"content": {"application/x-pem-file": {"schema": {"type": "string"}}}}},
     openapi_extra=acts(Action.PUBLIC_READ),
 )
 def certificates(services: ServicesDep) -> PlainTextResponse:
