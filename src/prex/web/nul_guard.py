@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qsl
 
-from fastapi import Request
+from starlette.requests import HTTPConnection, Request
 
 from prex.shared.errors import InvalidInput
 
@@ -28,9 +27,10 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-async def refuse_nul(request: Request) -> None:
+async def refuse_nul(request: HTTPConnection) -> None:
     """A router dependency: 422 ``invalid-input`` when the path, the query, a JSON body or a
-    form-encoded body holds a NUL character."""
+    form-encoded body holds a NUL character. (An ``HTTPConnection``: the router's WebSocket
+    routes pass here too, with no body to look at.)"""
     where = None
     if NUL in request.url.path or any(
         NUL in k or NUL in v for k, v in request.query_params.multi_items()
@@ -38,7 +38,9 @@ async def refuse_nul(request: Request) -> None:
         where = "the URL"
     else:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media == "application/json" or media.endswith("+json"):
+        if not isinstance(request, Request):
+            pass  # a WebSocket handshake: no body
+        elif media == "application/json" or media.endswith("+json"):
             body = await request.body()
             try:
                 decoded = json.loads(body) if b"\\u0000" in body else None
@@ -46,10 +48,11 @@ async def refuse_nul(request: Request) -> None:
                 decoded = None  # malformed JSON: FastAPI's own validation answers it
             if _has_nul(decoded):
                 where = "the JSON body"
-        elif media == "application/x-www-form-urlencoded":
-            body = await request.body()
-            pairs = parse_qsl(body.decode("latin-1"), keep_blank_values=True)
-            if any(NUL in k or NUL in v for k, v in pairs):
+        elif media == "application/x-www-form-urlencoded" and isinstance(request, Request):
+            # form(), not body(): FastAPI may have parsed the form already (its Form
+            # parameters come first), and Starlette keeps the parsed form, not the bytes.
+            form = await request.form()
+            if any(NUL in k or (isinstance(v, str) and NUL in v) for k, v in form.multi_items()):
                 where = "the form"
     if where:
         raise InvalidInput(f"{where} holds a NUL character (U+0000), which no field accepts")
