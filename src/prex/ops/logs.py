@@ -116,9 +116,27 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{rid}]" if rid else line
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, not the one at start-up:
+    a command run in-process (tests, ``CliRunner``) swaps and closes ``sys.stderr``, and a
+    handler holding the old one prints "--- Logging error ---" into the next command's output."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def make_handler(fmt: str, stream: Any = None) -> logging.Handler:
-    """A handler that redacts and formats (``json`` or ``text``), writing to ``stream``."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    """A handler that redacts and formats (``json`` or ``text``), writing to ``stream`` (by
+    default the current ``sys.stderr``)."""
+    handler = logging.StreamHandler(stream) if stream is not None else _CurrentStderr()
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     return handler
