@@ -178,3 +178,17 @@ def pki_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PkiWorld]:
     )
     with serve_directory(world.base / "crl", crl_port):
         yield world
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """A test that configures logging (``prex serve``'s set-up, ``configure_logging``) leaves
+    the root logger as it found it: otherwise later in-process commands on the same worker log
+    INFO lines into their captured output."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -163,7 +163,7 @@ def test_the_cli_reports_and_sets_the_exit_code(
     monkeypatch.setenv("PREX_PASSWORD_HASHING", "fast")
     passed = runner.invoke(app, ["contract", "guarantee-provider", "certificate", "--json"])
     assert passed.exit_code == 0, passed.output
-    assert json.loads(passed.output)["passed"] is True
+    assert json.loads(passed.stdout)["passed"] is True
     failed = runner.invoke(app, ["contract", "guarantee-provider", "acme-sloppy"])
     assert failed.exit_code == 1
     assert "FAIL  binds-application" in failed.output
