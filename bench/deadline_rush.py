@@ -130,6 +130,7 @@ class World:
     agency_org_id: str
     agency: Actor
     bidders: list[Bidder] = field(default_factory=list)
+    custodians: list[tuple[str, bytes]] = field(default_factory=list)  # (username, key PEM)
 
 
 def _person_id(sequence: int) -> str:
@@ -251,6 +252,7 @@ def setup_world(services: Services, bidders: int) -> World:
             user_id=user_id,
             certificate_data=cert.pem().encode(),
         )
+        world.custodians.append((f"custodian{n}", key.pkcs8_pem()))
 
     sig_ca, sig_key = _trusted_ca(
         services, admin, "Bidder Signing CA", profile=["uscc:serialNumber"]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +25,16 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
 from prex.audit.orm import audit_log
-from prex.bootstrap import Services
+from prex.bootstrap import Services, bootstrap
 from prex.db.all_tables import metadata
 from prex.envelope import container, threshold
 from prex.envelope.ecies import DecryptionFailed
-from prex.opening.orm import share_releases
+from prex.opening import service as opening_service
+from prex.opening.orm import openings, share_releases
 from prex.pki.cms import verify_detached
 from prex.pki.tsa import verify_token
 from prex.shared.clock import FixedClock
+from prex.web.app import create_app
 from tests.e2e.test_browser_sealing import bundle, fill_and_seal, sign_in
 from tests.factories import World, auth, chain_of
 from tests.live_server import serve
@@ -374,3 +378,52 @@ def test_a_section_with_too_few_bidders_is_not_opened(
     assert all(r["outcome"] == "unopened" and r["price"] is None for r in sealed)
     assert all("不得开标" in r["reason"] for r in sealed)
     assert {r["outcome"] for r in reading if r["section_id"] == first} == {"opened"}
+
+
+def test_custodians_releasing_in_the_same_instant_are_both_taken(
+    opening: Opening, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first release creates the opening's row; two at once must not collide (on
+    PostgreSQL the loser's insert failed: a 500, found by bench/load.py)."""
+    for leaf in ("rsa-org", "ecdsa-org", "sm2-org"):
+        user, price = BIDDERS[leaf]
+        submitted = opening.submit(opening.seal(leaf, price), user, f"race-{leaf}")
+        assert submitted.status_code == 201, submitted.text
+    opening.to_deadline()
+    escrowed = {n: opening.escrowed_share(n) for n in (1, 2)}
+    make_insert = opening_service.insert
+
+    def slow_insert(table: Any) -> Any:  # both requests find no row before either inserts
+        if table is openings:
+            time.sleep(0.3)
+        return make_insert(table)
+
+    monkeypatch.setattr(opening_service, "insert", slow_insert)
+    second = bootstrap(opening.services.settings, clock=opening.clock)
+    barrier = threading.Barrier(2)
+    answers: dict[int, Any] = {}
+
+    def release(n: int, services: Services) -> None:
+        index, blob = escrowed[n]
+        headers = auth(opening.services, f"custodian{n}")
+        with TestClient(create_app(services)) as client:
+            barrier.wait()
+            answers[n] = client.post(
+                f"/api/v1/tenders/{opening.id}/opening/shares/{index}",
+                json={"escrowed": blob},
+                headers=headers,
+            )
+
+    threads = [
+        threading.Thread(target=release, args=(1, opening.services)),
+        threading.Thread(target=release, args=(2, second)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    second.close()
+    assert {n: a.status_code for n, a in answers.items()} == {1: 200, 2: 200}, {
+        n: a.text for n, a in answers.items()
+    }
+    assert len(opening.hall()["shares_released"]) == 2

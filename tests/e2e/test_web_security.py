@@ -73,7 +73,9 @@ def test_every_kind_of_response_carries_the_security_headers(
     assert checks["static file"].status_code == 200
 
 
-def test_an_unexpected_error_carries_them_too(world: World) -> None:
+def test_an_unexpected_error_carries_them_too(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
     app: FastAPI = create_app(world.services)
 
     def broken() -> None:
@@ -88,6 +90,10 @@ def test_an_unexpected_error_carries_them_too(world: World) -> None:
     assert page.status_code == 500 and "<html" in page.text
     assert_secure_headers(api, "API 500")
     assert_secure_headers(page, "page 500")
+    # "it has been logged": with its traceback (not "NoneType: None", as it was).
+    logged = [r for r in caplog.records if r.getMessage().startswith("unhandled error on")]
+    assert len(logged) == 2 and all(r.exc_info and r.exc_info[1] for r in logged), logged
+    assert "RuntimeError: planted fault" in caplog.text
 
 
 def test_hsts_only_over_tls_and_from_a_trusted_proxy(world: World) -> None:

@@ -108,7 +108,9 @@ def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # exc_info given: Starlette calls this handler outside the except block, where
+    # log.exception would find no exception and log "NoneType: None" instead of the traceback.
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     response = problem(
         request,
         500,
