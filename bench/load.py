@@ -342,7 +342,8 @@ class Run:
         self.ends = self.started + seconds
         self.opened = asyncio.Event()  # the bids are opened: bidders confirm
         self.confirmed = 0
-        self.recorded = asyncio.Event()
+        self.recorded = asyncio.Event()  # the host is done (the record published, or not)
+        self.published = False
 
     def left(self) -> float:
         return self.ends - time.time()
@@ -445,9 +446,8 @@ class Run:
                 )
                 self.confirmed += done is not None
             await self.recorded.wait()
-            await stats.call(
-                "opening_record", conn, "GET", f"/api/v1/tenders/{s.tender_id}/opening-record"
-            )
+            if self.published:
+                await stats.call("opening_record", conn, "GET", f"{tender}/opening-record")
         finally:
             conn.close()
         await self.public_user()
@@ -525,6 +525,7 @@ class Run:
                 "opening_record_publish", conn, "POST", f"{hall}/record", expect=(201,)
             )
             if record is not None:
+                self.published = True
                 stats.notes.append(
                     f"opening record published {time.time() - s.deadline:.1f} s after the "
                     f"deadline, {self.confirmed} confirmations"
@@ -839,6 +840,8 @@ def bench(url: str, data_dir: Path, args: argparse.Namespace, backend: str) -> i
         print(f"[{backend}] mixed, {args.users} users, {length:.0f} s; the deadline at "
               f"{deadline:%H:%M:%S} UTC …", flush=True)  # fmt: skip
         mixed = drive(server.port, server.pid, stage, length, args.users, True, args, 2)
+        if any(" HTTP 5" in e for e in base.errors + mixed.errors):
+            print(f"[{backend}] the server's log ends:\n{server.output()}", flush=True)
         server.stop()
         log = worker.stop()
         server = worker = None
