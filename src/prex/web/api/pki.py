@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from prex.identity.lockout import LoginLimits
 from prex.identity.policy import Action
 from prex.pki import login
 from prex.pki.certs import parse_certificate, parse_certificates, pem_or_base64
@@ -171,7 +172,9 @@ def _proof(body: SignedChallengeBody) -> login.SignedChallenge:
 def certificate_sign_in(
     body: SignedChallengeBody, uow: UowDep, services: ServicesDep
 ) -> TokenPublic:
-    """Exchange a signed challenge for a bearer token (RSA, ECDSA or SM2 certificates)."""
+    """Exchange a signed challenge for a bearer token (RSA, ECDSA or SM2 certificates).
+    Failures count against the certificate and the caller's address as password failures do:
+    past the limit, 429 ``sign-in-throttled`` with ``Retry-After``."""
     credential = login.login_with_certificate(
         uow,
         services.pki,
@@ -179,6 +182,7 @@ def certificate_sign_in(
         platform_code=services.settings.platform_code,
         kind="token",
         lifetime=timedelta(days=services.settings.token_days),
+        limits=LoginLimits.from_settings(services.settings),
     )
     return TokenPublic(token=credential.secret, expires_at=credential.expires_at)
 
