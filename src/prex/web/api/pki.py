@@ -35,6 +35,7 @@ from prex.web.schemas.pki import (
     SignatureVerdictPublic,
     SignedChallengeBody,
 )
+from prex.web.uploads import certificate_text
 
 router = APIRouter(tags=["pki"])
 
@@ -77,11 +78,11 @@ def get_ca(ca_id: str, services: ServicesDep) -> CaPublic:
     openapi_extra=acts(Action.CA_MANAGE),
     dependencies=[Depends(require(Action.CA_MANAGE))],
 )
-def add_ca(body: CaCreate, uow: UowDep) -> list[CaAdded]:
+def add_ca(body: CaCreate, uow: UowDep, services: ServicesDep) -> list[CaAdded]:
     """Add CA certificates (PEM, possibly several, or base64 DER/PKCS#7) to the trust list."""
     results = add_cas(
         uow,
-        pem_or_base64(body.certificates, "certificates"),
+        certificate_text(services, body.certificates, "certificates"),
         purposes=body.purposes,
         profile=body.profile,
         label=body.label,
@@ -210,6 +211,7 @@ def bind_certificate(
     body: SignedChallengeBody, uow: UowDep, services: ServicesDep
 ) -> BindingPublic:
     """Bind a certificate to the signed-in account (sign a challenge of purpose ``bind``)."""
+    certificate_text(services, body.certificate, "certificate")  # the upload checks
     binding = login.bind_certificate(
         uow,
         services.pki,

@@ -20,6 +20,7 @@ from prex.web.i18n import N_, translations
 from prex.web.pages.account import start_session
 from prex.web.pages.common import Problem, gate, problem_of, safe_next, see_other
 from prex.web.pages.render import locale_of, render
+from prex.web.uploads import certificate_text
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -108,10 +109,12 @@ def bind(
     if refused is not None:
         return refused
     try:
+        proof = _proof(challenge_id, certificate, signature, algorithm)
+        certificate_text(services, proof.certificate, "certificate")  # the upload checks
         login.bind_certificate(
             uow,
             services.pki,
-            _proof(challenge_id, certificate, signature, algorithm),
+            proof,
             platform_code=services.settings.platform_code,
             secret=services.settings.secret_key,
         )
