@@ -113,15 +113,16 @@ def test_certificate_uploads_are_certificates_or_nothing_is_kept(
             follow_redirects=False,
         )
 
-    for name, data, media_type, status, check in [
-        ("ca.pem", PDF, "application/x-pem-file", 415, "type"),  # a PDF named a certificate
-        ("ca.crt", der, "application/pdf", 415, "type"),  # declared a PDF
-        ("ca.bin", b"MZ\x90\x00 an executable", "application/octet-stream", 415, "type"),
-        ("ca.pem", pem.encode() + b"\n" * (1 << 20), "application/x-pem-file", 413, "size"),
-        ("../ca.pem", pem.encode(), "application/x-pem-file", 422, "filename"),
+    for name, data, media_type, status, says in [
+        ("ca.pem", PDF, "application/x-pem-file", 415, "declared as certificate"),
+        ("ca.crt", der, "application/pdf", 415, "is declared as pdf"),
+        ("ca.bin", b"MZ\x90\x00 an executable", "application/octet-stream", 415, "is not a cert"),
+        ("ca.pem", pem.encode() + b"\n" * (1 << 20), "application/x-pem-file", 413, "larger"),
+        ("../ca.pem", pem.encode(), "application/x-pem-file", 422, "file name"),
     ]:
         page = upload(name, data, media_type)
         assert page.status_code == status, (name, page.status_code)
+        assert says in page.text[page.text.find('id="problem"') :][:800], name
         assert 'id="problem"' in page.text, name
     # The API: certificates as text (PEM, or base64 of DER).
     _refused(
