@@ -8,8 +8,8 @@ and the last ones (where a ZIP keeps its central directory), and when the stream
 * ``type`` — the declared media type or the file name's extension says PDF, ZIP/OOXML/OFD,
   PNG, JPEG, legacy Office, text/CSV, a certificate or a prex sealed envelope, and the bytes
   are not that; or the entry point takes one kind only (``expect``: a sealed bid takes an
-  envelope, the trust list certificates) and the bytes are not that kind. Checked as soon as
-  the first bytes are in, so a wrong file is refused without reading the rest;
+  envelope, the trust list certificates) and the bytes are not that kind — then checked as
+  soon as the first bytes are in, so a wrong file is refused without reading the rest;
 * ``envelope-structure`` — an envelope whose framing (docs/envelope-format.md: header length,
   payload length, signature length) does not add up to its size: read from its first and last
   bytes, never parsed;
@@ -302,8 +302,8 @@ def check_filename(filename: str) -> str:
 
 class StreamCheck:
     """The checks of :func:`checked`, fed chunk by chunk: :meth:`feed` each chunk as it arrives
-    (raises at the first byte over the limit, and at the type check once the first bytes are
-    in), then :meth:`finish` when the body has ended. ``filename`` None: a raw body, which has
+    (raises at the first byte over the limit, and — with ``expect`` — at the type check once
+    the first bytes are in), then :meth:`finish` when the body has ended. ``filename`` None: a raw body, which has
     no name to check."""
 
     def __init__(
@@ -332,8 +332,8 @@ class StreamCheck:
             raise UploadTooLarge(self.limits.max_bytes)
         if len(self.head) < HEAD:
             self.head += chunk[: HEAD - len(self.head)]
-            if len(self.head) >= HEAD:
-                self._type()
+            if len(self.head) >= HEAD and self.expect is not None:
+                self._type()  # an entry point of one kind refuses another kind at once
         self.tail += chunk
         if len(self.tail) > TAIL:
             del self.tail[: len(self.tail) - TAIL]
@@ -367,8 +367,8 @@ def checked(
     expect: str | None = None,
 ) -> Iterator[bytes]:
     """``chunks`` passed through, counted and inspected; raises at the first byte over the
-    limit, at the type once the first bytes are in, and after the last chunk when another
-    check fails (see the module docstring)."""
+    limit, and after the last chunk when a check fails (with ``expect``, the type already once
+    the first bytes are in; see the module docstring)."""
     check = StreamCheck(filename=filename, media_type=media_type, limits=limits, expect=expect)
     for chunk in chunks:
         check.feed(chunk)
