@@ -303,8 +303,8 @@ def check_filename(filename: str) -> str:
 class StreamCheck:
     """The checks of :func:`checked`, fed chunk by chunk: :meth:`feed` each chunk as it arrives
     (raises at the first byte over the limit, and — with ``expect`` — at the type check once
-    the first bytes are in), then :meth:`finish` when the body has ended. ``filename`` None: a raw body, which has
-    no name to check."""
+    the first bytes are in), then :meth:`finish` when the body has ended. ``filename`` None:
+    a raw body, which has no name to check."""
 
     def __init__(
         self,
