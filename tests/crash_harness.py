@@ -63,9 +63,11 @@ def crash_run(
     requests: list[dict[str, Any]] | None = None,
     worker: bool = False,
     timeout: float = 60,
+    overrides: dict[str, Any] | None = None,
 ) -> Outcome:
     """Run the requests (``{"method", "path", "headers", "json"}``) then, if ``worker``, one
     worker pass in a child process at ``now``; its exit status and the answers it got.
+    ``overrides``: further settings of the child (a platform code, an upstream …).
 
     The child is forked from the test process (importing the application again would cost
     seconds per crash): it builds services of its own — its own engines and connections, the
@@ -79,6 +81,7 @@ def crash_run(
             "database_url": settings.resolved_database_url,
             "password_hashing": settings.password_hashing,
             "max_document_bytes": settings.max_document_bytes,
+            **(overrides or {}),
         },
         "requests": requests or [],
         "worker": worker,

@@ -159,8 +159,7 @@ def test_replace_withdraw_and_the_deadline(bidding: Bidding, clock: FixedClock) 
 def test_every_bad_envelope_has_its_own_problem(bidding: Bidding, pki_world: PkiWorld) -> None:
     good = bidding.seal().read_bytes()
     cases = {
-        "truncated": (good[:-10], "envelope-malformed"),
-        "garbage": (b"not an envelope at all", "envelope-malformed"),
+        "truncated": (good[:-10], "upload-refused"),  # its framing does not add up
         "flipped": (good[:200] + bytes([good[200] ^ 1]) + good[201:], None),
         "untrusted": (bidding.seal("untrusted-org").read_bytes(), "certificate-refused"),
         "revoked": (bidding.seal("rsa-revoked").read_bytes(), "certificate-refused"),
@@ -203,6 +202,10 @@ def test_every_bad_envelope_has_its_own_problem(bidding: Bidding, pki_world: Pki
     assert len({problems[name] for name in [*distinct, "over the size limit"]}) == 6, problems
     assert problems["untrusted"] == ("certificate-refused", "untrusted-issuer")
     assert problems["revoked"] == ("certificate-refused", "revoked")
+    # Not an envelope at all: refused by its first bytes (the upload checks), 415.
+    garbage = bidding.submit(b"not an envelope at all", "bad-envelope-garbage")
+    assert garbage.status_code == 415, garbage.text
+    assert (garbage.json()["type"], garbage.json()["check"]) == ("/problems/upload-refused", "type")
     mine = bidding.client.get(
         f"/api/v1/tenders/{bidding.tender['id']}/bids/mine",
         headers=auth(bidding.services, "sealer"),

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from prex.bootstrap import Services
 from prex.exchange.dataspec.outbound import queue_dataspec_records
 from prex.exchange.dataspec.signing import SIGNATURE_HEADER
-from tests.crash_harness import audit_verifies, blobs_intact
+from tests.crash_harness import audit_verifies, blobs_intact, crash_run
 from tests.e2e import dataspec_world
 from tests.e2e.dataspec_world import (
     CITY,
@@ -134,3 +134,49 @@ def test_a_sender_killed_mid_batch_loses_and_doubles_nothing(
     assert len(stored) == count == len({r["idempotency_key"] for r in stored})
     audit_verifies(services.settings)
     blobs_intact(services.settings)
+
+
+def test_the_worker_killed_at_the_ack_failpoint_resends_and_the_province_stores_once(
+    client: TestClient,
+    world: World,
+    services: Services,
+    province: Province,
+    pki_world: PkiWorld,
+    tmp_path: Path,
+) -> None:
+    """``dataspec.after_ack`` armed in the city's worker: the second batch is stored by the
+    province, the worker dies before recording the answer; the next pass sends it again."""
+    published_tender(client, world, auth(services, "agency"))
+    published_tender(client, world, auth(services, "agency"))
+    count = queue_dataspec_records(city_pusher(services, province.records_url, pki_world, tmp_path))
+    assert count >= 3
+    overrides = {
+        "platform_code": CITY,
+        "upstream_url": province.records_url,
+        "upstream_certificate": signer_pem(pki_world, SIGNER, tmp_path),
+        "upstream_key": pki_world.leaves[SIGNER].key,
+        "upstream_batch": 1,
+    }
+    now = services.clock.now()
+
+    killed = crash_run(services.settings, now, failpoints="dataspec.after_ack@2", worker=True,
+                       overrides=overrides)  # fmt: skip
+    assert killed.killed, killed.output
+    assert len(province.stored()) == 2  # two batches (of one) stored by the province …
+    assert [q.outcome for q in queued(services)][:3] == ["accepted", None, None]
+    assert len(pending(services)) == count - 1  # … the second one not known sent by the city
+    for settings in (services.settings, province.services.settings):
+        audit_verifies(settings)
+        blobs_intact(settings)
+
+    again = crash_run(services.settings, now, failpoints=None, worker=True, overrides=overrides)
+    assert again.returncode == 0, again.output
+    assert pending(services) == []
+    outcomes = [q.outcome for q in queued(services)]
+    assert outcomes[:2] == ["accepted", "duplicate"]
+    assert set(outcomes[2:]) == {"accepted"}
+    stored = province.stored()
+    assert len(stored) == count == len({r["idempotency_key"] for r in stored})
+    for settings in (services.settings, province.services.settings):
+        audit_verifies(settings)
+        blobs_intact(settings)

@@ -26,7 +26,7 @@ from prex.credit.queries import refuse_if_blacklisted
 from prex.db.uow import SqlUnitOfWork
 from prex.envelope import container
 from prex.identity.orm import organisations
-from prex.identity.policy import Action, Resource, authorize
+from prex.identity.policy import Action, Actor, Resource, authorize
 from prex.pki.cms import sign_detached
 from prex.pki.holder import require_organisation
 from prex.pki.trust import Purpose
@@ -53,6 +53,13 @@ class EnvelopeRefused(InvalidInput):
 class Received:
     receipt: dict[str, Any]
     replayed: bool  # the same idempotency key was seen before: nothing new was stored
+
+
+def envelope_limit(services: Services, actor: Actor, tender_id: str) -> int:
+    """The largest envelope the tender's rule pack takes, in bytes: what an upload's stream is
+    held to while it arrives (the first byte over it is refused, 413)."""
+    tender = get_tender_for(services.uow(actor), tender_id)
+    return services.rule_packs.get(tender.rule_pack_id).sealing.max_envelope_mb * 1024 * 1024
 
 
 def receive_envelope(

@@ -1,17 +1,22 @@
 """Login protection: lock an account after consecutive failures, throttle an address's failures.
 
-Two kinds of row in ``login_guards``, both in the database so that every web process sees them:
+Three kinds of row in ``login_guards``, all in the database so that every web process sees them:
 
 * ``account:<user name>`` — consecutive failed sign-ins. The ``login_max_failures``-th locks the
   name for ``login_lock_minutes``, doubled on each further lock-out up to
   ``login_lock_max_minutes``; a successful sign-in clears the row. The key is the *name typed*,
   not the user id, so that an unknown name locks exactly like a real one: the answers never tell
   whether an account exists.
+* ``certificate:<SHA-256 of the certificate>`` — the same count and lock for sign-ins by
+  certificate (:func:`prex.pki.login.login_with_certificate`): a bad signature, an unknown,
+  unbound, untrusted or revoked certificate counts against the certificate presented.
 * ``address:<ip>`` — a token bucket of failed sign-ins (``login_address_burst`` at once,
-  refilled at ``login_address_per_minute``), against password spraying across many accounts.
+  refilled at ``login_address_per_minute``), against password spraying across many accounts;
+  password and certificate failures spend from the same bucket.
 
-While either refuses, the password is not even checked: the answer is the same 429
-``/problems/sign-in-throttled`` with ``Retry-After`` whether the password was right or not.
+While either refuses, the password (or the signature and the certificate) is not even checked:
+the answer is the same 429 ``/problems/sign-in-throttled`` with ``Retry-After`` whether the
+password was right or not.
 """
 
 from __future__ import annotations
@@ -68,6 +73,10 @@ def account_key(username: str) -> str:
     return f"account:{username.strip().lower()[:64]}"
 
 
+def certificate_key(fingerprint: str) -> str:
+    return f"certificate:{fingerprint[:64]}"
+
+
 def address_key(address: str) -> str:
     return f"address:{address[:64]}"
 
@@ -89,8 +98,16 @@ def refusal(
     session: Session, limits: LoginLimits, username: str, address: str | None, now: datetime
 ) -> int:
     """0 when a sign-in may be tried, else the whole seconds until it may."""
+    return refusal_of(session, limits, account_key(username), address, now)
+
+
+def refusal_of(
+    session: Session, limits: LoginLimits, subject: str | None, address: str | None, now: datetime
+) -> int:
+    """:func:`refusal` for a subject key (:func:`account_key`, :func:`certificate_key`; None:
+    the address alone)."""
     wait = 0.0
-    account = _row(session, account_key(username))
+    account = None if subject is None else _row(session, subject)
     if account is not None and account.locked_until is not None and account.locked_until > now:
         wait = (account.locked_until - now).total_seconds()
     if address:
@@ -102,13 +119,22 @@ def record_failure(
     session: Session, limits: LoginLimits, username: str, address: str | None, now: datetime
 ) -> timedelta | None:
     """Count a failed sign-in; returns the lock-out's length when this failure locked the name."""
+    return record_failure_of(session, limits, account_key(username), address, now)
+
+
+def record_failure_of(
+    session: Session, limits: LoginLimits, subject: str | None, address: str | None, now: datetime
+) -> timedelta | None:
+    """:func:`record_failure` for a subject key (None: count against the address only)."""
     if address:
         key = address_key(address)
         row = _row(session, key)
         bucket = _bucket(row, limits, now)
         bucket.tokens = max(0.0, bucket.tokens - 1)
         _upsert(session, key, row, tokens=bucket.tokens, stamp=now)
-    key = account_key(username)
+    if subject is None:
+        return None
+    key = subject
     row = _row(session, key)
     failures = (row.failures if row else 0) + 1
     lockouts = row.lockouts if row else 0
@@ -134,14 +160,27 @@ def record_failure(
 def clear_account(session: Session, username: str) -> bool:
     """Forget a name's failures and lock-outs (a success, or an operator's unlock); whether a
     lock was in force is not the question — returns whether there was anything to forget."""
-    result = session.execute(
-        delete(login_guards).where(login_guards.c.key == account_key(username))
-    )
+    return clear(session, account_key(username))
+
+
+def clear(session: Session, subject: str) -> bool:
+    """:func:`clear_account` for a subject key."""
+    result = session.execute(delete(login_guards).where(login_guards.c.key == subject))
     return bool(cast(CursorResult[Any], result).rowcount)
 
 
 def locked_until(session: Session, username: str, now: datetime) -> datetime | None:
-    row = _row(session, account_key(username))
+    return locked_until_of(session, account_key(username), now)
+
+
+def lockouts_of(session: Session, subject: str) -> int:
+    """How many lock-outs the subject had since its last success."""
+    row = _row(session, subject)
+    return int(row.lockouts) if row is not None else 0
+
+
+def locked_until_of(session: Session, subject: str, now: datetime) -> datetime | None:
+    row = _row(session, subject)
     if row is None or row.locked_until is None or row.locked_until <= now:
         return None
     return row.locked_until  # type: ignore[no-any-return]

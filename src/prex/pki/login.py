@@ -5,6 +5,12 @@ Challenge–response: the server issues a single-use nonce; the client signs the
 signature with the certificate. The server checks the nonce, the signature, the certificate's
 path, revocation and holder, and that the certificate was bound to the account beforehand by its
 signed-in owner — so a valid certificate alone never opens somebody else's account.
+
+Sign-in by certificate is guarded like sign-in by password (:mod:`prex.identity.lockout`):
+every refusal counts against the certificate presented (``certificate:<SHA-256>``, locked after
+``login_max_failures``) and against the caller's address (the bucket password failures spend
+from too). While either refuses, the answer is 429 ``/problems/sign-in-throttled`` with
+``Retry-After`` before the signature or the certificate's path is looked at.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from sqlalchemy import insert, select, update
 
 from prex.db.uow import SqlUnitOfWork
 from prex.identity import events as identity_events
+from prex.identity import lockout
+from prex.identity.lockout import LoginLimits, SignInThrottled
 from prex.identity.orm import login_failures, organisations, users
 from prex.identity.policy import Action, Resource, authorize
 from prex.identity.service import Credential, issue_credential
@@ -144,6 +152,30 @@ def _verify_proof(
     return certificate, path, holder
 
 
+def _presented_fingerprint(proof: SignedChallenge) -> str:
+    """The SHA-256 of the certificate presented: the identity failures count against. Only
+    parsed (no signature, no path), so that a throttled caller costs no verification."""
+    if proof.algorithm not in SCHEMES:
+        raise InvalidInput(f"algorithm is one of {', '.join(SCHEMES)}", field="algorithm")
+    return parse_certificates(pem_or_base64(proof.certificate, "certificate"))[0].fingerprint
+
+
+def _throttled(
+    uow: SqlUnitOfWork, limits: LoginLimits, challenge_id: str, fingerprint: str
+) -> None:
+    """Refuse with :class:`SignInThrottled` (recorded, the nonce burnt, no failure counted)
+    while the certificate is locked or the address throttled."""
+    with uow:
+        now = uow.clock.now()
+        wait = lockout.refusal_of(
+            uow.session, limits, lockout.certificate_key(fingerprint), uow.actor.address, now
+        )
+        if not wait:
+            return
+        _record_refusal_in(uow, challenge_id, fingerprint, "throttled", None)
+    raise SignInThrottled(wait)
+
+
 def login_with_certificate(
     uow: SqlUnitOfWork,
     pki: Pki,
@@ -152,10 +184,15 @@ def login_with_certificate(
     platform_code: str,
     kind: str,
     lifetime: timedelta,
+    limits: LoginLimits | None = None,
 ) -> Credential:
-    """Open a session or token for the account the certificate is bound to."""
+    """Open a session or token for the account the certificate is bound to; throttled and
+    locked out as the module docstring says (``limits``: its defaults when None)."""
+    limits = limits or LoginLimits()
     fingerprint = "-"
     try:
+        fingerprint = _presented_fingerprint(proof)
+        _throttled(uow, limits, proof.challenge_id, fingerprint)
         certificate, _, holder = _verify_proof(pki, proof, "login", platform_code)
         fingerprint = certificate.fingerprint
         with uow:
@@ -180,6 +217,7 @@ def login_with_certificate(
                 raise AuthenticationFailed("the account is disabled")
             if holder.kind == "organisation":
                 require_organisation(holder, user.uscc or "", user.name or "")
+            lockout.clear(uow.session, lockout.certificate_key(fingerprint))
             credential = issue_credential(
                 uow, user.id, kind=kind, lifetime=lifetime, label="certificate"
             )
@@ -202,7 +240,7 @@ def login_with_certificate(
             uow.commit()
             return credential
     except (AuthenticationFailed, CertificateRefused, IdentityMismatch, InvalidInput) as exc:
-        _record_refusal(uow, proof.challenge_id, fingerprint, exc)
+        _record_refusal(uow, proof.challenge_id, fingerprint, exc, limits)
         if isinstance(exc, AuthenticationFailed):
             raise
         reason = getattr(exc, "reason", None)
@@ -213,23 +251,35 @@ def login_with_certificate(
 
 
 def _record_refusal(
-    uow: SqlUnitOfWork, challenge_id: str, fingerprint: str, exc: InvalidInput | Exception
+    uow: SqlUnitOfWork,
+    challenge_id: str,
+    fingerprint: str,
+    exc: InvalidInput | Exception,
+    limits: LoginLimits,
 ) -> None:
-    """Record the refusal and burn the nonce, so one challenge allows one attempt only."""
+    """Record the refusal, count it against the certificate and the address, and burn the
+    nonce, so one challenge allows one attempt only."""
     with uow:
-        _record_refusal_in(uow, challenge_id, fingerprint, exc)
+        _record_refusal_in(
+            uow, challenge_id, fingerprint, getattr(exc, "message", str(exc)), limits
+        )
 
 
 def _record_refusal_in(
-    uow: SqlUnitOfWork, challenge_id: str, fingerprint: str, exc: InvalidInput | Exception
+    uow: SqlUnitOfWork,
+    challenge_id: str,
+    fingerprint: str,
+    reason: str,
+    limits: LoginLimits | None,
 ) -> None:
+    """``limits`` None: a throttled attempt, recorded but not counted as a failure."""
     now = uow.clock.now()
     uow.session.execute(
         update(cert_challenges)
         .where(cert_challenges.c.id == challenge_id, cert_challenges.c.used_at.is_(None))
         .values(used_at=now)
     )
-    message = getattr(exc, "message", str(exc))[:500]
+    message = reason[:500]
     uow.session.execute(
         insert(login_failures).values(
             username=f"cert:{fingerprint[:16]}", address=uow.actor.address, at=now, reason=message
@@ -240,7 +290,37 @@ def _record_refusal_in(
             "certificate", fingerprint[:26], now, fingerprint=fingerprint, reason=message
         )
     )
+    if limits is not None:
+        known = fingerprint != "-"  # an unreadable certificate counts against the address only
+        subject = lockout.certificate_key(fingerprint) if known else None
+        locked = lockout.record_failure_of(uow.session, limits, subject, uow.actor.address, now)
+        if locked is not None and subject is not None:
+            _record_lock(uow, fingerprint, subject, now + locked)
     uow.commit()
+
+
+def _record_lock(uow: SqlUnitOfWork, fingerprint: str, subject: str, until: datetime) -> None:
+    """``AccountLocked`` for the certificate: on the account it is bound to (whose holder is
+    told, as for a password lock-out), else on the certificate."""
+    bound = uow.session.execute(
+        select(user_certificates.c.user_id).where(
+            user_certificates.c.fingerprint == fingerprint,
+            user_certificates.c.unbound_at.is_(None),
+        )
+    ).first()
+    aggregate, aggregate_id = (
+        ("user", bound.user_id) if bound else ("certificate", fingerprint[:26])
+    )
+    uow.record(
+        identity_events.AccountLocked(
+            aggregate,
+            aggregate_id,
+            uow.clock.now(),
+            username=f"cert:{fingerprint[:16]}",
+            until=until.isoformat(timespec="seconds"),
+            lockout=lockout.lockouts_of(uow.session, subject),
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,13 @@ and the last ones (where a ZIP keeps its central directory), and when the stream
 
 * ``size`` — over the limit (413 ``/problems/too-large``, as the blob store always answered);
 * ``type`` — the declared media type or the file name's extension says PDF, ZIP/OOXML/OFD,
-  PNG, JPEG, legacy Office, text/CSV or a prex sealed envelope, and the bytes are not that;
+  PNG, JPEG, legacy Office, text/CSV, a certificate or a prex sealed envelope, and the bytes
+  are not that; or the entry point takes one kind only (``expect``: a sealed bid takes an
+  envelope, the trust list certificates) and the bytes are not that kind — then checked as
+  soon as the first bytes are in, so a wrong file is refused without reading the rest;
+* ``envelope-structure`` — an envelope whose framing (docs/envelope-format.md: header length,
+  payload length, signature length) does not add up to its size: read from its first and last
+  bytes, never parsed;
 * ``archive-*`` — a ZIP (OOXML and OFD are ZIPs) whose central directory is unreadable
   (``archive-corrupt``), holds more than ``upload_max_archive_entries`` entries, more than
   ``upload_max_archive_bytes`` uncompressed or a ratio above ``upload_max_archive_ratio``
@@ -16,7 +22,9 @@ and the last ones (where a ZIP keeps its central directory), and when the stream
 * ``filename`` — a path separator, ``..``, a leading dot or a control character.
 
 Raising from the generator makes the blob store delete its temporary file: a refused upload
-leaves nothing behind. Refusals are ``/problems/upload-refused`` naming the ``check``.
+leaves nothing behind. Refusals are ``/problems/upload-refused`` naming the ``check`` (415 for
+``type``, 422 for the others). :class:`StreamCheck` is the same checker fed chunk by chunk, for
+a body that is not a generator (an ``async`` request stream).
 
 Only the standard library here (STYLE.md habit 1).
 """
@@ -24,6 +32,8 @@ Only the standard library here (STYLE.md habit 1).
 from __future__ import annotations
 
 import io
+import re
+import struct
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -58,6 +68,12 @@ MEDIA_FAMILIES: dict[str, str] = {
     "text/plain": "text",
     "text/csv": "text",
     "application/vnd.prex.envelope": "envelope",
+    "application/pkix-cert": "certificate",
+    "application/x-x509-ca-cert": "certificate",
+    "application/x-x509-user-cert": "certificate",
+    "application/x-pem-file": "certificate",
+    "application/pkcs7-mime": "certificate",
+    "application/x-pkcs7-certificates": "certificate",
 }
 EXTENSION_FAMILIES: dict[str, str] = {
     "pdf": "pdf",
@@ -74,7 +90,16 @@ EXTENSION_FAMILIES: dict[str, str] = {
     "ppt": "ole",
     "txt": "text",
     "csv": "text",
+    "pem": "certificate",
+    "crt": "certificate",
+    "cer": "certificate",
+    "der": "certificate",
+    "p7b": "certificate",
 }
+#: Envelope framing (docs/envelope-format.md; the limits of prex.envelope.container).
+ENVELOPE_MAX_HEADER = 64 * 1024
+ENVELOPE_MAX_SIGNATURE = 256 * 1024
+_PEM = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*-----BEGIN [A-Z0-9 ]+-----")
 NESTED_ARCHIVES = (".zip", ".rar", ".7z", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".jar", ".cab")
 
 
@@ -142,6 +167,20 @@ def _is_text(head: bytes) -> bool:
     return False
 
 
+def _is_certificate(head: bytes) -> bool:
+    """PEM (a certificate, a chain, PKCS#7) or DER: an ASN.1 SEQUENCE with a definite length."""
+    if _PEM.match(head):
+        return True
+    return len(head) >= 4 and head[0] == 0x30 and head[1] in (0x81, 0x82, 0x83, 0x84)
+
+
+def proves(family: str, head: bytes, found: str | None) -> bool:
+    """Whether the first bytes are of ``family`` (``found``: what :func:`sniff` said)."""
+    if family == "certificate":
+        return _is_certificate(head)
+    return found == family
+
+
 def expected_families(filename: str, media_type: str) -> set[str]:
     """What the declared type and the extension promise (empty: they promise nothing known)."""
     expected = set()
@@ -156,10 +195,12 @@ def expected_families(filename: str, media_type: str) -> set[str]:
     return expected
 
 
-def check_type(filename: str, media_type: str, head: bytes) -> str | None:
+def check_type(
+    filename: str, media_type: str, head: bytes, expect: str | None = None
+) -> str | None:
     found = sniff(head)
     for family in expected_families(filename, media_type):
-        if found != family:
+        if not proves(family, head, found):
             raise UploadRefused(
                 "type",
                 f"'{filename}' is declared as {family} ({media_type or 'no media type'}) "
@@ -167,7 +208,47 @@ def check_type(filename: str, media_type: str, head: bytes) -> str | None:
                 declared=family,
                 sniffed=found,
             )
-    return found
+    if expect is not None and not proves(expect, head, found):
+        raise UploadRefused(
+            "type",
+            f"'{filename}' is not {_KINDS.get(expect, expect)}: its bytes are "
+            f"{found or 'of no known type'}",
+            declared=expect,
+            sniffed=found,
+        )
+    return expect if expect is not None else found
+
+
+_KINDS = {
+    "envelope": "a prex sealed envelope (docs/envelope-format.md)",
+    "certificate": "a certificate (PEM or DER)",
+}
+
+
+def check_envelope(head: bytes, tail: bytes, size: int) -> None:
+    """The framing of a sealed envelope adds up to its size (its first and last bytes only):
+    ``magic ‖ u32 header length ‖ header ‖ u64 payload length ‖ payload ‖ u32 signature length
+    ‖ signature``."""
+
+    def refuse(why: str) -> UploadRefused:
+        return UploadRefused("envelope-structure", f"not a well-formed envelope: {why}")
+
+    if size < 24 or len(head) < 12:
+        raise refuse("shorter than its framing")
+    (header_length,) = struct.unpack(">I", head[8:12])
+    if not 0 < header_length <= ENVELOPE_MAX_HEADER or size < 24 + header_length:
+        raise refuse(f"a header of {header_length} bytes")
+    if head[12:13] not in (b"{", b""):
+        raise refuse("its header is not JSON")
+    if len(head) < 20 + header_length or size > len(tail) + 20 + header_length:
+        return  # the payload length lies beyond the bytes kept: the parser checks the rest
+    (payload_length,) = struct.unpack(">Q", head[12 + header_length : 20 + header_length])
+    signature_length = size - (24 + header_length + payload_length)
+    if not 0 <= signature_length <= ENVELOPE_MAX_SIGNATURE:
+        raise refuse(f"its payload of {payload_length} bytes does not fit its {size} bytes")
+    at = len(tail) - 4 - signature_length
+    if at < 0 or struct.unpack(">I", tail[at : at + 4]) != (signature_length,):
+        raise refuse("its signature length does not match its end")
 
 
 def check_archive(tail: bytes, total_size: int, limits: UploadLimits, complete: bool) -> None:
@@ -219,26 +300,80 @@ def check_filename(filename: str) -> str:
         raise UploadRefused("filename", exc.message) from None
 
 
+class StreamCheck:
+    """The checks of :func:`checked`, fed chunk by chunk: :meth:`feed` each chunk as it arrives
+    (raises at the first byte over the limit, and — with ``expect`` — at the type check once
+    the first bytes are in), then :meth:`finish` when the body has ended. ``filename`` None:
+    a raw body, which has no name to check."""
+
+    def __init__(
+        self,
+        *,
+        filename: str | None,
+        media_type: str,
+        limits: UploadLimits,
+        expect: str | None = None,
+    ) -> None:
+        if filename is not None:
+            check_filename(filename)
+        self.filename = filename or "the body"
+        self.media_type = media_type
+        self.limits = limits
+        self.expect = expect
+        self.size = 0
+        self.head = b""
+        self.tail = bytearray()
+        self.family: str | None = None
+        self._typed = False
+
+    def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limits.max_bytes:
+            raise UploadTooLarge(self.limits.max_bytes)
+        if len(self.head) < HEAD:
+            self.head += chunk[: HEAD - len(self.head)]
+            if len(self.head) >= HEAD and self.expect is not None:
+                self._type()  # an entry point of one kind refuses another kind at once
+        self.tail += chunk
+        if len(self.tail) > TAIL:
+            del self.tail[: len(self.tail) - TAIL]
+
+    def _type(self) -> None:
+        if not self._typed:
+            self._typed = True
+            self.family = check_type(self.filename, self.media_type, self.head, self.expect)
+
+    def finish(self) -> str | None:
+        """The checks once the bytes are all seen; returns the family the bytes are."""
+        if self.size == 0:
+            if self.expect is not None:
+                raise UploadRefused("type", f"{self.filename} is empty")
+            return None  # the store's own "the document is empty" answers that
+        self._type()
+        tail = bytes(self.tail)
+        if self.family == "zip":
+            check_archive(tail, self.size, self.limits, complete=self.size <= len(tail))
+        elif self.family == "envelope":
+            check_envelope(self.head, tail, self.size)
+        return self.family
+
+
 def checked(
-    chunks: Iterable[bytes], *, filename: str, media_type: str, limits: UploadLimits
+    chunks: Iterable[bytes],
+    *,
+    filename: str,
+    media_type: str,
+    limits: UploadLimits,
+    expect: str | None = None,
 ) -> Iterator[bytes]:
     """``chunks`` passed through, counted and inspected; raises at the first byte over the
-    limit, and after the last chunk when a check fails (see the module docstring)."""
-    check_filename(filename)
-    head = b""
-    tail = bytearray()
-    size = 0
+    limit, and after the last chunk when a check fails (with ``expect``, the type already once
+    the first bytes are in; see the module docstring)."""
+    check = StreamCheck(filename=filename, media_type=media_type, limits=limits, expect=expect)
     for chunk in chunks:
-        size += len(chunk)
-        if size > limits.max_bytes:
-            raise UploadTooLarge(limits.max_bytes)
-        if len(head) < HEAD:
-            head += chunk[: HEAD - len(head)]
-        tail += chunk
-        if len(tail) > TAIL:
-            del tail[: len(tail) - TAIL]
+        check.feed(chunk)
         yield chunk
-    inspect(head, bytes(tail), size, filename=filename, media_type=media_type, limits=limits)
+    check.finish()
 
 
 def inspect(
@@ -250,11 +385,23 @@ def inspect(
     found = check_type(filename, media_type, head)
     if found == "zip":
         check_archive(tail, size, limits, complete=size <= len(tail))
+    elif found == "envelope":
+        check_envelope(head, tail, size)
     return found
 
 
-def check_bytes(data: bytes, *, filename: str, media_type: str, limits: UploadLimits) -> bytes:
-    """The same checks for an upload already bounded and read (a CSV import, a statement)."""
-    for _ in checked([data], filename=filename, media_type=media_type, limits=limits):
+def check_bytes(
+    data: bytes,
+    *,
+    filename: str,
+    media_type: str,
+    limits: UploadLimits,
+    expect: str | None = None,
+) -> bytes:
+    """The same checks for an upload already bounded and read (a CSV import, a statement, a
+    certificate pasted as text)."""
+    for _ in checked(
+        [data], filename=filename, media_type=media_type, limits=limits, expect=expect
+    ):
         pass
     return data

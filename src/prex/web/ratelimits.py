@@ -46,7 +46,8 @@ class Budget:
 
 
 # operation id → budget per caller. Searches and lists over the whole exchange, dataset
-# exports (OCDS, the feed), analytics, PDF rendering, archive downloads, the opening hall's poll.
+# exports (OCDS, the feed), analytics, PDF rendering, archive downloads, the opening hall's poll,
+# certificate sign-in challenges.
 EXPENSIVE: dict[str, Budget] = {
     "tenders_list_tenders": Budget(60, 20),  # full-text search of announcements
     "federation_search_records": Budget(30, 10),  # search across federated platforms
@@ -59,6 +60,10 @@ EXPENSIVE: dict[str, Budget] = {
     "award_read_published_report_pdf": Budget(10, 3),
     "archives_download_archive": Budget(6, 2),  # streams a whole transaction archive
     "opening_opening_state": Budget(120, 30),  # polled by everyone in the opening hall
+    # certificate sign-in challenges: each is a stored nonce, so none may be minted unbounded
+    "pki_new_challenge": Budget(10, 10),
+    "certificates_login_challenge": Budget(10, 10),
+    "certificates_bind_challenge": Budget(10, 10),
 }
 
 

@@ -171,3 +171,70 @@ def test_size_is_enforced_while_streaming(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["../x.pdf", "a/b.pdf", ".hidden", "a\x07.pdf", "a\\b.pdf"])
 def test_bad_names_are_refused_before_a_byte_is_kept(tmp_path: Path, name: str) -> None:
     assert _refused(tmp_path, b"%PDF-1.4", name, "application/pdf") == "filename"
+
+
+def test_a_wrong_type_is_refused_from_the_first_bytes_without_reading_the_rest() -> None:
+    read = []
+
+    def endless() -> Iterator[bytes]:
+        while True:
+            read.append(1)
+            yield b"%PDF" + b"x" * 4092
+
+    with pytest.raises(UploadRefused) as caught:
+        for _ in checked(endless(), filename="bid", media_type="", limits=LIMITS,
+                         expect="envelope"):  # fmt: skip
+            pass
+    assert caught.value.check == "type" and len(read) == 2  # 8 KiB: the head, no more
+
+
+def _framed(header: bytes, payload: bytes, signature: bytes) -> bytes:
+    import struct
+
+    return (ENVELOPE_MAGIC + struct.pack(">I", len(header)) + header
+            + struct.pack(">Q", len(payload)) + payload
+            + struct.pack(">I", len(signature)) + signature)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("data", "check"),
+    [
+        (_framed(b'{"a":1}', b"p" * 5000, b"s" * 300), None),
+        (_framed(b'{"a":1}', b"p" * 5000, b""), None),  # unsigned: the parser's to refuse
+        (_framed(b'{"a":1}', b"p" * 5000, b"s" * 300)[:-1], "envelope-structure"),
+        (_framed(b'{"a":1}', b"p" * 5000, b"s" * 300) + b"x", "envelope-structure"),
+        (_framed(b"[1]", b"p", b"s"), "envelope-structure"),
+        (ENVELOPE_MAGIC + b"\xff\xff\xff\xff{", "envelope-structure"),
+        (b"PK\x03\x04 a zip", "type"),
+    ],
+)
+def test_an_envelope_s_framing_must_add_up(data: bytes, check: str | None) -> None:
+    chunks = [data[i : i + 1000] for i in range(0, len(data), 1000)]
+    run = checked(chunks, filename="bid", media_type="", limits=LIMITS, expect="envelope")
+    if check is None:
+        assert b"".join(run) == data
+        return
+    with pytest.raises(UploadRefused) as caught:
+        b"".join(run)
+    assert caught.value.check == check
+
+
+@pytest.mark.parametrize(
+    ("data", "media_type", "ok"),
+    [
+        (b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "", True),
+        (b"\xef\xbb\xbf\n-----BEGIN PKCS7-----\nMIIB\n", "application/x-pem-file", True),
+        (b"\x30\x82\x02\x27\x30\x82\x01\xae", "application/pkix-cert", True),
+        (b"\x30\x82\x02\x27\x30\x82\x01\xae", "application/pdf", False),
+        (b"%PDF-1.7\n", "application/x-x509-ca-cert", False),
+        (b"just some text", "", False),
+    ],
+)
+def test_a_certificate_is_pem_or_der(data: bytes, media_type: str, ok: bool) -> None:
+    run = checked([data], filename="ca", media_type=media_type, limits=LIMITS, expect="certificate")
+    if ok:
+        assert b"".join(run) == data
+        return
+    with pytest.raises(UploadRefused) as caught:
+        b"".join(run)
+    assert caught.value.check == "type"

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from prex.exchange.federation import index
 from prex.exchange.federation.orm import federated_records, federated_releases, federation_sources
 from prex.exchange.ocds import Finding, MergeError, Validator, compile_release
+from prex.shared import faults
 
 #: Findings that are advice, not errors (an open codelist's unknown code).
 ADVICE = frozenset({"codelist.open"})
@@ -155,6 +156,7 @@ def store_page(
             )
         if rows:
             session.execute(insert(federated_releases), rows)
+            faults.point("federation.mid_page")  # releases in, their records not compiled
             result.stored = len(rows)
             result.records = recompile(session, source, {r["ocid"] for r in rows}, now)
     _count(session, source, result.rejected if count_rejected else 0)

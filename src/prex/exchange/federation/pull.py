@@ -39,6 +39,7 @@ from prex.exchange.federation.errors import SourceNotFound, UnreadablePackage
 from prex.exchange.federation.ingest import Stored, store_page
 from prex.exchange.federation.orm import federation_sources
 from prex.exchange.federation.sources import PULLED, Source, SourceKind, SourceStatus, get
+from prex.shared import faults
 
 if TYPE_CHECKING:
     from prex.bootstrap import Services
@@ -173,6 +174,7 @@ def _commit_page(services: Services, source: Source, page: Page, now: datetime) 
         except IntegrityError:  # a concurrent puller stored the same releases first
             session.rollback()
             return None
+        faults.point("federation.after_page_stored")  # the page stored, the cursor not moved
         interval = timedelta(seconds=services.settings.federation_interval_seconds)
         session.execute(
             update(federation_sources)

@@ -17,11 +17,25 @@ from prex.bidding.bonds import BondKind, BondView, RecordBond, bonds_of, record_
 from prex.bidding.commitment import commitment_of
 from prex.bidding.custodians import custodians_of, register_custodian, remove_custodian
 from prex.bidding.opening_keys import bid_parameters, sign_parameters
-from prex.bidding.submissions import Received, bids_of, receive_envelope, withdraw_bid
+from prex.bidding.submissions import (
+    Received,
+    bids_of,
+    envelope_limit,
+    receive_envelope,
+    withdraw_bid,
+)
 from prex.envelope.container import Digester
 from prex.identity.policy import Action, Resource, authorize
 from prex.pki.certs import pem_or_base64
-from prex.shared.errors import InvalidInput, NotFound
+from prex.shared.errors import NotFound
+from prex.shared.upload_checks import (
+    HEAD,
+    MAGIC,
+    StreamCheck,
+    UploadLimits,
+    UploadRefused,
+    sniff,
+)
 from prex.tenders.model import TenderStatus
 from prex.tenders.service import get_tender_for
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
@@ -148,19 +162,27 @@ async def submit_bid(
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key")],
 ) -> dict[str, Any]:
     """Upload a sealed envelope (the raw file as the body). The answer is the receipt; a retry
-    with the same Idempotency-Key returns the same receipt (200)."""
+    with the same Idempotency-Key returns the same receipt (200). The body passes the upload
+    checks while it arrives: an envelope by its first bytes and its framing (415/422
+    ``upload-refused``), at most the tender's envelope size (413 ``too-large``)."""
+    limit = await run_in_threadpool(envelope_limit, services, uow.actor, tender_id)
+    check = StreamCheck(
+        filename=None,
+        media_type=request.headers.get("content-type", ""),
+        limits=UploadLimits.from_settings(services.settings, min(limit, MAX_UPLOAD_MB << 20)),
+        expect="envelope",
+    )
     path = services.blobs.spool_path()
-    limit = MAX_UPLOAD_MB * 1024 * 1024
     digester = Digester()  # the file's and the payload's SHA-256, as the bytes arrive
     size = 0
     try:
         with path.open("wb") as spool:
             async for chunk in request.stream():
+                check.feed(chunk)
                 size += len(chunk)
-                if size > limit:
-                    raise InvalidInput(f"an envelope is at most {MAX_UPLOAD_MB} MiB", field="body")
                 digester.update(chunk)
                 spool.write(chunk)
+        check.finish()
         received = await run_in_threadpool(
             receive_envelope,
             uow,
@@ -356,9 +378,13 @@ async def append_to_upload(
     if isinstance(opened, dict):  # complete already: the receipt again
         return JSONResponse(opened, status_code=200, headers={"Upload-Offset": str(upload_offset)})
     appender = opened
+    first = upload_offset == 0  # an envelope's first bytes are its magic: checked on arrival
     try:
         try:
             async for chunk in request.stream():
+                if first and chunk:
+                    first = False
+                    _refuse_unless_envelope(chunk)
                 appender.write(chunk)
                 if appender.checkpoint_due:
                     await run_in_threadpool(appender.commit)
@@ -375,6 +401,18 @@ async def append_to_upload(
     return JSONResponse(
         received.receipt, status_code=200 if received.replayed else 201, headers=offset
     )
+
+
+def _refuse_unless_envelope(head: bytes) -> None:
+    magic = MAGIC["envelope"][0]
+    if head[: len(magic)] != magic[: len(head)]:
+        raise UploadRefused(
+            "type",
+            "the upload is not a prex sealed envelope (docs/envelope-format.md): "
+            "its first bytes are not the envelope's",
+            declared="envelope",
+            sniffed=sniff(head[:HEAD]),
+        )
 
 
 @router.delete(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from prex.identity.lockout import LoginLimits
 from prex.identity.policy import Action
 from prex.pki import login
 from prex.pki.certs import parse_certificate, parse_certificates, pem_or_base64
@@ -34,6 +35,7 @@ from prex.web.schemas.pki import (
     SignatureVerdictPublic,
     SignedChallengeBody,
 )
+from prex.web.uploads import certificate_text
 
 router = APIRouter(tags=["pki"])
 
@@ -76,11 +78,11 @@ def get_ca(ca_id: str, services: ServicesDep) -> CaPublic:
     openapi_extra=acts(Action.CA_MANAGE),
     dependencies=[Depends(require(Action.CA_MANAGE))],
 )
-def add_ca(body: CaCreate, uow: UowDep) -> list[CaAdded]:
+def add_ca(body: CaCreate, uow: UowDep, services: ServicesDep) -> list[CaAdded]:
     """Add CA certificates (PEM, possibly several, or base64 DER/PKCS#7) to the trust list."""
     results = add_cas(
         uow,
-        pem_or_base64(body.certificates, "certificates"),
+        certificate_text(services, body.certificates, "certificates"),
         purposes=body.purposes,
         profile=body.profile,
         label=body.label,
@@ -171,7 +173,9 @@ def _proof(body: SignedChallengeBody) -> login.SignedChallenge:
 def certificate_sign_in(
     body: SignedChallengeBody, uow: UowDep, services: ServicesDep
 ) -> TokenPublic:
-    """Exchange a signed challenge for a bearer token (RSA, ECDSA or SM2 certificates)."""
+    """Exchange a signed challenge for a bearer token (RSA, ECDSA or SM2 certificates).
+    Failures count against the certificate and the caller's address as password failures do:
+    past the limit, 429 ``sign-in-throttled`` with ``Retry-After``."""
     credential = login.login_with_certificate(
         uow,
         services.pki,
@@ -179,6 +183,7 @@ def certificate_sign_in(
         platform_code=services.settings.platform_code,
         kind="token",
         lifetime=timedelta(days=services.settings.token_days),
+        limits=LoginLimits.from_settings(services.settings),
     )
     return TokenPublic(token=credential.secret, expires_at=credential.expires_at)
 
@@ -206,6 +211,7 @@ def bind_certificate(
     body: SignedChallengeBody, uow: UowDep, services: ServicesDep
 ) -> BindingPublic:
     """Bind a certificate to the signed-in account (sign a challenge of purpose ``bind``)."""
+    certificate_text(services, body.certificate, "certificate")  # the upload checks
     binding = login.bind_certificate(
         uow,
         services.pki,

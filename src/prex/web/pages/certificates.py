@@ -11,13 +11,16 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from prex.identity.lockout import LoginLimits, SignInThrottled
 from prex.identity.policy import Action
 from prex.pki import login
 from prex.shared.errors import DomainError, InvalidInput
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
+from prex.web.i18n import N_, translations
 from prex.web.pages.account import start_session
 from prex.web.pages.common import Problem, gate, problem_of, safe_next, see_other
-from prex.web.pages.render import render
+from prex.web.pages.render import locale_of, render
+from prex.web.uploads import certificate_text
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -106,10 +109,12 @@ def bind(
     if refused is not None:
         return refused
     try:
+        proof = _proof(challenge_id, certificate, signature, algorithm)
+        certificate_text(services, proof.certificate, "certificate")  # the upload checks
         login.bind_certificate(
             uow,
             services.pki,
-            _proof(challenge_id, certificate, signature, algorithm),
+            proof,
             platform_code=services.settings.platform_code,
             secret=services.settings.secret_key,
         )
@@ -198,8 +203,24 @@ def certificate_login(
             platform_code=services.settings.platform_code,
             kind="session",
             lifetime=timedelta(hours=services.settings.session_hours),
+            limits=LoginLimits.from_settings(services.settings),
         )
     except DomainError as exc:
         problem = problem_of(exc, request, form="certificate-login")
-        return _login_page(request, problem=problem, next_url=next, status_code=exc.status)
+        if isinstance(exc, SignInThrottled):
+            gettext = translations(locale_of(request)).gettext
+            retry_after = int(exc.context["retry_after"])
+            problem = Problem(
+                heading=N_("Too many failed sign-ins"),
+                form="certificate-login",
+                message=gettext(
+                    "Signing in with this certificate or from this address is paused. "
+                    "Try again in %(minutes)s minutes or ask the centre for help."
+                )
+                % {"minutes": max(1, -(-retry_after // 60))},
+            )
+        page = _login_page(request, problem=problem, next_url=next, status_code=exc.status)
+        if isinstance(exc, SignInThrottled):
+            page.headers["Retry-After"] = str(exc.context["retry_after"])
+        return page
     return start_session(request, services, services.uow(uow.actor), credential, next)

@@ -15,9 +15,9 @@ from prex.shared.errors import DomainError, InvalidInput
 from prex.web.deps import ActorDep, ServicesDep, UowDep, acts
 from prex.web.pages.common import Problem, gate, problem_of, see_other
 from prex.web.pages.render import render
+from prex.web.uploads import read_certificate_file
 
 router = APIRouter(include_in_schema=False)
-MAX_CA_FILE = 1024 * 1024
 
 
 def _page(
@@ -65,9 +65,7 @@ async def add_ca(
     try:
         if file is None:
             raise InvalidInput("choose a certificate file", field="file")
-        data = await file.read(MAX_CA_FILE + 1)
-        if len(data) > MAX_CA_FILE:
-            raise InvalidInput("the file is larger than 1 MiB", field="file")
+        data = await read_certificate_file(services, file)
         rules = [r for r in profile.replace(",", " ").split() if r]
         add_cas(uow, data, purposes=purposes, profile=rules, label=label[:200])
     except DomainError as exc:
