@@ -6,7 +6,7 @@ PostgreSQL database beside ``--pg-url`` (or SQLite with ``--sqlite``), and drive
 asyncio process of simulated users over loopback:
 
     .venv/bin/python bench/load.py              # 500 users, 10 minutes, PostgreSQL
-    .venv/bin/python bench/load.py --quick      # smoke run: 40 users, 40 s, a 15 s baseline
+    .venv/bin/python bench/load.py --quick      # smoke run: 40 users, 60 s, a 10 s baseline
     .venv/bin/python bench/load.py --sqlite --users 200 --seconds 120
 
 The world (set up before anything is timed): the portal benchmark's 20,000 tenders written
@@ -877,7 +877,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args(argv)
     defaults = {  # full, quick
-        "users": (500, 40), "seconds": (600.0, 40.0), "baseline_seconds": (120.0, 15.0),
+        "users": (500, 40), "seconds": (600.0, 60.0), "baseline_seconds": (120.0, 10.0),
         "bidders": (60, 6), "auction": (30, 5), "envelope_mb": (2.0, 0.2), "rush": (180.0, 12.0),
         "tenders": (20_000, 1_000),
     }  # fmt: skip
