@@ -85,6 +85,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     cases: int = 0
     seconds: float = 0.0
+    succeeded: set[str] = field(default_factory=set)  # the callers that got a 2xx answer
 
 
 @dataclass
@@ -286,7 +287,10 @@ def run_operation(
     for case in cases:
         for caller in callers:
             outcome.cases += 1
-            outcome.findings.extend(send(case, operation_id, caller, headers_of[caller]))
+            findings, status = send(case, operation_id, caller, headers_of[caller])
+            outcome.findings.extend(findings)
+            if status is not None and 200 <= status < 300:
+                outcome.succeeded.add(caller)
     outcome.seconds = time.perf_counter() - started
     return outcome
 
@@ -335,14 +339,17 @@ def generate(
     return drawn
 
 
-def send(case: Any, operation_id: str, caller: str, headers: dict[str, str]) -> list[Finding]:
-    """Send ``case`` as ``caller``; the checks that failed, as findings."""
+def send(
+    case: Any, operation_id: str, caller: str, headers: dict[str, str]
+) -> tuple[list[Finding], int | None]:
+    """Send ``case`` as ``caller``; the checks that failed, as findings, and the status (None
+    when the app raised)."""
     try:
         response = case.call(headers=headers)
     except Exception as exc:  # the app raised: the server would answer 500
         notes = "\n".join(getattr(exc, "__notes__", []))
         detail = f"unhandled {type(exc).__name__}: {str(exc)[:1500]}\n{notes}"
-        return [Finding(operation_id, caller, "Server error (unhandled exception)", detail)]
+        return [Finding(operation_id, caller, "Server error (unhandled exception)", detail)], None
     findings = []
     try:
         case.validate_response(response, checks=list(CHECKS), headers=headers)
@@ -353,7 +360,7 @@ def send(case: Any, operation_id: str, caller: str, headers: dict[str, str]) -> 
     if violation:
         curl = case.as_curl_command(headers=headers)
         findings.append(Finding(operation_id, caller, "problem_document", f"{violation}\n{curl}"))
-    return findings
+    return findings, response.status_code
 
 
 def unique(findings: Iterable[Finding]) -> Iterator[Finding]:
