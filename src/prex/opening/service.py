@@ -129,13 +129,22 @@ def _opening_status(session: Any, tender_id: str) -> str:
 
 
 def _ensure_opening(uow: SqlUnitOfWork, tender_id: str) -> str:
-    """The opening row, created on the first write; returns its status (locked for update)."""
-    status = uow.session.execute(
-        select(openings.c.status).where(openings.c.tender_id == tender_id).with_for_update()
-    ).scalar()
+    """The opening row, created on the first write; returns its status (locked for update).
+
+    Two first writes at once (custodians releasing in the same instant) both find no row to
+    lock: on PostgreSQL the second insert waits for the first to commit and then fails, inside
+    a savepoint, and the row the winner made is locked instead (bench/load.py found the 500)."""
+    locked = select(openings.c.status).where(openings.c.tender_id == tender_id).with_for_update()
+    status = uow.session.execute(locked).scalar()
     if status is None:
-        uow.session.execute(insert(openings).values(tender_id=tender_id, status="decrypting"))
-        return "decrypting"
+        try:
+            with uow.session.begin_nested():
+                uow.session.execute(
+                    insert(openings).values(tender_id=tender_id, status="decrypting")
+                )
+            return "decrypting"
+        except IntegrityError:
+            status = uow.session.execute(locked).scalar_one()
     return str(status)
 
 
