@@ -164,6 +164,19 @@ TABLE_OF = {
     "statement_id": "opening_statements",
     "registration_id": "listing_registrations",
     "objection_id": "result_objections",
+    "entry_id": "expert_blacklist",
+    "range_id": "expert_unavailability",
+    "interest_id": "expert_interests",
+    "binding_id": "user_certificates",
+    "evidence_id": "case_evidence",
+}
+# Path parameters that name an object by another column than its ``id``.
+COLUMN_OF = {
+    "client_id": ("integration_clients", "client_id"),
+    "username": ("users", "username"),
+    "code": ("centres", "division_code"),
+    "key": ("organisations", "uscc"),
+    "ocid": ("ocds_records", "ocid"),
 }
 
 
@@ -186,11 +199,12 @@ def _real_ids(
     parents: dict[str, dict[str, dict[str, str]]] = {}
     with services.read_session() as session:
         for name in sorted(names):
-            table = next((tables[t] for t in _plural(name) if t in tables), None)
-            if table is None or "id" not in table.c:
+            table_name, key = COLUMN_OF.get(name, ("", "id"))
+            table = next((tables[t] for t in [table_name, *_plural(name)] if t in tables), None)
+            if table is None or key not in table.c:
                 continue
-            columns = [table.c[c] for c in sorted(names - {name, "id"}) if c in table.c]
-            rows = session.execute(select(table.c.id, *columns).limit(MAX_IDS)).all()
+            columns = [table.c[c] for c in sorted(names - {name, key}) if c in table.c]
+            rows = session.execute(select(table.c[key], *columns).limit(MAX_IDS)).all()
             ids = [str(r[0]) for r in rows if str(r[0]) not in protected]
             if ids:
                 found[name] = ids
@@ -311,6 +325,7 @@ def seed_world(services: Services) -> Seeded:
         scopes=["public.read"],
     )
     protected = {seed.user_ids[u] for u in USERNAME.values()} | {seed.org_ids[k] for k in ORG_OF}
+    protected |= set(USERNAME.values())  # by name too (POST /users/{username}/unlock)
     protected.add(issued.client_id)
     return Seeded(
         frozenset(protected),
