@@ -28,9 +28,9 @@ from prex.bootstrap import Services
 from prex.cli.main import app
 from prex.identity.policy import Actor, Role
 from prex.shared.clock import FixedClock
+from prex.web.deps import MAX_OFFSET
 from tests.auction_world import ENDS_AT, OPENS_AT, RESERVE, AuctionWorld
 from tests.e2e.test_opening import everything_stored
-from prex.web.deps import MAX_OFFSET
 from tests.factories import World, auth
 from tests.pki_openssl import PkiWorld
 
