@@ -1,10 +1,14 @@
-"""The fuzz profile's world: the demo province, seeded once per worker into a template data
+"""The fuzz profile's world: the demo province, seeded once per run into a template data
 directory (database and blobs) that each test module copies (the operations change the world;
 a module's run does not see another's), on SQLite — bench/fuzz.py runs the long profile on
 PostgreSQL too."""
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,15 +38,27 @@ def _services(folder: Path) -> Services:
 
 @pytest.fixture(scope="session")
 def fuzz_world(
-    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, Seeded]:
-    folder = tmp_path_factory.mktemp("fuzz-world")
-    shutil.copy(sqlite_template, folder / "prex.db")
-    services = _services(folder)
-    try:
-        return folder, seed_world(services)
-    finally:
-        services.close()
+    """The seeded template: made once per run — the xdist workers of a run share it (the first
+    seeds while the others wait on a lock: seeding side by side only slowed both)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, record = shared / "fuzz-world", shared / "fuzz-world.json"
+    with (shared / "fuzz-world.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            folder.mkdir()
+            shutil.copy(request.getfixturevalue("sqlite_template"), folder / "prex.db")
+            services = _services(folder)
+            try:
+                seeded = seed_world(services)
+            finally:
+                services.close()
+            record.write_text(json.dumps(dataclasses.asdict(seeded), default=sorted))
+    data = json.loads(record.read_text())
+    data["protected"], data["machine"] = frozenset(data["protected"]), tuple(data["machine"])
+    return folder, Seeded(**data)
 
 
 @pytest.fixture(scope="module")
