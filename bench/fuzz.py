@@ -2,7 +2,9 @@
 
 The same machinery as the CI profile (tests/fuzz/profile.py), with many more generated
 requests: the app's own OpenAPI document (/api/v1/openapi.json, in process over ASGI), a seeded
-world (a user per role, a published tender, a machine client holding every scope), and for each
+world (the demo province — tenders in every status with their bids, committees, evaluations,
+awards and contracts, a complaint, land listings — and a machine client holding every scope; the
+clock stands still where the seed leaves it), and for each
 operation ``--examples`` requests with valid data and as many with invalid data, each sent as
 each of 9 callers (admin, operator, agency, tenderer, bidder, expert, supervisor, the public, the
 machine client). Every response is held to: no 5xx; a documented status, content type and body
@@ -15,8 +17,10 @@ Figures:
   beside the **same number of plain valid requests** (GET of the published tender, as the same
   callers in turn, through the same in-process client, nothing generated or checked);
 
-and plain lines: ``COVERAGE`` (operations × callers, requests sent) and ``FAILURES`` (distinct
-operation/caller/check failures; the exit status is 1 when there are any).
+and plain lines: ``COVERAGE`` (operations × callers, requests sent), ``SUCCEEDED`` (operations
+that answered a 2xx to at least one caller, and operation/caller pairs that got one: how far past
+their 404s and validation the requests reach; ``--list-succeeded`` lists them) and ``FAILURES``
+(distinct operation/caller/check failures; the exit status is 1 when there are any).
 
     .venv/bin/python bench/fuzz.py                       # 25 + 25 requests per operation, SQLite
     .venv/bin/python bench/fuzz.py --database-url postgresql://postgres@127.0.0.1:5432/fuzz
@@ -37,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -50,6 +55,7 @@ from tests.fuzz.profile import CALLERS, Finding, build_target, run_operation, un
 from prex.bootstrap import bootstrap  # noqa: E402
 from prex.config import get_settings  # noqa: E402
 from prex.db.migrate import upgrade  # noqa: E402
+from prex.shared.clock import FixedClock  # noqa: E402
 from prex.web.app import API_PREFIX, create_app  # noqa: E402
 
 
@@ -74,6 +80,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--database-url", default=None, help="an empty database (default: SQLite)")
     parser.add_argument("--only", default=None, help="operationIds containing this text")
+    parser.add_argument(
+        "--list-succeeded",
+        action="store_true",
+        help="list every operation with the callers it answered with a 2xx",
+    )
     return parser.parse_args(argv)
 
 
@@ -93,7 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_document_bytes=1024 * 1024,
             password_hashing="fast",
         )
-        services = bootstrap(settings)
+        # The world's seed moves a fixed clock (prex.demo); the run stays at its end.
+        services = bootstrap(settings, clock=FixedClock(datetime.now(UTC)))
         try:
             app = create_app(services)
             target = build_target(services, app)
@@ -103,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.quick:
                 operations = operations[::8]
             findings: list[Finding] = []
+            succeeded: dict[str, set[str]] = {}  # operation → callers answered with a 2xx
             cases = 0
             started = time.perf_counter()
             for operation_id in operations:
@@ -111,8 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 cases += outcome.cases
                 findings += outcome.findings
+                succeeded[operation_id] = outcome.succeeded
             fuzz_seconds = time.perf_counter() - started
-            plain_seconds = plain_requests(app, target.callers, target.ids["tender_id"][0], cases)
+            plain_seconds = plain_requests(app, target.callers, target.tender_id, cases)
         finally:
             services.close()
     distinct = list(unique(findings))
@@ -125,6 +139,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"COVERAGE operations={len(operations)} callers={len(CALLERS)} "
         f"pairs={len(operations) * len(CALLERS)} requests={cases} examples_per_mode={examples}"
     )
+    reached = sorted(o for o, callers in succeeded.items() if callers)
+    pairs = sum(len(callers) for callers in succeeded.values())
+    print(
+        f"SUCCEEDED operations={len(reached)}/{len(operations)} "
+        f"pairs={pairs}/{len(operations) * len(CALLERS)}"
+    )
+    if args.list_succeeded:
+        for operation_id in sorted(succeeded):
+            callers = ",".join(sorted(succeeded[operation_id])) or "-"
+            print(f"  {operation_id} {callers}")
     print(f"FAILURES {len(distinct)}")
     print(result("fuzz_cases_per_second", cases / fuzz_seconds, cases / plain_seconds, "req/s"))
     return 1 if distinct else 0

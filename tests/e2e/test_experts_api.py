@@ -15,6 +15,7 @@ from prex.audit.orm import audit_log, outbox
 from prex.bootstrap import Services
 from prex.experts.orm import experts
 from prex.identity import service as identity
+from prex.web.deps import MAX_OFFSET
 from tests.factories import ADMIN_ACTOR, PASSWORD, World, auth, chain_of
 from tests.unit.experts.rows import csv_bytes, employer, person_id, row
 
@@ -355,3 +356,16 @@ def test_identities_are_the_experts_centre_s_own(
     nowhere = expert_body(9, centre_id="01ARZ3NDEKTSV4RRFFQ69G5FAV")
     missing = client.post(f"{API}/experts", json=nowhere, headers=admin)
     assert missing.status_code == 404 and "no centre" in missing.json()["detail"]
+
+
+def test_an_offset_past_the_databases_integers_is_invalid_input_not_a_server_error(
+    client: TestClient, world: World, services: Services
+) -> None:
+    """The fuzz profile's overflow in the listings' offset (a 500) was here too."""
+    headers = auth(services, "operator")
+    for offset in (2**64, MAX_OFFSET + 1):
+        response = client.get(f"{API}/experts", params={"offset": offset}, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["type"] == "/problems/invalid-input"
+    response = client.get(f"{API}/experts", params={"offset": MAX_OFFSET}, headers=headers)
+    assert response.status_code == 200 and response.json()["items"] == [], response.text

@@ -28,9 +28,10 @@ from prex.bootstrap import Services
 from prex.cli.main import app
 from prex.identity.policy import Actor, Role
 from prex.shared.clock import FixedClock
+from prex.web.deps import MAX_OFFSET
 from tests.auction_world import ENDS_AT, OPENS_AT, RESERVE, AuctionWorld
 from tests.e2e.test_opening import everything_stored
-from tests.factories import World
+from tests.factories import World, auth
 from tests.pki_openssl import PkiWorld
 
 API = "/api/v1"
@@ -65,6 +66,18 @@ def rows(services: Services, table: Any) -> list[Any]:
 def actions(services: Services) -> list[str]:
     with services.read_session() as session:
         return list(session.execute(select(audit_log.c.action).order_by(audit_log.c.seq)).scalars())
+
+
+def test_an_offset_past_the_databases_integers_is_invalid_input_not_a_server_error(
+    client: TestClient, services: Services, world: World
+) -> None:
+    """Found by the fuzz profile: an offset of 2**64 overflowed the driver's integer (500)."""
+    headers = auth(services, "operator")
+    for offset in (2**64, MAX_OFFSET + 1):
+        response = client.get(f"{API}/listings", params={"offset": offset}, headers=headers)
+        problem(response, 422, "invalid-input")
+    response = client.get(f"{API}/listings", params={"offset": MAX_OFFSET}, headers=headers)
+    assert response.status_code == 200 and response.json() == [], response.text
 
 
 # -- set-up -------------------------------------------------------------------------------------

@@ -427,3 +427,30 @@ def test_custodians_releasing_in_the_same_instant_are_both_taken(
         n: a.text for n, a in answers.items()
     }
     assert len(opening.hall()["shares_released"]) == 2
+
+
+def test_a_second_check_in_of_the_organisation_is_a_no_op_and_a_share_index_is_bounded(
+    opening: Opening,
+) -> None:
+    """Found by the fuzz profile: the organisation's second check-in (another of its users, its
+    machine client, a retry) broke the unique key at the insert (500); a share index past a
+    64-bit integer overflowed the driver (500)."""
+    user, price = BIDDERS["rsa-org"]
+    assert opening.submit(opening.seal("rsa-org", price), user, "check-in-0001").status_code == 201
+    url = f"/api/v1/tenders/{opening.id}/opening/check-in"
+    for _ in range(2):
+        response = opening.client.post(url, headers=auth(opening.services, user))
+        assert response.status_code == 204, response.text
+    with opening.services.read_session() as session:
+        count = "select count(*) from opening_checkins where tender_id = :t"
+        assert session.execute(text(count), {"t": opening.id}).scalar_one() == 1
+        logged = "select count(*) from audit_log where action = 'BidderCheckedIn'"
+        assert session.execute(text(logged)).scalar_one() == 1
+    assert opening.hall(user)["checked_in"] == 1
+    for index in (0, 256, 2**64):
+        response = opening.client.post(
+            f"/api/v1/tenders/{opening.id}/opening/shares/{index}",
+            json={"escrowed": "AAAA"},
+            headers=auth(opening.services, "custodian1"),
+        )
+        problem(response, 422, "invalid-input")

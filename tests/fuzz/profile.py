@@ -12,17 +12,21 @@ public (no credential) and a machine client holding every scope — and its resp
   status = the response's, detail, instance) — the OAuth token endpoint excepted, whose errors
   RFC 6749 fixes (it documents them so).
 
-Path parameters are drawn from the ids of real objects of a seeded world (a province with a
-user per role, a published tender) as often as from generated strings, so that handlers get
-past their 404s. Generation is seeded and derandomised: a CI run is reproducible."""
+Path parameters are drawn from the ids of real objects of a seeded world (the demo province:
+tenders in every status from draft to complete, with sealed bids, a committee, an evaluation,
+awards and contracts, a complaint, land listings, experts …) three times in four, related to
+each other and chosen for the operation (its tender in the state it acts on), so that handlers
+get past their 404s. Generation is seeded and derandomised: a CI run is reproducible."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import schemathesis
@@ -43,11 +47,15 @@ from sqlalchemy import select
 
 from prex.bootstrap import Services
 from prex.db.all_tables import metadata
+from prex.demo import DEMO_PASSWORD, seed_demo
+from prex.identity import service as identity
+from prex.identity.policy import Actor
 from prex.integrations.model import SCOPES
 from prex.integrations.service import register_client
+from prex.shared.clock import FixedClock
 from prex.web.app import API_PREFIX
 from prex.web.errors import PROBLEM
-from tests.factories import ADMIN_ACTOR, auth, make_world, published_tender
+from tests.factories import ADMIN_ACTOR
 
 ROLES = ("admin", "operator", "agency", "tenderer", "bidder", "expert", "supervisor")
 CALLERS = (*ROLES, "anonymous", "machine")
@@ -85,6 +93,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     cases: int = 0
     seconds: float = 0.0
+    succeeded: set[str] = field(default_factory=set)  # the callers that got a 2xx answer
 
 
 @dataclass
@@ -97,6 +106,11 @@ class Target:
     callers: dict[str, dict[str, str]]
     ids: dict[str, list[str]]
     machine: tuple[str, str]  # the machine client's id and secret
+    tender_id: str  # a published tender (open for bids)
+    # path parameter → real id → the other path parameters its row names (a bid's tender_id …)
+    parents: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    tenders: dict[str, str] = field(default_factory=dict)  # the demo's tenders by label
+    listings: dict[str, str] = field(default_factory=dict)  # the demo's listings by label
     machine_since: float = field(default_factory=time.monotonic)
 
     @functools.cached_property
@@ -124,7 +138,7 @@ class Target:
         """New user tokens (for operations that end the caller's session)."""
         fresh = dict(self.callers)
         for role in ROLES:
-            fresh[role] = auth(self.services, role)
+            fresh[role] = user_headers(self.services, role)
         return fresh
 
 
@@ -150,6 +164,19 @@ TABLE_OF = {
     "statement_id": "opening_statements",
     "registration_id": "listing_registrations",
     "objection_id": "result_objections",
+    "entry_id": "expert_blacklist",
+    "range_id": "expert_unavailability",
+    "interest_id": "expert_interests",
+    "binding_id": "user_certificates",
+    "evidence_id": "case_evidence",
+}
+# Path parameters that name an object by another column than its ``id``.
+COLUMN_OF = {
+    "client_id": ("integration_clients", "client_id"),
+    "username": ("users", "username"),
+    "code": ("centres", "division_code"),
+    "key": ("organisations", "uscc"),
+    "ocid": ("ocds_records", "ocid"),
 }
 
 
@@ -160,53 +187,176 @@ def _plural(name: str) -> list[str]:
 
 def _real_ids(
     services: Services, names: Iterable[str], protected: set[str]
-) -> dict[str, list[str]]:
+) -> tuple[dict[str, list[str]], dict[str, dict[str, dict[str, str]]]]:
     """For each path parameter ``<thing>_id``, the ids in the table of things (if any), less
     ``protected`` (the callers' own users, organisations and client, which a fuzzed
-    deactivation would take away from the rest of the run)."""
+    deactivation would take away from the rest of the run); and for each id, the values of its
+    row's columns that are path parameters too (a bid's ``tender_id``), so that a request's
+    parameters can name related objects."""
+    names = set(names)
     tables = {t.name: t for t in metadata.sorted_tables}
     found: dict[str, list[str]] = {}
+    parents: dict[str, dict[str, dict[str, str]]] = {}
     with services.read_session() as session:
-        for name in names:
-            table = next((tables[t] for t in _plural(name) if t in tables), None)
-            if table is None or "id" not in table.c:
+        for name in sorted(names):
+            table_name, key = COLUMN_OF.get(name, ("", "id"))
+            table = next((tables[t] for t in [table_name, *_plural(name)] if t in tables), None)
+            if table is None or key not in table.c:
                 continue
-            rows = session.execute(select(table.c.id).limit(20)).scalars()
-            ids = [str(i) for i in rows if str(i) not in protected]
+            columns = [table.c[c] for c in sorted(names - {name, key}) if c in table.c]
+            rows = session.execute(select(table.c[key], *columns).limit(MAX_IDS)).all()
+            ids = [str(r[0]) for r in rows if str(r[0]) not in protected]
             if ids:
                 found[name] = ids
-    return found
+                parents[name] = {
+                    str(r[0]): {
+                        c.name: str(v) for c, v in zip(columns, r[1:], strict=True) if v is not None
+                    }
+                    for r in rows
+                }
+    return found, parents
 
 
-def build_target(services: Services, app: FastAPI) -> Target:
-    """Seed a world (a user per role, a published tender, a machine client with every scope),
-    load the app's schema over ASGI and collect the real ids for path parameters."""
-    world = make_world(services)
-    callers: dict[str, dict[str, str]] = {role: auth(services, role) for role in ROLES}
+# A tender of the demo for the operations under /tenders/{tender_id}/<word>: the first word
+# of this table in the path chooses (a tender in the state the operation acts on); the open
+# one (published) otherwise. Destructive operations get tenders of their own.
+TENDER_FOR = (
+    ("/cancel", "published_procurement"),
+    ("/publish", "draft"),
+    ("/retender", "failed"),
+    ("/archives", "complete"),
+    ("/opening", "opening"),
+    ("/evaluation", "evaluation"),
+    ("/committee", "evaluation"),
+    ("/seat-bookings", "evaluation"),
+    ("/report", "publicity"),
+    ("/publicity", "publicity"),
+    ("/objections", "publicity"),
+    ("/complaint", "publicity"),
+    ("/awards", "awarded"),
+    ("/contracts", "awarded"),
+)
+MAX_IDS = 200
+
+
+def preferred(target: Target, path: str, name: str) -> str | None:
+    """The real id a request to ``path`` should name first for the parameter ``name``."""
+    if name == "tender_id":
+        rest = path.split("{tender_id}", 1)[-1]
+        label = next((t for word, t in TENDER_FOR if rest.startswith(word)), "published")
+        return target.tenders.get(label)
+    if name == "listing_id":
+        return target.listings.get("live")
+    return None
+
+
+def real_parameters(target: Target, path: str, data: Any) -> dict[str, str]:
+    """Real ids for the path parameters of ``path`` that have any, drawn in path order; each
+    from the rows related to those drawn before it when there are any (a bid of the tender
+    drawn), the preferred one first; a parameter is left generated a quarter of the time."""
+    chosen: dict[str, str] = {}
+    for name in re.findall(r"{(\w+)}", path):
+        if name not in target.ids or data.draw(st.integers(0, 3), label=f"real {name}") == 3:
+            continue
+        rows = target.parents.get(name, {})
+        pool = [
+            i
+            for i in target.ids[name]
+            if all(rows.get(i, {}).get(k, v) == v for k, v in chosen.items())
+        ] or target.ids[name]
+        first = preferred(target, path, name)
+        if first in pool:
+            pool = [first, *(i for i in pool if i != first)]
+        chosen[name] = data.draw(st.sampled_from(pool), label=name)
+        # a row that names another parameter decides it (the tender of the bid drawn)
+        chosen.update({k: v for k, v in rows.get(chosen[name], {}).items() if k in chosen})
+    return chosen
+
+
+# The caller of each role: a user of the demo province (prex.demo).
+USERNAME = {
+    "admin": "admin",
+    "operator": "operator",
+    "agency": "agency",
+    "tenderer": "tenderer",
+    "bidder": "bidder1",
+    "expert": "expert",
+    "supervisor": "supervisor",
+}
+# Their organisations (prex.demo.ORGANISATIONS keys), out of the fuzzer's reach too.
+ORG_OF = ("centre_hz", "supervisor_hz", "tenderer_hz", "agency", "bidder1", "expert_employer")
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What :func:`seed_world` made that the profile needs again: its callers' ids (to keep
+    from the fuzzer), the machine client's credentials and a published tender."""
+
+    protected: frozenset[str]
+    machine: tuple[str, str]
+    tender_id: str
+    tenders: dict[str, str]  # the demo's tenders by label (prex.demo.DemoSeed.tenders)
+    listings: dict[str, str]  # its listings by label (sold, failed, live)
+
+
+def seed_world(services: Services) -> Seeded:
+    """The demo province (:func:`prex.demo.seed_demo`, on the services' fixed clock, which it
+    moves and puts back): tenders in every status — a draft, open ones with documents obtained,
+    enquiries and an electronic guarantee, one at its opening with sealed bids, one in
+    evaluation, one in publicity under a complaint, awarded and complete ones with contracts and
+    an archive —, experts in the registry with committees drawn, land listings (sold, failed,
+    in live bidding), credit records; plus a machine client holding every scope and a spare
+    one (the fuzzer may revoke that one, never the caller)."""
+    clock = services.clock
+    assert isinstance(clock, FixedClock), "the demo seed moves time: give it a FixedClock"
+    seed = seed_demo(services, now=clock.now())
+    issued = register_client(
+        services.uow(ADMIN_ACTOR),
+        name="fuzz",
+        org_id=seed.org_ids["bidder1"],
+        scopes=sorted(SCOPES),
+        rate_per_minute=100_000,
+        burst=10_000,
+    )
+    register_client(
+        services.uow(ADMIN_ACTOR),
+        name="spare",
+        org_id=seed.org_ids["bidder2"],
+        scopes=["public.read"],
+    )
+    protected = {seed.user_ids[u] for u in USERNAME.values()} | {seed.org_ids[k] for k in ORG_OF}
+    protected |= set(USERNAME.values())  # by name too (POST /users/{username}/unlock)
+    protected.add(issued.client_id)
+    return Seeded(
+        frozenset(protected),
+        (issued.client_id, issued.secret),
+        seed.tenders["published"],
+        dict(seed.tenders),
+        dict(seed.listings),
+    )
+
+
+def user_headers(services: Services, role: str) -> dict[str, str]:
+    """Bearer headers of a fresh token of the demo user of ``role``."""
+    credential = identity.sign_in(
+        services.uow(Actor(address="127.0.0.1")),
+        username=USERNAME[role],
+        password=DEMO_PASSWORD,
+        kind="token",
+        lifetime=timedelta(days=365),
+    )
+    return {"Authorization": f"Bearer {credential.secret}"}
+
+
+def build_target(services: Services, app: FastAPI, seeded: Seeded | None = None) -> Target:
+    """The target over a world :func:`seed_world` made (seeded now when ``seeded`` is None):
+    the callers' credentials, the app's schema loaded over ASGI, the real ids of path
+    parameters."""
+    seeded = seeded or seed_world(services)
+    callers: dict[str, dict[str, str]] = {role: user_headers(services, role) for role in ROLES}
     callers["anonymous"] = {}
     with TestClient(app, base_url="http://testserver") as client:
-        tender_id = published_tender(client, world, callers["agency"])["id"]
-        # A bidder that obtained the documents and asked a question: an enquiry to answer.
-        tender_url = f"{API_PREFIX}/tenders/{tender_id}"
-        for path, body in (("obtain", None), ("enquiries", {"text": "工期能否顺延？"})):
-            made = client.post(f"{tender_url}/{path}", json=body, headers=callers["bidder"])
-            assert made.status_code < 300, made.text
-        issued = register_client(
-            services.uow(ADMIN_ACTOR),
-            name="fuzz",
-            org_id=world.orgs["bidder"],
-            scopes=sorted(SCOPES),
-            rate_per_minute=100_000,
-            burst=10_000,
-        )
-        # A second client: the fuzzer may revoke that one, never the caller.
-        register_client(
-            services.uow(ADMIN_ACTOR),
-            name="spare",
-            org_id=world.orgs["bidder2"],
-            scopes=["public.read"],
-        )
-        callers["machine"] = machine_headers(client, issued.client_id, issued.secret)
+        callers["machine"] = machine_headers(client, *seeded.machine)
     schema = schemathesis.openapi.from_asgi(OPENAPI, app)
     names = {
         p["name"]
@@ -215,10 +365,19 @@ def build_target(services: Services, app: FastAPI) -> Target:
         for p in op.get("parameters", [])
         if p["in"] == "path"
     }
-    protected = {world.users[r] for r in ROLES} | {world.orgs[r] for r in ROLES if r in world.orgs}
-    protected.add(issued.client_id)
-    ids = _real_ids(services, names, protected)
-    return Target(services, app, schema, callers, ids, (issued.client_id, issued.secret))
+    ids, parents = _real_ids(services, names, set(seeded.protected))
+    return Target(
+        services,
+        app,
+        schema,
+        callers,
+        ids,
+        seeded.machine,
+        seeded.tender_id,
+        parents,
+        seeded.tenders,
+        seeded.listings,
+    )
 
 
 def machine_headers(client: TestClient, client_id: str, secret: str) -> dict[str, str]:
@@ -236,7 +395,18 @@ def retarget(target: Target, app: FastAPI) -> Target:
     """The same world and callers, another app over the same services (e.g. with planted
     routes): its schema is loaded afresh."""
     schema = schemathesis.openapi.from_asgi(OPENAPI, app)
-    return Target(target.services, app, schema, target.callers, target.ids, target.machine)
+    return Target(
+        target.services,
+        app,
+        schema,
+        target.callers,
+        target.ids,
+        target.machine,
+        target.tender_id,
+        target.parents,
+        target.tenders,
+        target.listings,
+    )
 
 
 def _problem_violation(case: Any, response: Any) -> str | None:
@@ -286,7 +456,10 @@ def run_operation(
     for case in cases:
         for caller in callers:
             outcome.cases += 1
-            outcome.findings.extend(send(case, operation_id, caller, headers_of[caller]))
+            findings, status = send(case, operation_id, caller, headers_of[caller])
+            outcome.findings.extend(findings)
+            if status is not None and 200 <= status < 300:
+                outcome.succeeded.add(caller)
     outcome.seconds = time.perf_counter() - started
     return outcome
 
@@ -308,9 +481,9 @@ def generate(
     target: Target, operation: Any, mode: GenerationMode, examples: int, seed_value: int
 ) -> list[Any]:
     """Up to ``examples`` cases of ``operation`` in ``mode``, reproducibly; path parameters
-    are a real object's id half the time. None when the mode has nothing to generate (an
-    operation whose only parameter is a free string has no invalid form)."""
-    ids = target.ids
+    are real objects' ids three times in four (:func:`real_parameters`). None when the mode has
+    nothing to generate (an operation whose only parameter is a free string has no invalid
+    form)."""
     drawn: list[Any] = []
     strategy = operation.as_strategy(generation_mode=mode)
 
@@ -325,9 +498,11 @@ def generate(
     )
     @given(case=strategy, data=st.data())
     def collect(case: Any, data: Any) -> None:
-        for name in list(case.path_parameters or {}):
-            if name in ids and data.draw(st.booleans(), label=f"real {name}"):
-                case.path_parameters[name] = data.draw(st.sampled_from(ids[name]), label=name)
+        if case.path_parameters:
+            real = real_parameters(target, operation.path, data)
+            case.path_parameters.update(
+                {k: v for k, v in real.items() if k in case.path_parameters}
+            )
         drawn.append(case)
 
     with contextlib.suppress(Unsatisfiable):
@@ -335,14 +510,17 @@ def generate(
     return drawn
 
 
-def send(case: Any, operation_id: str, caller: str, headers: dict[str, str]) -> list[Finding]:
-    """Send ``case`` as ``caller``; the checks that failed, as findings."""
+def send(
+    case: Any, operation_id: str, caller: str, headers: dict[str, str]
+) -> tuple[list[Finding], int | None]:
+    """Send ``case`` as ``caller``; the checks that failed, as findings, and the status (None
+    when the app raised)."""
     try:
         response = case.call(headers=headers)
     except Exception as exc:  # the app raised: the server would answer 500
         notes = "\n".join(getattr(exc, "__notes__", []))
         detail = f"unhandled {type(exc).__name__}: {str(exc)[:1500]}\n{notes}"
-        return [Finding(operation_id, caller, "Server error (unhandled exception)", detail)]
+        return [Finding(operation_id, caller, "Server error (unhandled exception)", detail)], None
     findings = []
     try:
         case.validate_response(response, checks=list(CHECKS), headers=headers)
@@ -353,7 +531,7 @@ def send(case: Any, operation_id: str, caller: str, headers: dict[str, str]) -> 
     if violation:
         curl = case.as_curl_command(headers=headers)
         findings.append(Finding(operation_id, caller, "problem_document", f"{violation}\n{curl}"))
-    return findings
+    return findings, response.status_code
 
 
 def unique(findings: Iterable[Finding]) -> Iterator[Finding]:

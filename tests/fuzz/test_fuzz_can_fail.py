@@ -7,12 +7,14 @@ from __future__ import annotations
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from prex.bootstrap import Services
+from prex.identity.orm import organisations
 from prex.web.app import API_PREFIX, create_app
 from prex.web.errors import PROBLEM
 from prex.web.openapi_problems import PROBLEM_SCHEMA, PROBLEM_STATUSES
-from tests.factories import World, auth
+from tests.factories import World, auth, chain_of
 from tests.fuzz.profile import CALLERS, Target, retarget, run_operation
 from tests.fuzz.shards import ALL_OPERATIONS, CI_EXAMPLES
 
@@ -87,6 +89,25 @@ def test_a_taken_user_name_is_a_conflict(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == "/problems/conflict"
     assert "bidder" in response.json()["detail"]
+
+
+def test_a_taken_division_or_credit_code_is_a_conflict(
+    client: TestClient, services: Services, world: World
+) -> None:
+    """Found by the fuzz profile: a second centre of a division (or organisation of a credit
+    code) broke the unique index at the insert, before the commit that translated it (500)."""
+    admin = auth(services, "admin")
+    centre = {"name": "某中心", "division_code": "330000", "platform_code": "PREX0"}
+    with services.read_session() as session:
+        uscc = session.execute(select(organisations.c.uscc)).scalars().first()
+    org = {"uscc": uscc, "name": "又一家", "centre_id": world.centre_id, "kinds": ["bidder"]}
+    for path, body, words in (("centres", centre, "330000"), ("organisations", org, uscc)):
+        response = client.post(f"{API_PREFIX}/{path}", json=body, headers=admin)
+        assert response.status_code == 409, response.text
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["type"] == "/problems/conflict"
+        assert words in response.json()["detail"]
+    assert chain_of(services).ok
 
 
 def test_every_operation_documents_its_problem_documents(fuzz_target: Target) -> None:

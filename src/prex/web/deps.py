@@ -15,6 +15,9 @@ from prex.identity.service import actor_for_secret
 from prex.shared.errors import AuthenticationFailed
 
 SESSION_COOKIE = "prex_session"
+# The largest ``offset`` a paged list takes: the databases' integers are 64-bit, and nobody
+# pages a million rows in (an offset past that is a 422, not an overflow in the driver).
+MAX_OFFSET = 1_000_000
 # Over TLS the cookie takes the ``__Host-`` prefix: browsers then accept it only with Secure,
 # Path=/ and no Domain, so a sibling subdomain (or a plain-HTTP page) cannot plant or overwrite it.
 HOST_SESSION_COOKIE = "__Host-prex_session"

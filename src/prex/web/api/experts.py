@@ -27,7 +27,7 @@ from prex.experts.queries import MAX_PAGE
 from prex.identity.policy import Action
 from prex.shared.errors import InvalidInput
 from prex.shared.upload_checks import UploadLimits, check_bytes
-from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
+from prex.web.deps import MAX_OFFSET, ActorDep, ServicesDep, UowDep, acts, require
 from prex.web.schemas.experts import (
     BlacklistIn,
     BlacklistPublic,
@@ -130,7 +130,7 @@ def list_experts(
     available: bool | None = Query(None, description="neither blacklisted nor unavailable"),
     on: date | None = Query(None, description="the day flags are read for; default today"),
     limit: int = Query(50, ge=1, le=MAX_PAGE),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> ExpertList:
     """Search the registry: your centre's experts (an administrator: any centre's)."""
     day = on or _today(services)

@@ -15,7 +15,7 @@ from prex.auctions import deposits, listing_views, listings, registration
 from prex.identity.policy import Action
 from prex.shared.blobs import TooLarge
 from prex.shared.upload_checks import UploadLimits, check_bytes
-from prex.web.deps import ActorDep, ServicesDep, UowDep, acts, require
+from prex.web.deps import MAX_OFFSET, ActorDep, ServicesDep, UowDep, acts, require
 from prex.web.openapi_problems import STORED_MEDIA_TYPE
 from prex.web.uploads import chunks
 
@@ -140,7 +140,7 @@ def list_listings(
     status: str | None = Query(default=None, max_length=16),
     kind: str | None = Query(default=None, max_length=16),
     limit: int = Query(default=50, ge=1, le=200),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
 ) -> list[dict[str, Any]]:
     """Announced listings and auctions (the centre's operators also see their drafts)."""
     return listing_views.public_listings(

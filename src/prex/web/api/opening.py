@@ -10,11 +10,12 @@ import contextlib
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Path, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from prex.envelope.threshold import MAX_SHARES
 from prex.identity.policy import Action
 from prex.opening import hall
 from prex.opening.service import (
@@ -143,7 +144,11 @@ def opening_my_share(tender_id: str, actor: ActorDep, services: ServicesDep) -> 
     dependencies=[Depends(require(Action.SHARE_RELEASE))],
 )
 def opening_release_share(
-    tender_id: str, share_index: int, body: Escrowed, uow: UowDep, services: ServicesDep
+    tender_id: str,
+    share_index: Annotated[int, Path(ge=1, le=MAX_SHARES)],
+    body: Escrowed,
+    uow: UowDep,
+    services: ServicesDep,
 ) -> dict[str, Any]:
     """Release a custodian's share (after the deadline only; checked against the published
     Feldman commitments)."""
