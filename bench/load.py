@@ -344,6 +344,8 @@ class Run:
         self.confirmed = 0
         self.recorded = asyncio.Event()  # the host is done (the record published, or not)
         self.published = False
+        self.closing = False  # the host is about to publish: no more confirmations
+        self.confirming = 0  # confirmations in flight
 
     def left(self) -> float:
         return self.ends - time.time()
@@ -435,6 +437,8 @@ class Run:
                 await stats.call("hall_state", conn, "GET", f"{tender}/opening")
             if self.opened.is_set() and self.left() > 0:
                 await asyncio.sleep(self.rng.uniform(0.5, 8.0))
+            if self.opened.is_set() and not self.closing:  # late: the hall is closing
+                self.confirming += 1
                 done = await stats.call(
                     "statement",
                     conn,
@@ -445,6 +449,7 @@ class Run:
                     headers={"Content-Type": "application/json"},
                 )
                 self.confirmed += done is not None
+                self.confirming -= 1
             await self.recorded.wait()
             if self.published:
                 await stats.call("opening_record", conn, "GET", f"{tender}/opening-record")
@@ -519,8 +524,11 @@ class Run:
             stats.notes.append(f"opening: {counts}")
             self.opened.set()
             waited = time.time() + 60
-            while self.confirmed < len(s.bidders) and time.time() < waited and self.left() > 0:
+            while self.confirmed < len(s.bidders) and time.time() < waited and self.left() > 2:
                 await asyncio.sleep(0.5)
+            self.closing = True
+            while self.confirming:
+                await asyncio.sleep(0.05)
             record = await stats.call(
                 "opening_record_publish", conn, "POST", f"{hall}/record", expect=(201,)
             )
