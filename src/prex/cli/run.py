@@ -227,6 +227,12 @@ def demo(host: str = HOST, port: int = PORT) -> None:
         "with prex archive verify FILE (docs/archive.md)",
         highlight=False,
     )
+    console.print(
+        f"Operations (运维): http://{host}:{port}/healthz and /readyz for the load balancer, "
+        f"http://{host}:{port}/metrics for Prometheus (from this machine), `prex backup FILE` "
+        "and `prex restore FILE` (docs/operations.md)",
+        highlight=False,
+    )
     broker = demo_broker.prepare(
         settings.data_dir,
         f"http://127.0.0.1:{port}",
