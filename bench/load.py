@@ -324,6 +324,23 @@ def build_stage(services: Services, args: argparse.Namespace, deadline: datetime
     )
 
 
+def hold_round(services: Services, listing_id: str, start: float) -> None:
+    """The listing's countdown first runs out ``COUNTDOWN`` s after the mixed run starts (the
+    worker would close a round nobody bids in during the baseline)."""
+    from sqlalchemy import update
+
+    from prex.auctions.orm import listings
+
+    ends = datetime.fromtimestamp(start + COUNTDOWN, UTC)
+    with services.writer_session() as session:
+        session.execute(
+            update(listings)
+            .where(listings.c.id == listing_id)
+            .values(round_ends_at=ends, next_check=ends)
+        )
+        session.commit()
+
+
 # ---------------------------------------------------------------------------------------------
 # The users
 # ---------------------------------------------------------------------------------------------
@@ -655,7 +672,7 @@ def drive(port: int, server_pid: int, stage: Stage, seconds: float, users: int, 
 
 def check_world(services: Services, stage: Stage, data_dir: Path, url: str) -> list[str]:
     """Broken invariants: bids, the opening record, the auction's prices, the audit chain."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from prex.auctions.orm import listing_bids, listings
     from prex.bidding.orm import bids
@@ -677,6 +694,11 @@ def check_world(services: Services, stage: Stage, data_dir: Path, url: str) -> l
                 problems.append(f"{b.username}: live bid {live.get(b.org_id)!r}, sent {want}")
         if len(live) != len(stage.bidders):
             problems.append(f"{len(live)} live bids for {len(stage.bidders)} bidders")
+        auction_bids = session.scalar(
+            select(func.count()).where(listing_bids.c.listing_id == stage.listing.id)
+        )
+        if stage.auction and not auction_bids:
+            problems.append("the live auction took no bid")
         opening = session.execute(
             select(openings.c.status, openings.c.record_sha256).where(
                 openings.c.tender_id == stage.tender_id
@@ -735,6 +757,17 @@ class Worker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def settle(self, window: float = 3.0, limit: float = 600.0) -> float:
+        """Wait until the worker has caught up (less than 10 % of a CPU over ``window``
+        seconds, at most ``limit``): seeded rows make a backlog that production has once."""
+        started = time.monotonic()
+        while time.monotonic() - started < limit:
+            cpu0 = _tree_cpu(self.process.pid)
+            time.sleep(window)
+            if _tree_cpu(self.process.pid) - cpu0 < 0.1 * window:
+                break
+        return time.monotonic() - started
 
     def stop(self) -> str:
         if self.process.poll() is None:
@@ -820,6 +853,11 @@ def bench(url: str, data_dir: Path, args: argparse.Namespace, backend: str) -> i
     worker: Worker | None = None
     server: Server | None = None
     try:
+        server = Server(data_dir, url, args.workers)
+        worker = Worker(data_dir, url)
+        print(f"[{backend}] prex serve --workers {args.workers} and prex worker started; the "
+              "worker catches up with the seeded tenders …", flush=True)  # fmt: skip
+        print(f"[{backend}] the worker was idle after {worker.settle():.0f} s", flush=True)
         # The deadline falls at DEADLINE_AT of the mixed run, which starts after the baseline;
         # setting up (sealing included) is given `setup` seconds.
         setup = 30 + 0.5 * args.bidders * args.envelope_mb
@@ -830,10 +868,8 @@ def bench(url: str, data_dir: Path, args: argparse.Namespace, backend: str) -> i
         print(f"[{backend}] world: {len(stage.bidders)} bidders, {len(stage.auction)} auction "
               f"bidders, {len(stage.custodians)} custodians, set up in "
               f"{time.perf_counter() - t:.1f} s", flush=True)  # fmt: skip
-        server = Server(data_dir, url, args.workers)
-        worker = Worker(data_dir, url)
-        print(f"[{backend}] prex serve --workers {args.workers} and prex worker started; "
-              f"portal only, {args.users} users, {args.baseline_seconds:g} s …",
+        hold_round(services, stage.listing.id, stage.deadline - DEADLINE_AT * args.seconds)
+        print(f"[{backend}] portal only, {args.users} users, {args.baseline_seconds:g} s …",
               flush=True)  # fmt: skip
         base = drive(
             server.port, server.pid, stage, args.baseline_seconds, args.users, False, args, 1
