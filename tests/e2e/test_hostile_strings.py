@@ -31,11 +31,10 @@ from sqlalchemy import String, select, text
 
 from prex.bootstrap import Services
 from prex.db.all_tables import metadata
-from prex.demo import DEMO_PASSWORD, seed_demo
+from prex.demo import DEMO_PASSWORD, DemoSeed
 from prex.demo_supervision import seed_supervision
 from prex.web.app import create_app
 from prex.worker import run_once
-from tests.conftest import T0
 
 # Free text of every kind of object (table → columns): names, titles, bodies, reasons, notes.
 HOSTILE_COLUMNS: dict[str, list[str]] = {
@@ -256,9 +255,8 @@ def page_urls(services: Services, client: TestClient) -> list[str]:
 
 
 @pytest.fixture
-def hostile_province(services: Services) -> Iterator[Sweep]:
+def hostile_province(services: Services, demo: DemoSeed) -> Iterator[Sweep]:
     sweep = Sweep()
-    seed_demo(services, now=T0)
     poison(services, sweep)
     seed_supervision(services)  # the warehouse and red flags, from the hostile names
     with TestClient(create_app(services)) as client:
