@@ -109,12 +109,24 @@ def fresh_database_url(
 
 
 def _truncate(url: str) -> None:
+    """Empty every table and restart every sequence, as ``TRUNCATE … RESTART IDENTITY`` would,
+    but by ``DELETE``: a test leaves a few rows in a few of the hundred tables, and deleting
+    them takes milliseconds where truncating every table (a new file for each table and index)
+    takes seconds, once per PostgreSQL test. Foreign keys are not checked while the tables are
+    emptied (``session_replication_role = replica``: every table is emptied, so none dangles)."""
     engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(metadata.sorted_tables))
     with engine.begin() as conn:
         # A test that leaves a transaction open must fail the next test, not hang the suite.
         conn.execute(text("SET LOCAL lock_timeout = '20s'"))
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.exec_driver_sql(deletes)
+        conn.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false) "
+                "FROM pg_sequences WHERE schemaname = current_schema()"
+            )
+        )
         conn.execute(
             text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
         )
