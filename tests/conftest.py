@@ -5,7 +5,8 @@ as well when ``PREX_TEST_DATABASE_URL`` is set (CI sets it). The ``backend`` fix
 parametrised over what is available, so a test that asks for ``services`` runs once per backend.
 
 Each test gets a clean database: SQLite copies a file migrated once per session; PostgreSQL
-truncates every table of a per-worker database migrated once per session.
+empties every table of a per-worker database migrated once per session. A test that asks for
+``demo`` gets the demo province instead, copied from one seeded once per worker and backend.
 """
 
 from __future__ import annotations
