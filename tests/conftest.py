@@ -5,16 +5,20 @@ as well when ``PREX_TEST_DATABASE_URL`` is set (CI sets it). The ``backend`` fix
 parametrised over what is available, so a test that asks for ``services`` runs once per backend.
 
 Each test gets a clean database: SQLite copies a file migrated once per session; PostgreSQL
-truncates every table of a per-worker database migrated once per session.
+empties every table of a per-worker database migrated once per session. A test that asks for
+``demo`` gets the demo province instead, copied from one seeded once per worker and backend.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import os
 import shutil
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +32,9 @@ from prex.config import Settings, get_settings
 from prex.db.all_tables import metadata
 from prex.db.engine import normalise_url
 from prex.db.migrate import upgrade
+from prex.demo import DemoSeed, seed_demo
+from prex.demo import _actor as demo_actor
+from prex.pki.demo import DemoPki
 from prex.shared.clock import FixedClock
 from prex.web.app import create_app
 from prex.web.ratelimits import EXPENSIVE
@@ -103,12 +110,24 @@ def fresh_database_url(
 
 
 def _truncate(url: str) -> None:
+    """Empty every table and restart every sequence, as ``TRUNCATE … RESTART IDENTITY`` would,
+    but by ``DELETE``: a test leaves a few rows in a few of the hundred tables, and deleting
+    them takes milliseconds where truncating every table (a new file for each table and index)
+    takes seconds, once per PostgreSQL test. Foreign keys are not checked while the tables are
+    emptied (``session_replication_role = replica``: every table is emptied, so none dangles)."""
     engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(metadata.sorted_tables))
     with engine.begin() as conn:
         # A test that leaves a transaction open must fail the next test, not hang the suite.
         conn.execute(text("SET LOCAL lock_timeout = '20s'"))
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.exec_driver_sql(deletes)
+        conn.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false) "
+                "FROM pg_sequences WHERE schemaname = current_schema()"
+            )
+        )
         conn.execute(
             text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
         )
@@ -122,7 +141,136 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if "demo" in request.fixturenames:
+        return _seeded_database_url(backend, tmp_path / "data", request)
     return fresh_database_url(backend, tmp_path / "data", request)
+
+
+@dataclass(frozen=True)
+class DemoTemplate:
+    """The demo province seeded once per worker and backend (``prex.demo.seed_demo``): its data
+    directory, its database (the SQLite file inside that directory, or a PostgreSQL database
+    that per-test copies are created from), what the seed returned and where its clock stopped."""
+
+    data_dir: Path
+    pg_template: str | None
+    seed: DemoSeed
+    now: datetime
+
+
+def _test_settings(data_dir: Path, database_url: str) -> Settings:
+    return get_settings(
+        environment="test",
+        data_dir=data_dir,
+        database_url=database_url,
+        max_document_bytes=1024 * 1024,
+        password_hashing="fast",
+        # Out of the way of tests that page or poll; tests/e2e/test_rate_limits.py puts the
+        # table's own budgets back.
+        rate_limits=UNLIMITED,
+    )
+
+
+def _seed_template(data_dir: Path, database_url: str, pg_template: str | None) -> DemoTemplate:
+    services = bootstrap(_test_settings(data_dir, database_url), clock=FixedClock(T0))
+    try:
+        seed = seed_demo(services, now=T0)
+        now = services.clock.now()
+    finally:
+        services.close()
+    return DemoTemplate(data_dir, pg_template, seed, now)
+
+
+@pytest.fixture(scope="session")
+def demo_template_sqlite(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    data_dir = tmp_path_factory.mktemp("demo") / "data"
+    data_dir.mkdir()
+    upgrade(f"sqlite:///{data_dir / 'prex.db'}")
+    return _seed_template(data_dir, f"sqlite:///{data_dir / 'prex.db'}", None)
+
+
+@pytest.fixture(scope="session")
+def demo_template_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemplate]:
+    data_dir = tmp_path_factory.mktemp("demo") / "data"
+    data_dir.mkdir()
+    with migrated_pg_database("demotpl") as url:
+        name = make_url(url).database
+        assert name is not None
+        yield _seed_template(data_dir, url, name)
+        _drop_pg_database(_pg_copy_name("demo"))
+
+
+def _pg_copy_name(label: str) -> str:
+    prefix = os.environ.get("PREX_TEST_DB_PREFIX", "prex_test")
+    return f"{prefix}_{label}_{_worker()}"
+
+
+def _drop_pg_database(name: str) -> None:
+    assert PG_URL is not None
+    admin = create_engine(make_url(normalise_url(PG_URL)), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _seeded_database_url(backend: str, folder: Path, request: pytest.FixtureRequest) -> str:
+    """A copy of the worker's seeded demo for one test: its data directory (blobs, keys,
+    demo-pki and, on SQLite, the database file) copied into ``folder``, and on PostgreSQL a
+    database created from the seeded one as a template."""
+    template: DemoTemplate = request.getfixturevalue(f"demo_template_{backend}")
+    shutil.copytree(template.data_dir, folder, dirs_exist_ok=True)
+    if template.pg_template is None:
+        return f"sqlite:///{folder / 'prex.db'}"
+    assert PG_URL is not None
+    base = make_url(normalise_url(PG_URL))
+    name = _pg_copy_name("demo")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.pg_template}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def demo(services: Services, backend: str, request: pytest.FixtureRequest) -> DemoSeed:
+    """The demo province, as ``seed_demo(services, now=T0)`` leaves it, in this test's own
+    database: a copy of one seeded per worker and backend (seeding takes most of a minute).
+    ``services`` (and ``client``) work on the copy, their clock where the seed left it."""
+    template: DemoTemplate = request.getfixturevalue(f"demo_template_{backend}")
+    clock = services.clock
+    assert isinstance(clock, FixedClock)
+    clock.set(template.now)
+    return _rebased(template, services)
+
+
+def _rebased(template: DemoTemplate, services: Services) -> DemoSeed:
+    """The template's seed, its paths moved to ``services``' data directory and its award cast
+    acting through ``services``; the template's own seed is left as it is."""
+    old, new = template.data_dir, services.settings.data_dir
+    seed = copy.copy(template.seed)
+    for name in ("centre_ids", "org_ids", "user_ids", "tenders", "experts", "awards"):
+        setattr(seed, name, dict(getattr(seed, name)))
+    for name in ("listings", "credit", "signed_in"):
+        setattr(seed, name, dict(getattr(seed, name)))
+    if seed.pki is not None:
+        seed.pki = DemoPki(
+            new / seed.pki.directory.relative_to(old),
+            dict(seed.pki.cas),
+            {k: new / p.relative_to(old) for k, p in seed.pki.files.items()},
+        )
+    if seed.cast is not None:
+        assert seed.pki is not None and isinstance(services.clock, FixedClock)
+        seed.cast = dataclasses.replace(
+            seed.cast,
+            services=services,
+            clock=services.clock,
+            pki=seed.pki,
+            actor=lambda username: demo_actor(services, seed, username),
+            accounts=dict(seed.cast.accounts),
+            rooms=dict(seed.cast.rooms),
+        )
+    return seed
 
 
 @pytest.fixture
@@ -132,16 +280,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return get_settings(
-        environment="test",
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        max_document_bytes=1024 * 1024,
-        password_hashing="fast",
-        # Out of the way of tests that page or poll; tests/e2e/test_rate_limits.py puts the
-        # table's own budgets back.
-        rate_limits=UNLIMITED,
-    )
+    return _test_settings(tmp_path / "data", database_url)
 
 
 @pytest.fixture

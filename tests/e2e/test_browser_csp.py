@@ -17,9 +17,8 @@ from sqlalchemy import select
 
 from prex.bootstrap import Services
 from prex.db.all_tables import metadata
-from prex.demo import DEMO_PASSWORD, seed_demo
+from prex.demo import DEMO_PASSWORD, DemoSeed
 from prex.demo_supervision import seed_supervision
-from tests.conftest import T0
 from tests.live_server import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
@@ -35,8 +34,8 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 @pytest.fixture
-def demo(services: Services) -> Iterator[tuple[str, dict[str, str]]]:
-    seed = seed_demo(services, now=T0)
+def csp_demo(services: Services, demo: DemoSeed) -> Iterator[tuple[str, dict[str, str]]]:
+    seed = demo
     seed_supervision(services)
     with services.read_session() as session:
         listing = session.execute(select(metadata.tables["listings"].c.id)).scalars().first()
@@ -61,9 +60,9 @@ def sign_in(page: Page, base: str, username: str) -> None:
 
 
 def test_the_main_pages_raise_no_csp_violation(
-    browser: Browser, demo: tuple[str, dict[str, str]]
+    browser: Browser, csp_demo: tuple[str, dict[str, str]]
 ) -> None:
-    base, ids = demo
+    base, ids = csp_demo
     tender, listing, platform = ids["tender"], ids["listing"], ids["platform"]
     visits = {
         None: ["/", f"/tenders/{tender}", "/listings", f"/listings/{listing}/live", "/credit"],

@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 
 from prex.bootstrap import Services
 from prex.cli.main import app
-from prex.demo import seed_demo
-from tests.conftest import T0
+from prex.demo import DemoSeed
 
 runner = CliRunner()
 
@@ -39,9 +38,8 @@ def test_help_lists_every_command() -> None:
 
 
 def test_tenders_list_as_json_shows_the_public_tenders(
-    services: Services, env: dict[str, str]
+    services: Services, demo: DemoSeed, env: dict[str, str]
 ) -> None:
-    seed_demo(services, now=T0)
     result = runner.invoke(app, ["tenders", "list", "--json", "--limit", "100"])
     assert result.exit_code == 0, result.output
     items = json.loads(result.output)["items"]

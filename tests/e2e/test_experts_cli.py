@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from prex.audit.orm import audit_log
 from prex.bootstrap import Services
 from prex.cli.main import app
-from prex.demo import seed_demo
+from prex.demo import DemoSeed
 from tests.conftest import T0
 from tests.factories import World
 from tests.unit.experts.rows import csv_bytes, row
@@ -116,9 +116,9 @@ def test_the_specialty_codes_are_listed(env: dict[str, str]) -> None:
 
 
 def test_the_demo_seeds_the_registry_of_every_centre(
-    services: Services, env: dict[str, str]
+    services: Services, demo: DemoSeed, env: dict[str, str]
 ) -> None:
-    seed = seed_demo(services, now=T0)
+    seed = demo
     assert len(seed.experts) >= 30
     result = runner.invoke(app, ["experts", "list", "--json", "--on", T0.date().isoformat()])
     assert result.exit_code == 0, result.output

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from prex.bootstrap import Services, bootstrap
 from prex.config import get_settings
-from prex.demo import seed_demo
+from prex.demo import DemoSeed
 from prex.exchange.federation.orm import federated_records, federated_releases
 from prex.exchange.federation.pull import pull_due, pull_source
 from prex.exchange.federation.sources import Source, get, remove
@@ -29,7 +29,6 @@ from prex.exchange.releases.orm import ocds_records
 from prex.exchange.releases.publisher import publish_all
 from prex.shared.clock import FixedClock
 from prex.web.app import create_app
-from tests.conftest import T0
 from tests.instances import instance_database
 from tests.live_server import serve
 from tests.pki_openssl import free_port
@@ -38,9 +37,8 @@ PROVINCE = "PREX330000"
 
 
 @pytest.fixture
-def city(services: Services) -> Iterator[str]:
+def city(services: Services, demo: DemoSeed) -> Iterator[str]:
     """The test's own instance, seeded with the demo and published, served on loopback."""
-    seed_demo(services, now=T0)
     publish_all(services)
     with serve(services) as base:
         yield base

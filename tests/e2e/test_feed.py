@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from prex.audit.orm import outbox
 from prex.bootstrap import Services
-from prex.demo import seed_demo
+from prex.demo import DemoSeed
 from prex.exchange.public_forms import FORMS
 from prex.experts.committee import REVEALABLE
 from prex.experts.committee_orm import committee_members
@@ -21,7 +21,6 @@ from prex.tenders.orm import tenders
 from tests.auction_world import RESERVE, AuctionWorld
 from tests.award_world import PRICES, seat_everyone, seed_committee_pool, submit_bids, two_venues
 from tests.bidding_world import LEAVES, open_listing
-from tests.conftest import T0
 from tests.factories import World, auth, project_body, published_tender, tender_body
 from tests.opening_world import MARKER, Opening
 from tests.pki_openssl import PkiWorld
@@ -321,9 +320,9 @@ def test_no_bidder_price_sealed_content_or_expert_appears_before_publication(
 
 
 def test_the_demo_feed_carries_every_public_form_but_no_draft_sandbox_or_secret_expert(
-    client: TestClient, services: Services
+    client: TestClient, services: Services, demo: DemoSeed
 ) -> None:
-    seed = seed_demo(services, now=T0)
+    seed = demo
     changes, _ = walk(client, limit=1000)
     assert {c["type"] for c in changes} == set(FORMS)
     ids = {c["id"] for c in changes}

@@ -15,11 +15,10 @@ from typer.testing import CliRunner
 
 from prex.bootstrap import Services
 from prex.cli.main import app
-from prex.demo import seed_demo
+from prex.demo import DemoSeed
 from prex.exchange.releases import store
 from prex.exchange.releases.packages import EXTENSIONS
 from prex.exchange.releases.publisher import publish_all
-from tests.conftest import T0
 from tests.ocds_checks import schema_errors
 
 runner = CliRunner()
@@ -27,8 +26,7 @@ URL = "/api/v1/ocds"
 
 
 @pytest.fixture
-def published(services: Services) -> int:
-    seed_demo(services, now=T0)
+def published(services: Services, demo: DemoSeed) -> int:
     publish_all(services)
     with services.read_session() as session:
         return store.counts(session)[0]

@@ -15,7 +15,7 @@ from prex import demo_award as award
 from prex.archive.orm import archives
 from prex.archive.verify import verify_archive
 from prex.bootstrap import Services
-from prex.demo import already_seeded, seed_demo
+from prex.demo import DemoSeed, already_seeded, seed_demo
 from prex.identity.orm import organisations
 from prex.identity.uscc import validate_uscc
 from prex.tenders.model import TenderStatus
@@ -57,8 +57,10 @@ def test_the_demo_has_tenders_in_every_status_and_a_verifying_chain(services: Se
     assert issued.json()["scope"] == "bid.submit public.read webhooks.manage"
 
 
-def test_the_sandbox_tender_reaches_its_deadline_in_21_real_minutes(services: Services) -> None:
-    seed = seed_demo(services, now=T0)
+def test_the_sandbox_tender_reaches_its_deadline_in_21_real_minutes(
+    services: Services, demo: DemoSeed
+) -> None:
+    seed = demo
     run_once(services)
     services.clock.advance(timedelta(minutes=20))  # type: ignore[attr-defined]
     assert run_once(services).transitions == 0
@@ -73,13 +75,14 @@ def test_the_sandbox_tender_reaches_its_deadline_in_21_real_minutes(services: Se
 
 def test_the_demo_recognises_two_cas_and_binds_the_bidders_certificates(
     services: Services,
+    demo: DemoSeed,
 ) -> None:
     from prex.pki.certs import parse_certificates
     from prex.pki.login import bindings_of
     from prex.pki.path import CertificateRefused, Reason
     from prex.pki.trust import Purpose
 
-    seed = seed_demo(services, now=T0)
+    seed = demo
     assert seed.pki is not None
     trust = services.pki.trust_list()
     assert sorted(e.certificate.public_key.kind for e in trust.entries) == [
@@ -109,10 +112,10 @@ def test_the_demo_recognises_two_cas_and_binds_the_bidders_certificates(
 
 def test_the_demo_opens_its_past_tenders_and_leaves_one_opening_half_way(
     services: Services,
+    demo: DemoSeed,
 ) -> None:
     from prex.opening.orm import openings, share_releases
 
-    seed_demo(services, now=T0)
     with services.read_session() as session:
         states = dict(session.execute(select(openings.c.tender_id, openings.c.status)).all())
         in_progress = [t for t, s in states.items() if s == "decrypting"]
@@ -134,11 +137,12 @@ def test_the_demo_opens_its_past_tenders_and_leaves_one_opening_half_way(
 
 def test_the_demo_commits_a_committee_seed_for_its_open_engineering_tender(
     services: Services,
+    demo: DemoSeed,
 ) -> None:
     from prex.experts.committee_orm import committee_draws
     from prex.experts.queries import pool_for_draw
 
-    seed = seed_demo(services, now=T0)
+    seed = demo
     with services.read_session() as session:
         rows = session.execute(
             select(committee_draws).where(committee_draws.c.status == "committed")
@@ -155,7 +159,7 @@ def test_the_demo_commits_a_committee_seed_for_its_open_engineering_tender(
 
 
 def test_the_demo_carries_one_tender_through_the_award_stage_and_leaves_one_in_publicity(
-    services: Services, client: TestClient
+    services: Services, demo: DemoSeed, client: TestClient
 ) -> None:
     from prex.award import acts, reporting
     from prex.envelope.container import canonical
@@ -164,7 +168,7 @@ def test_the_demo_carries_one_tender_through_the_award_stage_and_leaves_one_in_p
     from prex.pki.cms import verify_detached
     from prex.pki.tsa import verify_token
 
-    seed = seed_demo(services, now=T0)
+    seed = demo
     done, shown = seed.awards["complete"], seed.awards["publicity"]
     assert (done.tender_id, shown.tender_id) == (
         seed.tenders["complete"],
@@ -243,13 +247,13 @@ def test_the_demo_carries_one_tender_through_the_award_stage_and_leaves_one_in_p
 
 
 def test_the_demo_sells_one_listing_fails_one_and_leaves_one_in_live_bidding(
-    services: Services, client: TestClient
+    services: Services, demo: DemoSeed, client: TestClient
 ) -> None:
     from prex.auctions.orm import listing_registrations as regs
     from prex.envelope.container import canonical
     from prex.pki.cms import verify_detached
 
-    seed = seed_demo(services, now=T0)
+    seed = demo
     sold, failed, live = (seed.listings[k] for k in ("sold", "failed", "live"))
 
     # Sold above the reserve after a timed round; the platform's confirmation verifies.
@@ -294,10 +298,10 @@ def test_the_demo_sells_one_listing_fails_one_and_leaves_one_in_live_bidding(
 
 def test_the_demo_cities_push_their_records_and_the_quality_ranking_tells_them_apart(
     services: Services,
+    demo: DemoSeed,
 ) -> None:
     from prex.exchange.quality.queries import findings, ranking
 
-    seed_demo(services, now=T0)
     with services.read_session() as session:
         ranked = {r.code: r.as_dict() for r in ranking(session, services.settings.platform_code)}
         stalled = findings(session, "PREX330300", dimension="lifecycle")
@@ -313,14 +317,16 @@ def test_the_demo_cities_push_their_records_and_the_quality_ranking_tells_them_a
     assert {f["field"] for f in missing["items"]} == {"TENDER_AGENCY_NAME", "TENDER_AGENCY_CODE"}
 
 
-def test_the_demo_warehouse_and_red_flags_find_the_collusion_it_plants(services: Services) -> None:
+def test_the_demo_warehouse_and_red_flags_find_the_collusion_it_plants(
+    services: Services, demo: DemoSeed
+) -> None:
     """Two bidders of the Hangzhou metro tender seal on one machine (demo._bids); every other
     bidder has a machine of its own, so the art. 40 rules flag that tender's lot and no other,
     and the demo's supervisor (of Hangzhou) is alerted."""
     from prex.analytics.risk.orm import flag_hits
     from prex.demo_supervision import seed_supervision
 
-    seed = seed_demo(services, now=T0)
+    seed = demo
     refreshed, summary = seed_supervision(services)
     assert refreshed.tenders == len(seed.tenders) and refreshed.bids > 0
     assert {"C001", "S001", "M006"} <= set(summary.rules)
@@ -348,13 +354,13 @@ def test_the_demo_warehouse_and_red_flags_find_the_collusion_it_plants(services:
 
 
 def test_the_demo_complaint_suspends_the_tender_in_publicity_and_refuses_its_award(
-    services: Services, client: TestClient
+    services: Services, demo: DemoSeed, client: TestClient
 ) -> None:
     from prex.demo import DEMO_PASSWORD
     from prex.identity import service as identity
     from prex.identity.policy import Actor
 
-    seed = seed_demo(services, now=T0)
+    seed = demo
     tender_id = seed.tenders["publicity"]
     public = client.get(f"/api/v1/tenders/{tender_id}").json()
     assert public["suspension"]["complaint_id"] == seed.complaint
@@ -396,11 +402,12 @@ def test_the_demo_complaint_suspends_the_tender_in_publicity_and_refuses_its_awa
 
 def test_the_demo_credit_page_shows_one_blacklisted_supplier_and_one_commended_bidder(
     services: Services,
+    demo: DemoSeed,
 ) -> None:
     from prex.demo_credit import BLACKLISTED
     from prex.web.app import create_app
 
-    seed = seed_demo(services, now=T0)
+    seed = demo
     assert set(seed.credit) == {"blacklist", "reward"}
     with TestClient(create_app(services)) as client:
         page = client.get("/credit")
@@ -413,12 +420,13 @@ def test_the_demo_credit_page_shows_one_blacklisted_supplier_and_one_commended_b
 
 def test_the_demo_bidder1_bond_in_the_open_tender_is_an_electronic_guarantee(
     services: Services,
+    demo: DemoSeed,
 ) -> None:
     from prex.bidding.bonds import bonds_of
     from prex.demo_guarantees import GUARANTOR_NAME, GUARANTOR_USCC
     from prex.guarantees.service import guarantee_view
 
-    seed = seed_demo(services, now=T0)
+    seed = demo
     assert seed.guarantee_id is not None
     who = seed.signed_in["bidder1"]
     view = guarantee_view(services, who, seed.guarantee_id)
@@ -431,7 +439,7 @@ def test_the_demo_bidder1_bond_in_the_open_tender_is_an_electronic_guarantee(
 
 
 def test_the_demo_room_page_has_the_assistance_advice_section(
-    services: Services, client: TestClient
+    services: Services, demo: DemoSeed, client: TestClient
 ) -> None:
     """The evaluation-assistance hooks in the demo: the tender in publicity's room (complete)
     shows what the installed assistants found — its prices lie within 1 % of each other, so
@@ -442,7 +450,7 @@ def test_the_demo_room_page_has_the_assistance_advice_section(
     from prex.identity import service as identity
     from prex.identity.policy import Actor
 
-    seed = seed_demo(services, now=T0)
+    seed = demo
     token = identity.sign_in(
         services.uow(Actor(address="127.0.0.1")),
         username="operator",

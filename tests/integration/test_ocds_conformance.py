@@ -12,16 +12,16 @@ import orjson
 import pytest
 
 from prex.bootstrap import Services
-from prex.demo import seed_demo
+from prex.demo import DemoSeed
 from prex.exchange.releases import packages, store
 from prex.exchange.releases.publisher import publish_all
-from tests.conftest import T0
 from tests.integration.test_ocds_peers import PEERS, normalised, ocdskit_compile
 
 
 @pytest.fixture
-def emitted(services: Services) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    seed_demo(services, now=T0)
+def emitted(
+    services: Services, demo: DemoSeed
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     publish_all(services)
     with services.read_session() as session:
         return list(store.iter_releases(session)), list(store.iter_records(session))

@@ -17,7 +17,7 @@ from prex.auctions.orm import listing_registrations, listings
 from prex.award.awarding import retender
 from prex.bootstrap import Services
 from prex.cli.run import _ocds_line
-from prex.demo import DemoSeed, _actor, seed_demo
+from prex.demo import DemoSeed, _actor
 from prex.exchange.releases import mapping, store
 from prex.exchange.releases.orm import ocds_releases
 from prex.exchange.releases.publisher import publish_all, publish_releases
@@ -26,12 +26,13 @@ from prex.identity.orm import organisations
 from prex.opening.orm import openings
 from prex.tenders.orm import tenders
 from prex.worker import run_once
-from tests.conftest import T0
 from tests.ocds_checks import codelist_errors, schema_errors
 
 
-def _published(services: Services) -> tuple[DemoSeed, list[dict[str, Any]], list[dict[str, Any]]]:
-    seed = seed_demo(services, now=T0)
+def _published(
+    services: Services, demo: DemoSeed
+) -> tuple[DemoSeed, list[dict[str, Any]], list[dict[str, Any]]]:
+    seed = demo
     publish_all(services)
     with services.read_session() as session:
         return seed, list(store.iter_releases(session)), list(store.iter_records(session))
@@ -46,8 +47,9 @@ def _ocid(services: Services, tender_id: str) -> str:
 
 def test_every_public_event_of_the_demo_is_a_valid_release_compiled_into_its_record(
     services: Services,
+    demo: DemoSeed,
 ) -> None:
-    seed, releases, records = _published(services)
+    seed, releases, records = _published(services, demo)
     assert releases and records
     for release in releases:
         assert schema_errors("release", release) == [], release["id"]
@@ -101,8 +103,8 @@ def test_every_public_event_of_the_demo_is_a_valid_release_compiled_into_its_rec
     assert sold["compiledRelease"]["awards"][0]["status"] == "active"
 
 
-def test_nothing_sealed_secret_or_unpublished_leaks(services: Services) -> None:
-    seed, releases, _records = _published(services)
+def test_nothing_sealed_secret_or_unpublished_leaks(services: Services, demo: DemoSeed) -> None:
+    seed, releases, _records = _published(services, demo)
     text = json.dumps(releases, ensure_ascii=False)
     with services.read_session() as session:
         rows = session.execute(
@@ -156,8 +158,8 @@ def test_nothing_sealed_secret_or_unpublished_leaks(services: Services) -> None:
 
 def test_the_publisher_is_idempotent_and_two_workers_publish_each_release_once(
     services: Services,
+    demo: DemoSeed,
 ) -> None:
-    seed_demo(services, now=T0)
     errors: list[BaseException] = []
     made: list[int] = []
 
@@ -190,15 +192,15 @@ def test_the_publisher_is_idempotent_and_two_workers_publish_each_release_once(
         assert store.counts(session)[0] == stored
 
 
-def test_a_worker_pass_publishes_new_public_events(services: Services) -> None:
-    seed_demo(services, now=T0)
+def test_a_worker_pass_publishes_new_public_events(services: Services, demo: DemoSeed) -> None:
     assert run_once(services).releases > 0
 
 
 def test_a_re_tender_is_a_new_contracting_process_naming_the_failed_one(
     services: Services,
+    demo: DemoSeed,
 ) -> None:
-    seed = seed_demo(services, now=T0)
+    seed = demo
     failed = _ocid(services, seed.tenders["failed"])
     agency = _actor(services, seed, "agency")
     now = services.clock.now()
@@ -232,8 +234,9 @@ def test_a_re_tender_is_a_new_contracting_process_naming_the_failed_one(
 
 def test_the_demo_names_its_release_feed_and_a_record_that_the_worker_publishes(
     services: Services,
+    demo: DemoSeed,
 ) -> None:
-    seed = seed_demo(services, now=T0)
+    seed = demo
     line = _ocds_line(services, seed, "http://127.0.0.1:8000")
     assert "http://127.0.0.1:8000/api/v1/ocds/releases" in line
     ocid = line.rsplit("/records/", 1)[1]
