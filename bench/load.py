@@ -349,10 +349,13 @@ def hold_round(services: Services, listing_id: str, start: float) -> None:
 class Run:
     """One phase: its users, its clock, its stats."""
 
-    def __init__(self, port: int, stage: Stage, seconds: float, think: float, seed: int) -> None:
+    def __init__(
+        self, port: int, stage: Stage, seconds: float, think: float, rush: float, seed: int
+    ) -> None:
         self.port = port
         self.stage = stage
         self.think = think
+        self.rush = rush  # bidders upload within the last `rush` seconds before the deadline
         self.rng = random.Random(seed)
         self.stats = Stats()
         self.started = time.time()
@@ -473,8 +476,6 @@ class Run:
         finally:
             conn.close()
         await self.public_user()
-
-    rush: float = 120.0
 
     # -- the opening ---------------------------------------------------------------------------
 
@@ -651,8 +652,7 @@ def drive(port: int, server_pid: int, stage: Stage, seconds: float, users: int, 
         runner = asyncio.run
 
     async def main() -> Stats:
-        run = Run(port, stage, seconds, args.think, seed)
-        run.rush = args.rush
+        run = Run(port, stage, seconds, args.think, args.rush, seed)
         cpu0, busy0, t0 = _tree_cpu(server_pid), _machine_busy(), time.perf_counter()
         await _phase(run, users, mixed, args)
         run.stats.seconds = time.perf_counter() - t0

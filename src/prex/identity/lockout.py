@@ -95,17 +95,10 @@ def _bucket(row: Any, limits: LoginLimits, now: datetime) -> TokenBucket:
 
 
 def refusal(
-    session: Session, limits: LoginLimits, username: str, address: str | None, now: datetime
-) -> int:
-    """0 when a sign-in may be tried, else the whole seconds until it may."""
-    return refusal_of(session, limits, account_key(username), address, now)
-
-
-def refusal_of(
     session: Session, limits: LoginLimits, subject: str | None, address: str | None, now: datetime
 ) -> int:
-    """:func:`refusal` for a subject key (:func:`account_key`, :func:`certificate_key`; None:
-    the address alone)."""
+    """0 when a sign-in may be tried, else the whole seconds until it may. ``subject`` is an
+    :func:`account_key` or a :func:`certificate_key` (None: the address alone)."""
     wait = 0.0
     account = None if subject is None else _row(session, subject)
     if account is not None and account.locked_until is not None and account.locked_until > now:
@@ -116,16 +109,10 @@ def refusal_of(
 
 
 def record_failure(
-    session: Session, limits: LoginLimits, username: str, address: str | None, now: datetime
-) -> timedelta | None:
-    """Count a failed sign-in; returns the lock-out's length when this failure locked the name."""
-    return record_failure_of(session, limits, account_key(username), address, now)
-
-
-def record_failure_of(
     session: Session, limits: LoginLimits, subject: str | None, address: str | None, now: datetime
 ) -> timedelta | None:
-    """:func:`record_failure` for a subject key (None: count against the address only)."""
+    """Count a failed sign-in against the subject key and the address (``subject`` None: the
+    address only); returns the lock-out's length when this failure locked the subject."""
     if address:
         key = address_key(address)
         row = _row(session, key)
@@ -134,8 +121,7 @@ def record_failure_of(
         _upsert(session, key, row, tokens=bucket.tokens, stamp=now)
     if subject is None:
         return None
-    key = subject
-    row = _row(session, key)
+    row = _row(session, subject)
     failures = (row.failures if row else 0) + 1
     lockouts = row.lockouts if row else 0
     locked_until = row.locked_until if row else None
@@ -147,7 +133,7 @@ def record_failure_of(
         failures = 0
     _upsert(
         session,
-        key,
+        subject,
         row,
         failures=failures,
         lockouts=lockouts,
@@ -157,29 +143,20 @@ def record_failure_of(
     return locked
 
 
-def clear_account(session: Session, username: str) -> bool:
-    """Forget a name's failures and lock-outs (a success, or an operator's unlock); whether a
-    lock was in force is not the question — returns whether there was anything to forget."""
-    return clear(session, account_key(username))
-
-
 def clear(session: Session, subject: str) -> bool:
-    """:func:`clear_account` for a subject key."""
+    """Forget a subject's failures and lock-outs (a success, or an operator's unlock); whether
+    a lock was in force is not the question — returns whether there was anything to forget."""
     result = session.execute(delete(login_guards).where(login_guards.c.key == subject))
     return bool(cast(CursorResult[Any], result).rowcount)
 
 
-def locked_until(session: Session, username: str, now: datetime) -> datetime | None:
-    return locked_until_of(session, account_key(username), now)
-
-
-def lockouts_of(session: Session, subject: str) -> int:
+def lockouts(session: Session, subject: str) -> int:
     """How many lock-outs the subject had since its last success."""
     row = _row(session, subject)
     return int(row.lockouts) if row is not None else 0
 
 
-def locked_until_of(session: Session, subject: str, now: datetime) -> datetime | None:
+def locked_until(session: Session, subject: str, now: datetime) -> datetime | None:
     row = _row(session, subject)
     if row is None or row.locked_until is None or row.locked_until <= now:
         return None

@@ -22,7 +22,6 @@ from prex.identity.orm import (
     centres,
     credentials,
     login_failures,
-    login_guards,
     organisations,
     users,
 )
@@ -66,7 +65,8 @@ def create_centre(
             # Found by the API fuzz profile: the foreign key answered 500 before.
             raise NotFound(f"no centre '{parent_id}'", field="parent_id")
         exists = f"a centre for division {code} exists already"
-        # Found by the API fuzz profile: the unique index answered 500 at the insert before.
+        # The unique index refuses at the insert, not only at the commit (the insert's refusal
+        # answered 500 before: found by the API fuzz profile).
         with _unique(exists):
             uow.session.execute(
                 insert(centres).values(
@@ -78,17 +78,17 @@ def create_centre(
                     created_at=uow.clock.now(),
                 )
             )
-        uow.record(
-            ev.CentreCreated(
-                "centre",
-                centre_id,
-                uow.clock.now(),
-                name=name,
-                division_code=code,
-                parent_id=parent_id,
+            uow.record(
+                ev.CentreCreated(
+                    "centre",
+                    centre_id,
+                    uow.clock.now(),
+                    name=name,
+                    division_code=code,
+                    parent_id=parent_id,
+                )
             )
-        )
-        _commit_unique(uow, exists)
+            uow.commit()
     return centre_id
 
 
@@ -130,18 +130,18 @@ def register_organisation(
                     created_at=uow.clock.now(),
                 )
             )
-        uow.record(
-            ev.OrganisationRegistered(
-                "organisation",
-                org_id,
-                uow.clock.now(),
-                uscc=code,
-                name=name.strip(),
-                division_code=code[2:8],
-                kinds=sorted(set(kinds)),
+            uow.record(
+                ev.OrganisationRegistered(
+                    "organisation",
+                    org_id,
+                    uow.clock.now(),
+                    uscc=code,
+                    name=name.strip(),
+                    division_code=code[2:8],
+                    kinds=sorted(set(kinds)),
+                )
             )
-        )
-        _commit_unique(uow, registered)
+            uow.commit()
     return org_id
 
 
@@ -249,9 +249,10 @@ def sign_in(
         raise InvalidInput("credential kind is 'session' or 'token'", field="kind")
     limits = limits or LoginLimits()
     address = uow.actor.address
+    account = lockout.account_key(username)
     with uow:
         now = uow.clock.now()
-        wait = lockout.refusal(uow.session, limits, username, address, now)
+        wait = lockout.refusal(uow.session, limits, account, address, now)
         row = uow.session.execute(
             select(users.c.id, users.c.password_hash, users.c.active).where(
                 users.c.username == username
@@ -265,9 +266,9 @@ def sign_in(
         if row is None or not ok or not row.active:
             reason = "unknown user" if row is None else ("wrong password" if not ok else "disabled")
             _refuse(uow, row, username, reason, now)
-            locked = lockout.record_failure(uow.session, limits, username, address, now)
+            locked = lockout.record_failure(uow.session, limits, account, address, now)
             if locked is not None:
-                guard = lockout.locked_until(uow.session, username, now)
+                guard = lockout.locked_until(uow.session, account, now)
                 uow.record(
                     ev.AccountLocked(
                         "user",
@@ -275,12 +276,12 @@ def sign_in(
                         now,
                         username=username[:64],
                         until=(guard or now + locked).isoformat(timespec="seconds"),
-                        lockout=_lockouts(uow, username),
+                        lockout=lockout.lockouts(uow.session, account),
                     )
                 )
             uow.commit()
             raise AuthenticationFailed("wrong user name or password")
-        lockout.clear_account(uow.session, username)
+        lockout.clear(uow.session, account)
         credential = issue_credential(uow, row.id, kind=kind, lifetime=lifetime, label=label)
         uow.record(ev.SignedIn("user", row.id, now, kind=kind, credential_id=credential.id))
         uow.commit()
@@ -298,13 +299,6 @@ def _refuse(uow: SqlUnitOfWork, row: Any, username: str, reason: str, now: datet
     )
 
 
-def _lockouts(uow: SqlUnitOfWork, username: str) -> int:
-    count = uow.session.execute(
-        select(login_guards.c.lockouts).where(login_guards.c.key == lockout.account_key(username))
-    ).scalar_one_or_none()
-    return int(count or 0)
-
-
 def unlock_account(uow: SqlUnitOfWork, username: str) -> bool:
     """An administrator (or the user's centre's operator) lifts a name's lock-out and forgets its
     failures; returns whether the name was locked. Audited as ``AccountUnlocked``."""
@@ -317,8 +311,9 @@ def unlock_account(uow: SqlUnitOfWork, username: str) -> bool:
             raise NotFound(f"no user '{username}'", username=username)
         authorize(uow.actor, Action.ACCOUNT_UNLOCK, Resource("user", centre_id=row.centre_id))
         now = uow.clock.now()
-        was_locked = lockout.locked_until(uow.session, username, now) is not None
-        lockout.clear_account(uow.session, username)
+        account = lockout.account_key(username)
+        was_locked = lockout.locked_until(uow.session, account, now) is not None
+        lockout.clear(uow.session, account)
         uow.record(ev.AccountUnlocked("user", row.id, now, username=username))
         uow.commit()
     return was_locked
@@ -410,7 +405,5 @@ def _unique(message: str) -> Iterator[None]:
 
 
 def _commit_unique(uow: SqlUnitOfWork, message: str) -> None:
-    try:
+    with _unique(message):
         uow.commit()
-    except IntegrityError as exc:
-        raise Conflict(message) from exc

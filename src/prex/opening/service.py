@@ -321,17 +321,17 @@ def check_in(uow: SqlUnitOfWork, services: Services, tender_id: str) -> None:
                     address=actor.address,
                 )
             )
-        except IntegrityError:
-            # Checked in already (the organisation's other user, or a retry). Found by the API
-            # fuzz profile: the unique key broke at the insert, before the commit (500).
-            return
-        uow.record(
-            ev.BidderCheckedIn("tender", tender.id, now, tender_id=tender.id, org_id=actor.org_id)
-        )
-        try:
+            uow.record(
+                ev.BidderCheckedIn(
+                    "tender", tender.id, now, tender_id=tender.id, org_id=actor.org_id
+                )
+            )
             uow.commit()
         except IntegrityError:
-            return  # checked in already (a race)
+            # Checked in already (the organisation's other user, a retry, a race). The unique
+            # key refuses at the insert, not only at the commit (a 500 before: found by the
+            # API fuzz profile).
+            return
 
 
 def release_content_key(

@@ -167,7 +167,7 @@ def _throttled(
     while the certificate is locked or the address throttled."""
     with uow:
         now = uow.clock.now()
-        wait = lockout.refusal_of(
+        wait = lockout.refusal(
             uow.session, limits, lockout.certificate_key(fingerprint), uow.actor.address, now
         )
         if not wait:
@@ -293,7 +293,7 @@ def _record_refusal_in(
     if limits is not None:
         known = fingerprint != "-"  # an unreadable certificate counts against the address only
         subject = lockout.certificate_key(fingerprint) if known else None
-        locked = lockout.record_failure_of(uow.session, limits, subject, uow.actor.address, now)
+        locked = lockout.record_failure(uow.session, limits, subject, uow.actor.address, now)
         if locked is not None and subject is not None:
             _record_lock(uow, fingerprint, subject, now + locked)
     uow.commit()
@@ -318,7 +318,7 @@ def _record_lock(uow: SqlUnitOfWork, fingerprint: str, subject: str, until: date
             uow.clock.now(),
             username=f"cert:{fingerprint[:16]}",
             until=until.isoformat(timespec="seconds"),
-            lockout=lockout.lockouts_of(uow.session, subject),
+            lockout=lockout.lockouts(uow.session, subject),
         )
     )
 

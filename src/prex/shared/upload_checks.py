@@ -376,20 +376,6 @@ def checked(
     check.finish()
 
 
-def inspect(
-    head: bytes, tail: bytes, size: int, *, filename: str, media_type: str, limits: UploadLimits
-) -> str | None:
-    """The checks once the bytes are all seen; returns the sniffed family."""
-    if size == 0:
-        return None  # the store's own "the document is empty" answers that
-    found = check_type(filename, media_type, head)
-    if found == "zip":
-        check_archive(tail, size, limits, complete=size <= len(tail))
-    elif found == "envelope":
-        check_envelope(head, tail, size)
-    return found
-
-
 def check_bytes(
     data: bytes,
     *,

@@ -75,14 +75,14 @@ def test_guards_agree_with_the_model(sequence: list[tuple[str, str, str, int]]) 
             if kind == "wait":
                 now += timedelta(seconds=seconds)
                 continue
-            refused = lockout.refusal(session, LIMITS, name, address, now) > 0
+            refused = lockout.refusal(session, LIMITS, lockout.account_key(name), address, now) > 0
             assert refused == model.refused(name, address, now)
             if refused:
                 continue  # a refused attempt changes nothing
             if kind == "fail":
-                lockout.record_failure(session, LIMITS, name, address, now)
+                lockout.record_failure(session, LIMITS, lockout.account_key(name), address, now)
                 model.fail(name, address, now)
             else:
-                lockout.clear_account(session, name)
+                lockout.clear(session, lockout.account_key(name))
                 model.succeed(name)
     engine.dispose()
