@@ -488,7 +488,9 @@ def test_two_workers_building_the_same_archive_record_it_once(
     with services.read_session() as session:
         [row] = session.execute(select(archives)).all()
         built = session.execute(
-            select(audit_log.c.object_id).where(audit_log.c.action == "ArchiveBuilt")
+            select(audit_log.c.object_id)
+            .where(audit_log.c.action == "ArchiveBuilt")
+            .order_by(audit_log.c.seq)
         ).all()
     assert row.status == "built" and row.sha256 == first.sha256 and len(built) == 1
     assert verify_archive(b"".join(services.blobs.iter_bytes(second.sha256))).ok

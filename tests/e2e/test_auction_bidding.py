@@ -121,9 +121,9 @@ def test_a_listing_with_a_timed_round_sells_to_the_last_bid(
             )
         )
         trail = session.execute(
-            select(audit_log.c.action, audit_log.c.payload, audit_log.c.address).where(
-                audit_log.c.object_id == listing.id
-            )
+            select(audit_log.c.action, audit_log.c.payload, audit_log.c.address)
+            .where(audit_log.c.object_id == listing.id)
+            .order_by(audit_log.c.seq)
         ).all()
     assert deposits == {
         listing.registration["ecdsa-p384"]: "applied",

@@ -170,9 +170,9 @@ def test_a_bid_arriving_exactly_as_the_countdown_ends_is_refused_and_audited(
         refusals = [
             row.payload["event"]
             for row in session.execute(
-                select(audit_log.c.action, audit_log.c.payload).where(
-                    audit_log.c.object_id == listing.id, audit_log.c.action == "BidRefused"
-                )
+                select(audit_log.c.action, audit_log.c.payload)
+                .where(audit_log.c.object_id == listing.id, audit_log.c.action == "BidRefused")
+                .order_by(audit_log.c.seq)
             )
         ]
     assert [(r["reason"], r["amount"]) for r in refusals] == [("round-ended", "10200000.00")]

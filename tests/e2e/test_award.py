@@ -372,9 +372,9 @@ def test_from_sealed_bids_to_a_signed_contract(opening: Opening, tmp_path: Path)
     # Every act is in the audit trail with its actor and network address.
     with services.read_session() as session:
         trail = session.execute(
-            select(audit_log.c.action, audit_log.c.actor_id, audit_log.c.address).where(
-                audit_log.c.object_id == opening.id
-            )
+            select(audit_log.c.action, audit_log.c.actor_id, audit_log.c.address)
+            .where(audit_log.c.object_id == opening.id)
+            .order_by(audit_log.c.seq)
         ).all()
     acts = [t.action for t in trail]
     for action, times in {

@@ -321,7 +321,9 @@ def test_the_deadline_commits_the_live_envelopes(
     with bidding.services.read_session() as session:
         payloads = (
             session.execute(
-                select(audit_log.c.payload).where(audit_log.c.action == "BidsCommitted")
+                select(audit_log.c.payload)
+                .where(audit_log.c.action == "BidsCommitted")
+                .order_by(audit_log.c.seq)
             )
             .scalars()
             .all()

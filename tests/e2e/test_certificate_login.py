@@ -88,7 +88,10 @@ def test_an_unbound_or_refused_certificate_opens_no_session_and_is_audited(
     assert "密钥管理检查" in suspended.json()["detail"]
 
     with services.read_session() as session:
-        actions = [r.action for r in session.execute(select(audit_log.c.action)).all()]
+        actions = [
+            r.action
+            for r in session.execute(select(audit_log.c.action).order_by(audit_log.c.seq)).all()
+        ]
     assert actions.count("CertificateSignInRefused") == 2
     assert "CaStatusChanged" in actions and "CertificateBound" in actions
 

@@ -28,10 +28,16 @@ def _audit(services: Services, action: str) -> list[Any]:
     with services.read_session() as session:
         return list(
             session.execute(
-                select(audit_log.c.object_type, audit_log.c.object_id, audit_log.c.address,
-                       audit_log.c.payload).where(audit_log.c.action == action)
+                select(
+                    audit_log.c.object_type,
+                    audit_log.c.object_id,
+                    audit_log.c.address,
+                    audit_log.c.payload,
+                )
+                .where(audit_log.c.action == action)
+                .order_by(audit_log.c.seq)
             )
-        )  # fmt: skip
+        )
 
 
 def _forged(client: TestClient, pki: PkiWorld, tmp: Path) -> dict[str, Any]:

@@ -215,10 +215,12 @@ def test_a_decision_to_redo_the_evaluation_runs_a_new_round_to_a_new_award(
     )
     with services.read_session() as session:
         superseded = session.execute(
-            select(audit_log.c.payload).where(
+            select(audit_log.c.payload)
+            .where(
                 audit_log.c.action == "EvaluationRoundSuperseded",
                 audit_log.c.object_id == opening.id,
             )
+            .order_by(audit_log.c.seq)
         ).scalar_one()["event"]
     assert superseded["snapshot_sha256"] == old["snapshot_sha256"]
     assert superseded["previous_status"] == "complete"

@@ -131,9 +131,9 @@ def test_a_suspension_refuses_every_move_and_bid_naming_the_complaint_until_the_
         names = [
             r.action
             for r in session.execute(
-                select(audit_log.c.action).where(
-                    audit_log.c.object_id.in_([complaint["id"], tender_id])
-                )
+                select(audit_log.c.action)
+                .where(audit_log.c.object_id.in_([complaint["id"], tender_id]))
+                .order_by(audit_log.c.seq)
             )
         ]
     for event in ("ComplaintFiled", "ComplaintAccepted", "TenderSuspended", "TenderResumed"):
@@ -187,10 +187,12 @@ def test_an_upheld_complaint_returns_the_tender_to_evaluation_and_names_who_was_
     assert _status(cx, tender["id"])["status"] == "evaluation"
     with services.read_session() as session:
         payload = session.execute(
-            select(audit_log.c.payload).where(
+            select(audit_log.c.payload)
+            .where(
                 audit_log.c.action == "ComplaintDecided",
                 audit_log.c.object_id == complaint["id"],
             )
+            .order_by(audit_log.c.seq)
         ).scalar_one()
     event = payload["event"]
     assert event["at_fault"] == [{"org_id": world.orgs["tenderer"], "finding": "未依法组织评标"}]

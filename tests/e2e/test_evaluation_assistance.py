@@ -89,9 +89,9 @@ def audit_actions(drawn: Drawn) -> list[Any]:
     with drawn.opening.services.read_session() as session:
         return list(
             session.execute(
-                select(audit_log.c.action, audit_log.c.payload).where(
-                    audit_log.c.action.in_(["AssistantGranted", "AssistantRevoked"])
-                )
+                select(audit_log.c.action, audit_log.c.payload)
+                .where(audit_log.c.action.in_(["AssistantGranted", "AssistantRevoked"]))
+                .order_by(audit_log.c.seq)  # without it PostgreSQL may answer in any order
             ).all()
         )
 

@@ -72,7 +72,11 @@ def test_an_operator_registers_an_expert_who_is_then_read_back_and_audited_witho
     with services.read_session() as session:
         stored = session.execute(select(experts)).mappings().one()
         entry = (
-            session.execute(select(audit_log).where(audit_log.c.object_id == expert_id))
+            session.execute(
+                select(audit_log)
+                .where(audit_log.c.object_id == expert_id)
+                .order_by(audit_log.c.seq)
+            )
             .mappings()
             .one()
         )
@@ -189,7 +193,9 @@ def test_a_thousand_rows_import_with_each_bad_row_reported_and_a_re_import_is_id
     with services.read_session() as session:
         assert session.execute(select(func.count()).select_from(experts)).scalar_one() == 997
         imports = session.execute(
-            select(audit_log.c.payload).where(audit_log.c.action == "ExpertsImported")
+            select(audit_log.c.payload)
+            .where(audit_log.c.action == "ExpertsImported")
+            .order_by(audit_log.c.seq)
         ).scalars()
         assert [p["event"]["rejected_lines"] for p in imports] == [
             [12, 252, 502, 752, 1001],
@@ -278,9 +284,9 @@ def test_blacklist_unavailable_dates_and_interests_show_in_the_list_and_the_deta
     assert lifted["lifted_at"] is not None and lifted["lift_reason"] == "复核撤销"
     with services.read_session() as session:
         actions = session.execute(
-            select(audit_log.c.action, audit_log.c.actor_id, audit_log.c.address).where(
-                audit_log.c.object_type == "expert"
-            )
+            select(audit_log.c.action, audit_log.c.actor_id, audit_log.c.address)
+            .where(audit_log.c.object_type == "expert")
+            .order_by(audit_log.c.seq)
         ).all()
     assert {a for a, *_ in actions} >= {
         "ExpertBlacklisted",

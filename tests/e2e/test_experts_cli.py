@@ -57,7 +57,9 @@ def test_import_prints_each_bad_row_by_line_and_exits_1(
     with world.services.read_session() as session:
         actors = set(
             session.execute(
-                select(audit_log.c.actor_label).where(audit_log.c.object_type == "expert")
+                select(audit_log.c.actor_label)
+                .where(audit_log.c.object_type == "expert")
+                .order_by(audit_log.c.seq)
             ).scalars()
         )
     assert len(actors) == 1 and next(iter(actors)).startswith("console (")

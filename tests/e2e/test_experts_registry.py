@@ -156,7 +156,9 @@ def test_an_account_belongs_to_one_expert_and_changes_are_recorded(
         registry.register_expert(uow(), data(1, world.centre_id), secret=SECRET)
     with services.read_session() as session:
         events = session.execute(
-            select(audit_log.c.action, audit_log.c.payload).where(audit_log.c.object_id == one)
+            select(audit_log.c.action, audit_log.c.payload)
+            .where(audit_log.c.object_id == one)
+            .order_by(audit_log.c.seq)
         ).all()
     assert [a for a, _ in events] == ["ExpertRegistered", "ExpertUpdated"]
     assert events[1][1]["event"]["changed"] == ["user_id"]

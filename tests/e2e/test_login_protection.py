@@ -25,9 +25,9 @@ def _post(client: TestClient, username: str, password: str) -> tuple[int, dict[s
 def _audit(services: Services, event: str) -> list[dict[str, object]]:
     with services.read_session() as session:
         rows = session.execute(
-            select(audit_log.c.action, audit_log.c.address, audit_log.c.payload).where(
-                audit_log.c.action == event
-            )
+            select(audit_log.c.action, audit_log.c.address, audit_log.c.payload)
+            .where(audit_log.c.action == event)
+            .order_by(audit_log.c.seq)
         ).all()
     return [dict(r._mapping) for r in rows]
 

@@ -166,7 +166,11 @@ def test_a_tender_from_sealing_to_the_signed_opening_record(opening: Opening, pa
     problem(opening.release(3, tamper=True), 422, "bad-share")
     with services.read_session() as session:
         refusals = (
-            session.execute(select(audit_log.c.payload).where(audit_log.c.action == "ShareRefused"))
+            session.execute(
+                select(audit_log.c.payload)
+                .where(audit_log.c.action == "ShareRefused")
+                .order_by(audit_log.c.seq)
+            )
             .scalars()
             .all()
         )

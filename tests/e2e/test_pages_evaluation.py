@@ -188,7 +188,9 @@ def test_every_document_read_is_audited_under_the_members_seat_and_scores_are_au
         with services.read_session() as session:
             return list(
                 session.execute(
-                    select(audit_log).where(audit_log.c.action == "BidDocumentRead")
+                    select(audit_log)
+                    .where(audit_log.c.action == "BidDocumentRead")
+                    .order_by(audit_log.c.seq)
                 ).all()
             )
 
@@ -221,7 +223,9 @@ def test_every_document_read_is_audited_under_the_members_seat_and_scores_are_au
     assert room.put(judge, "scores").status_code == 200
     with services.read_session() as session:
         sheets = session.execute(
-            select(audit_log.c.payload).where(audit_log.c.action == "ScoreSheetSubmitted")
+            select(audit_log.c.payload)
+            .where(audit_log.c.action == "ScoreSheetSubmitted")
+            .order_by(audit_log.c.seq)
         ).scalars()
         events = [p["event"] for p in sheets]
     assert [(e["member_id"], e["cells"]) for e in events] == [(room.seats[judge], 6)]

@@ -93,7 +93,9 @@ def test_add_list_suspend_and_verify(
     assert "ca-suspended" in refused.output and "年检未通过" in refused.output
     with services.read_session() as session:
         rows = session.execute(
-            select(audit_log.c.action, audit_log.c.actor_label, audit_log.c.address)
+            select(audit_log.c.action, audit_log.c.actor_label, audit_log.c.address).order_by(
+                audit_log.c.seq
+            )
         ).all()
     changes = [r for r in rows if r.action in ("CaAdded", "CaStatusChanged")]
     assert len(changes) == 3

@@ -225,7 +225,8 @@ def test_venues_book_their_own_seats_and_the_draw_waits_for_them(opening: Openin
     # Every step is in the audit chain, with the actor and the address.
     with services.read_session() as session:
         entries = session.execute(
-            select(audit_log).where(
+            select(audit_log)
+            .where(
                 audit_log.c.action.in_(
                     [
                         "EvaluationRoomRegistered",
@@ -235,6 +236,7 @@ def test_venues_book_their_own_seats_and_the_draw_waits_for_them(opening: Openin
                     ]
                 )
             )
+            .order_by(audit_log.c.seq)
         ).all()
     actions = [e.action for e in entries]
     assert actions.count("EvaluationRoomRegistered") == 4

@@ -204,7 +204,9 @@ def test_the_platform_timestamp_authority_speaks_rfc3161(
     with services.read_session() as session:
         actions = [
             (r.action, r.actor_label)
-            for r in session.execute(select(audit_log.c.action, audit_log.c.actor_label)).all()
+            for r in session.execute(
+                select(audit_log.c.action, audit_log.c.actor_label).order_by(audit_log.c.seq)
+            ).all()
         ]
     assert ("PlatformKeysCreated", "system") in actions
     issued = [label for action, label in actions if action == "TimestampIssued"]

@@ -54,7 +54,9 @@ def test_editing_one_audit_row_is_named_by_verify_and_by_the_cli(
     assert _prex(services, "audit", "verify").returncode == 0
     with services.read_session() as session:
         victim = session.execute(
-            select(audit_log.c.seq).where(audit_log.c.action == "TenderPublished")
+            select(audit_log.c.seq)
+            .where(audit_log.c.action == "TenderPublished")
+            .order_by(audit_log.c.seq)
         ).scalar_one()
     with services.engines.writer.begin() as conn:
         conn.execute(

@@ -108,7 +108,10 @@ def test_shares_of_an_opening_key_open_only_for_the_registered_custodians(
     remove_custodian(services.uow(ADMIN_ACTOR), custodians[0].id)
     with services.read_session() as session:
         assert len(custodians_of(session, world.city_centre_id)) == 4
-        actions = [r.action for r in session.execute(select(audit_log.c.action)).all()]
+        actions = [
+            r.action
+            for r in session.execute(select(audit_log.c.action).order_by(audit_log.c.seq)).all()
+        ]
     assert actions.count("CustodianRegistered") == 5 + 5  # the world's five and ours
     assert "CustodianRemoved" in actions
 

@@ -103,7 +103,9 @@ def test_the_worker_renews_a_crl_before_it_expires(
     with services.read_session() as session:
         after = dict(session.execute(select(cached_crls.c.url, cached_crls.c.crl_number)).all())
         stored = session.execute(
-            select(audit_log.c.actor_label).where(audit_log.c.action == "CrlStored")
+            select(audit_log.c.actor_label)
+            .where(audit_log.c.action == "CrlStored")
+            .order_by(audit_log.c.seq)
         ).all()
     renewed = f"{pki_world.crl_base_url}/rsa-int.crl"
     assert int(after[renewed]) == int(before[renewed]) + 1

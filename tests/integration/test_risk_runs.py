@@ -86,7 +86,9 @@ def test_runs_upsert_resolve_and_raise_alerts_only_on_a_rise(
         assert b2.resolved_at is None and b2.first_seen_at == T0  # came back: the same hit
         assert session.execute(select(flag_runs)).all().__len__() == 4
         assert len(session.execute(select(risk_alerts)).all()) == 6
-        logged = [r.action for r in session.execute(select(audit_log.c.action))]
+        logged = [
+            r.action for r in session.execute(select(audit_log.c.action).order_by(audit_log.c.seq))
+        ]
     assert logged.count("FlagRunRecorded") == 4 and logged.count("AlertRaised") == 6
 
 

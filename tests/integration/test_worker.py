@@ -40,7 +40,9 @@ def test_two_workers_at_once_apply_each_due_transition_once(
     with services.read_session() as session:
         reached = (
             session.execute(
-                select(audit_log.c.object_id).where(audit_log.c.action == "BidDeadlineReached")
+                select(audit_log.c.object_id)
+                .where(audit_log.c.action == "BidDeadlineReached")
+                .order_by(audit_log.c.seq)
             )
             .scalars()
             .all()

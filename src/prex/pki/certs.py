@@ -320,9 +320,11 @@ def parse_certificates(data: bytes) -> list[Certificate]:
     stripped = data.strip()
     if stripped.startswith(b"-----BEGIN"):
         return _parse_pem(stripped)
-    if _looks_like_pkcs7(stripped):
-        return _parse_pkcs7(stripped)
-    return [load_certificate(stripped)]
+    # DER is binary and taken as it is: its last byte may well be 0x0b or 0x20, which a
+    # strip() would cut off (one CA certificate in twenty-odd ends with such a byte).
+    if _looks_like_pkcs7(data):
+        return _parse_pkcs7(data)
+    return [load_certificate(data)]
 
 
 def pem_or_base64(text: str, field: str) -> bytes:

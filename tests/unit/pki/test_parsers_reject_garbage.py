@@ -117,3 +117,35 @@ RSA_KEY = PrivateKey.generate("rsa-2048")
 def test_oversized_and_truncated_input_is_named(blob: bytes, message: str) -> None:
     with pytest.raises(BadCertificate, match=message):
         parse_certificates(blob)
+
+
+def test_a_der_certificate_ending_in_a_whitespace_byte_is_read_whole() -> None:
+    """DER is binary: a certificate whose last byte is 0x09–0x0d or 0x20 (about one in forty
+    ECDSA signatures ends so) was cut by a ``strip()`` and refused as malformed — a CA upload
+    that failed in CI only for some runs' keys."""
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "空白字节结尾的根证书")])
+    builder = (
+        cx509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(cx509.random_serial_number())
+        .not_valid_before(NOW)
+        .not_valid_after(NOW.replace(year=2036))
+        .add_extension(cx509.BasicConstraints(ca=True, path_length=None), critical=True)
+    )
+    for _ in range(5000):  # each signature is random; ~40 tries on average
+        der = builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        if der[-1:].isspace():
+            break
+    else:
+        pytest.fail("no signature ended in a whitespace byte in 5000 tries")
+    [cert] = parse_certificates(der)
+    assert cert.der == der and cert.basic_constraints.ca
+    assert load_certificate(der).der == der
