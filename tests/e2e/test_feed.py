@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
 from prex.audit.orm import outbox
 from prex.bootstrap import Services
 from prex.demo import DemoSeed
-from prex.exchange.public_forms import FORMS
+from prex.exchange.public_forms import FORMS, tender_forms
 from prex.experts.committee import REVEALABLE
 from prex.experts.committee_orm import committee_members
 from prex.experts.orm import experts
@@ -344,3 +345,36 @@ def test_the_demo_feed_carries_every_public_form_but_no_draft_sandbox_or_secret_
     for status, name, phone in members:
         assert (name in text) is (status in {s.value for s in REVEALABLE}), (status, name)
         assert phone not in text
+
+
+def test_a_page_of_many_tenders_reads_them_together_each_as_the_api_gives_it(
+    client: TestClient, services: Services, demo: DemoSeed
+) -> None:
+    """The feed computes a page's tender forms at once (one session, the collections loaded
+    for all tenders together): the statements do not grow with the tenders, and every form is
+    still exactly what the public API answers."""
+    changes, _ = walk(client, limit=1000)
+    latest = {c["id"]: c["object"] for c in changes if c["type"] == "tender"}
+    assert len(latest) >= 5
+    for tender_id, form in latest.items():
+        assert form == client.get(f"/api/v1/tenders/{tender_id}").json(), tender_id
+
+    def statements(ids: list[str]) -> tuple[int, dict[str, Any]]:
+        seen: list[str] = []
+
+        def count(*args: Any) -> None:
+            seen.append(args[2])
+
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            forms = tender_forms(services, ids)
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+        return len(seen), forms
+
+    hidden = [demo.tenders["draft"], demo.tenders["sandbox"], "01NOSUCHTENDER0000000000000"]
+    one, _ = statements(sorted(latest)[:1])
+    many, forms = statements(sorted(latest) + hidden)
+    assert many <= one + 3, (one, many)
+    assert {i: forms[i] for i in latest} == latest
+    assert all(forms[i] is None for i in hidden)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, case, null, select, type_coerce
 
 from prex.audit.orm import audit_head, outbox
-from prex.exchange.public_forms import PUBLIC_EVENTS, public_form, publicity_of
+from prex.exchange.public_forms import PUBLIC_EVENTS, public_forms, publicity_of
 from prex.shared.clock import ensure_utc
 from prex.shared.errors import InvalidInput
 
@@ -162,7 +162,8 @@ def public_changes(services: Services, after: int, limit: int = DEFAULT_LIMIT) -
     """The public changes among the next ``limit`` outbox rows after position ``after``.
 
     Reads committed data only (the reader engine). Each object's form is computed once per
-    page, however many of its changes the page holds."""
+    page, however many of its changes the page holds, and tenders' forms all together
+    (:func:`~prex.exchange.public_forms.public_forms`)."""
     _check_limit(limit)
     if after < 0:
         raise InvalidCursor("a feed position is never negative", field="cursor")
@@ -172,16 +173,11 @@ def public_changes(services: Services, after: int, limit: int = DEFAULT_LIMIT) -
             raise InvalidCursor(
                 "the cursor is past the end of this feed", field="cursor", position=after
             )
-    forms: dict[tuple[str, str], dict[str, Any] | None] = {}
+    public = [(row, p) for row in rows if (p := publicity_of(row.event, row.payload)) is not None]
+    forms = public_forms(services, {(p.form, row.object_id) for row, p in public})
     changes: list[Change] = []
-    for row in rows:
-        publicity = publicity_of(row.event, row.payload)
-        if publicity is None:
-            continue
-        key = (publicity.form, row.object_id)
-        if key not in forms:
-            forms[key] = public_form(services, publicity.form, row.object_id)
-        data = forms[key]
+    for row, publicity in public:
+        data = forms[(publicity.form, row.object_id)]
         if data is None:
             continue
         detail = None
