@@ -22,8 +22,8 @@ to prex over HTTP as docs/integration.md and docs/webhooks.md describe. It
 
 Run (see examples/broker/README.md)::
 
-    python examples/broker/broker.py --prex http://127.0.0.1:8000 \\
-        --client-id 01J… --client-secret … --listen 127.0.0.1:8001
+    PREX_CLIENT_SECRET=… python examples/broker/broker.py --prex http://127.0.0.1:8000 \\
+        --client-id 01J… --listen 127.0.0.1:8001
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import hashlib
 import html
 import http.server
 import json
+import os
 import re
 import subprocess
 import sys
@@ -384,13 +385,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="an example broker talking to prex")
     parser.add_argument("--prex", required=True, help="prex's base URL, e.g. http://127.0.0.1:8000")
     parser.add_argument("--client-id", required=True)
-    parser.add_argument("--client-secret", required=True)
+    parser.add_argument(
+        "--client-secret",
+        default=os.environ.get("PREX_CLIENT_SECRET"),
+        help="default: $PREX_CLIENT_SECRET (better: a command line is visible to every user)",
+    )
     parser.add_argument("--listen", default="127.0.0.1:8001", help="host:port to listen on")
     parser.add_argument("--public-url", help="how prex reaches this broker (default: --listen)")
     parser.add_argument("--events", default=",".join(DEFAULT_EVENTS), help="comma-separated")
     parser.add_argument("--state-dir", type=Path, help="where received.jsonl and the CA go")
     parser.add_argument("--max-skew", type=int, default=300, help="seconds a timestamp may be off")
     args = parser.parse_args(argv)
+    if not args.client_secret:
+        parser.error("the client's secret goes in PREX_CLIENT_SECRET (or --client-secret=…)")
     host, _, port = args.listen.rpartition(":")
     state = args.state_dir or Path(tempfile.mkdtemp(prefix="prex-broker-"))
     state.mkdir(parents=True, exist_ok=True)

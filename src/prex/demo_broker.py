@@ -12,6 +12,7 @@ in a source checkout — and the demo goes on without it when it is missing or i
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -79,7 +80,10 @@ class DemoBroker:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        client_id, secret = self.client
+        """The broker's command line; its secret goes in its environment (:meth:`environment`):
+        a command line is visible to every user of the machine, and a secret that begins with
+        ``-`` would be taken for an option."""
+        client_id, _ = self.client
         return [
             sys.executable,
             str(self.script),
@@ -87,8 +91,6 @@ class DemoBroker:
             self.prex_url,
             "--client-id",
             client_id,
-            "--client-secret",
-            secret,
             "--listen",
             f"127.0.0.1:{self.port}",
             "--events",
@@ -96,6 +98,9 @@ class DemoBroker:
             "--state-dir",
             str(self.data_dir / "demo-broker"),
         ]
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, "PREX_CLIENT_SECRET": self.client[1]}
 
     def start_when_up(
         self, host: str, port: int, say: Callable[[str], None], wait: float = 120
@@ -107,7 +112,7 @@ class DemoBroker:
                     say("the example broker was not started: the demo server did not answer")
                     return
                 time.sleep(0.2)
-            self.process = subprocess.Popen(self.command())
+            self.process = subprocess.Popen(self.command(), env=self.environment())
 
         self._thread = threading.Thread(target=run, name="prex-demo-broker", daemon=True)
         self._thread.start()
@@ -138,8 +143,9 @@ def prepare(
     if not port_free("127.0.0.1", port):
         say(
             f"Webhooks: port {port} is taken, so the example broker is not started; "
-            f"run it by hand on another port: python {script} --prex {prex_url} --client-id "
-            f"{client[0]} --client-secret … --listen 127.0.0.1:PORT (examples/broker/README.md)"
+            f"run it by hand on another port: PREX_CLIENT_SECRET=… python {script} --prex "
+            f"{prex_url} --client-id {client[0]} --listen 127.0.0.1:PORT "
+            "(examples/broker/README.md)"
         )
         return None
     return DemoBroker(script, prex_url, client, data_dir, port)

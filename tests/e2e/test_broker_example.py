@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -42,14 +43,19 @@ SUBS = "/api/v1/webhooks/subscriptions"
 DEADLINE_AHEAD = 120  # seconds from now to the bid deadline (the factories' tender: 30 days)
 
 
+def secret_env(secret: str) -> dict[str, str]:
+    """The broker takes its secret from the environment, as its README runs it."""
+    return {**os.environ, "PREX_CLIENT_SECRET": secret}
+
+
 @contextmanager
 def broker_process(prex: str, registered: dict[str, str], state: Path) -> Iterator[str]:
     """The example broker as its README runs it; yields its URL once it answers."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, str(BROKER), "--prex", prex]
-        + ["--client-id", registered["client_id"], "--client-secret", registered["client_secret"]]
+        [sys.executable, str(BROKER), "--prex", prex, "--client-id", registered["client_id"]]
         + ["--listen", f"127.0.0.1:{port}", "--state-dir", str(state)],
+        env=secret_env(registered["client_secret"]),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -311,18 +317,30 @@ def test_a_broker_without_webhooks_manage_does_not_start(
     client: TestClient, services: Services, world: World, tmp_path: Path, scopes: list[str]
 ) -> None:
     registered = register(client, services, world, scopes)
-    with serve(services) as prex:
-        run = subprocess.run(
-            [sys.executable, str(BROKER), "--prex", prex]
-            + ["--client-id", registered["client_id"]]
-            + ["--client-secret", registered["client_secret"]]
-            + ["--listen", f"127.0.0.1:{free_port()}", "--state-dir", str(tmp_path)],
+
+    def broker(env: dict[str, str], *secret: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(BROKER), "--prex", prex, "--client-id", registered["client_id"]]
+            + [*secret, "--listen", f"127.0.0.1:{free_port()}", "--state-dir", str(tmp_path)],
+            env=env,
             capture_output=True,
             text=True,
             timeout=60,
         )
+
+    with serve(services) as prex:
+        run = broker(secret_env(registered["client_secret"]))
+        # a secret that begins with "-" (token_urlsafe gives one in 64) is a secret, not an
+        # option: here a wrong one, refused by prex rather than by the argument parser
+        dashed = broker(secret_env("-" + registered["client_secret"][1:]))
+        also = broker(dict(os.environ), "--client-secret=-" + registered["client_secret"][1:])
+        unset = broker({k: v for k, v in os.environ.items() if k != "PREX_CLIENT_SECRET"})
     assert run.returncode == 2
     assert "insufficient-scope" in run.stderr and "webhooks.manage" in run.stderr
+    for wrong in (dashed, also):
+        assert wrong.returncode == 2 and "usage:" not in wrong.stderr, wrong.stderr
+        assert f"no token for {registered['client_id']}" in wrong.stderr, wrong.stderr
+    assert unset.returncode == 2 and "PREX_CLIENT_SECRET" in unset.stderr
 
 
 def test_the_demo_starts_the_example_broker_and_goes_on_when_its_port_is_taken(
@@ -342,6 +360,9 @@ def test_the_demo_starts_the_example_broker_and_goes_on_when_its_port_is_taken(
     with serve(services) as prex:
         broker = demo_broker.prepare(tmp_path, prex, said.append, free_port())
         assert broker is not None and len(said) == 1
+        # the secret is in the child's environment, not on its command line (ps shows that)
+        assert registered["client_secret"] not in " ".join(broker.command())
+        assert broker.environment()["PREX_CLIENT_SECRET"] == registered["client_secret"]
         host, prex_port = prex.removeprefix("http://").split(":")
         broker.start_when_up(host, int(prex_port), said.append)
         try:

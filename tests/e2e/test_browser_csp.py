@@ -1,6 +1,7 @@
 """The Content-Security-Policy in a real browser: chromium visits the main pages of the demo
-province — the portal, a tender, the live auction, the opening hall, the evaluation room, the
-dashboards and the quality charts, the supervision pages — signed in as the roles that see them,
+province — the portal, a tender, the live auction, the API documentation (Swagger UI, which
+must make no request off the site), the opening hall, the evaluation room, the dashboards and
+the quality charts, the supervision pages — signed in as the roles that see them,
 and reports no CSP violation (no ``securitypolicyviolation`` event, no "Refused to …" console
 message); the charts still draw and the sign-in and sign-out forms still work.
 
@@ -65,7 +66,14 @@ def test_the_main_pages_raise_no_csp_violation(
     base, ids = csp_demo
     tender, listing, platform = ids["tender"], ids["listing"], ids["platform"]
     visits = {
-        None: ["/", f"/tenders/{tender}", "/listings", f"/listings/{listing}/live", "/credit"],
+        None: [
+            "/",
+            f"/tenders/{tender}",
+            "/listings",
+            f"/listings/{listing}/live",
+            "/credit",
+            "/api/v1/docs",
+        ],
         "operator": [
             "/workbench",
             "/analytics",
@@ -89,6 +97,8 @@ def test_the_main_pages_raise_no_csp_violation(
                 refused.append(f"{who}: {message.text}")
 
         page.on("console", console)
+        requested: list[str] = []
+        page.on("request", lambda request, seen=requested: seen.append(request.url))
         if who is not None:
             sign_in(page, base, who)
         for path in paths:
@@ -96,6 +106,13 @@ def test_the_main_pages_raise_no_csp_violation(
             page.wait_for_load_state("networkidle")
             violations = page.evaluate("window.__violations")
             refused.extend(f"{who} {path}: {v}" for v in violations)
+            if path == "/api/v1/docs":
+                # Swagger UI (vendored, no request leaves the site) read the OpenAPI document.
+                # (it renders the tags near the viewport first)
+                page.wait_for_selector(".opblock", timeout=20_000)
+                assert page.locator(".opblock").count() >= 10
+                assert "prex" in page.locator(".info .title").inner_text()
+                assert all(u.startswith(base) for u in requested), requested
             if path in ("/analytics", "/quality", f"/quality/centres/{platform}"):
                 # ECharts drew (its styles go through the CSSOM, which CSP allows).
                 page.wait_for_selector(".chart canvas", timeout=10_000)

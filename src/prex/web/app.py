@@ -44,6 +44,7 @@ from prex.web.api import tenders as tenders_api
 from prex.web.api import upstream as upstream_api
 from prex.web.api import venues as venues_api
 from prex.web.api import webhooks as webhooks_api
+from prex.web.api_docs import docs_page
 from prex.web.machine import machine_gate
 from prex.web.nul_guard import refuse_nul
 from prex.web.pages import routes as pages
@@ -77,7 +78,7 @@ def create_app(services: Services) -> FastAPI:
         version=__version__,
         summary="Public resource exchange platform (公共资源交易平台) API",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served from vendored files below (web/api_docs.py)
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         generate_unique_id_function=operation_id,
@@ -123,6 +124,12 @@ def create_app(services: Services) -> FastAPI:
     api.include_router(integrations_api.router)
     api.include_router(webhooks_api.router)
     app.include_router(api)
+    app.add_api_route(
+        f"{API_PREFIX}/docs",
+        docs_page(f"{app.title} API", f"{API_PREFIX}/openapi.json"),
+        methods=["GET"],
+        include_in_schema=False,
+    )
     app.include_router(health.router)
     app.include_router(pages.router, dependencies=[Depends(expensive_gate)])
     static = resources.files("prex.web") / "static"
@@ -132,7 +139,6 @@ def create_app(services: Services) -> FastAPI:
     app.add_middleware(
         WebSecurity,
         trusted_origins=[services.settings.base_url],
-        docs_path=f"{API_PREFIX}/docs",
     )
     # Outermost: the request id covers every log line and error page of the request.
     app.add_middleware(RequestContextMiddleware)

@@ -18,9 +18,6 @@ start and passes streamed bodies and WebSockets through untouched.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -50,9 +47,6 @@ PAGE_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-# FastAPI's Swagger UI page loads swagger-ui-dist from jsDelivr and starts it with one inline
-# script: that page alone allows the CDN and exactly that script (by its hash).
-DOCS_CDN = "https://cdn.jsdelivr.net"
 HSTS = "max-age=31536000; includeSubDomains"
 COMMON_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -64,7 +58,6 @@ COMMON_HEADERS = {
         "interest-cohort=(), browsing-topics=()"
     ),
 }
-_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 REFUSED_TITLE = N_("Cross-site request refused")
 REFUSED_DETAIL = N_(
@@ -79,25 +72,6 @@ def security_headers(*, tls: bool, policy: str = PAGE_POLICY) -> dict[str, str]:
     if tls:
         headers["strict-transport-security"] = HSTS
     return headers
-
-
-def docs_policy(scripts: Iterable[bytes]) -> str:
-    hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(s).digest()).decode()}'" for s in scripts
-    )
-    return "; ".join(
-        [
-            "default-src 'self'",
-            f"script-src 'self' {DOCS_CDN} {hashes}".rstrip(),
-            f"style-src 'self' {DOCS_CDN}",
-            "img-src 'self' data: https://fastapi.tiangolo.com",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
 
 
 def _origin_host(origin: str) -> str | None:
@@ -131,10 +105,9 @@ class WebSecurity:
     """The middleware; ``trusted_origins`` are further origins (the deployment's ``base_url``)
     whose state-changing requests are accepted, e.g. behind a proxy that rewrites ``Host``."""
 
-    def __init__(self, app: ASGIApp, *, trusted_origins: Iterable[str], docs_path: str) -> None:
+    def __init__(self, app: ASGIApp, *, trusted_origins: Iterable[str]) -> None:
         self.app = app
         self.trusted = frozenset(h for h in map(_origin_host, trusted_origins) if h)
-        self.docs_path = docs_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -154,9 +127,6 @@ class WebSecurity:
                 response = self._refused(Request(scope), refusal)
                 await response(scope, receive, self._with_headers(scope, send))
                 return
-        if scope["path"] == self.docs_path:
-            await self._docs(scope, receive, send)
-            return
         await self.app(scope, receive, self._with_headers(scope, send))
 
     def _with_headers(self, scope: Scope, send: Send, policy: str = PAGE_POLICY) -> Send:
@@ -170,20 +140,6 @@ class WebSecurity:
             await send(message)
 
         return sending
-
-    async def _docs(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Swagger UI: buffer the (small) page to allow exactly its inline scripts."""
-        messages: list[Message] = []
-
-        async def collect(message: Message) -> None:
-            messages.append(message)
-
-        await self.app(scope, receive, collect)
-        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
-        policy = docs_policy(_INLINE_SCRIPT.findall(body))
-        sending = self._with_headers(scope, send, policy)
-        for message in messages:
-            await sending(message)
 
     @staticmethod
     def _refused(request: Request, reason: str) -> Response:
