@@ -3,7 +3,12 @@ loopback that never imports prex, registers with prex, subscribes itself to publ
 a bidder's signed consent, submits that bidder's own sealed and signed envelope for it, and
 receives the opening webhook, verified with `openssl cms -verify` against the published chain.
 Without consent, or outside its scopes, prex's problem document comes back through the broker
-unchanged. prex runs on a real uvicorn server; a worker thread runs the webhook deliveries."""
+unchanged. prex runs on a real uvicorn server; a worker thread runs the webhook deliveries.
+
+SQLite only (``backend`` is pinned): the broker is a separate HTTP client, and what it drives
+(consent, bids on behalf, webhooks) runs on PostgreSQL in test_integrations.py, test_webhooks.py
+and test_guarantees.py.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +42,8 @@ from tests.factories import World, auth, published_tender
 from tests.live_server import serve
 from tests.opening_world import BIDDERS, Opening
 from tests.pki_openssl import PkiWorld, free_port
+
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
 BROKER = REPO_ROOT / "examples" / "broker" / "broker.py"
 SUBS = "/api/v1/webhooks/subscriptions"
@@ -134,6 +141,7 @@ def test_the_broker_never_imports_prex() -> None:
     assert not {m for m in modules if m.split(".")[0] in ("prex", "tests")}, modules
 
 
+@SQLITE_ONLY
 def test_a_broker_submits_a_consenting_bidders_own_envelope_and_receives_the_opening_webhook(
     client: TestClient,
     services: Services,
@@ -313,6 +321,7 @@ def test_a_broker_submits_a_consenting_bidders_own_envelope_and_receives_the_ope
 
 
 @pytest.mark.parametrize("scopes", [["public.read", "bid.submit"]])
+@SQLITE_ONLY
 def test_a_broker_without_webhooks_manage_does_not_start(
     client: TestClient, services: Services, world: World, tmp_path: Path, scopes: list[str]
 ) -> None:
@@ -343,6 +352,7 @@ def test_a_broker_without_webhooks_manage_does_not_start(
     assert unset.returncode == 2 and "PREX_CLIENT_SECRET" in unset.stderr
 
 
+@SQLITE_ONLY
 def test_the_demo_starts_the_example_broker_and_goes_on_when_its_port_is_taken(
     client: TestClient, services: Services, world: World, tmp_path: Path, clock: FixedClock
 ) -> None:
