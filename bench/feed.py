@@ -39,7 +39,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from portal import _postgres, fmt, seed
+from portal import _postgres, fmt, percentile, seed
 
 from prex.audit.orm import audit_head, outbox
 from prex.bootstrap import Services, bootstrap
@@ -116,11 +116,6 @@ def timed(
     return time.perf_counter() - started, page
 
 
-def p99(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-
-
 def result(name: str, ours: float, base: float, unit: str) -> str:
     ratio = ours / base
     return f"RESULT {name} ours={fmt(ours)}{unit} baseline={fmt(base)}{unit} ratio={ratio:.3f}"
@@ -154,6 +149,10 @@ def bench_backend(label: str, url: str, work: Path, tenders: int) -> list[str]:
         if changes != length:
             raise SystemExit(f"[{label}] the walk gave {changes} changes of {length}")
         ms = 1000.0
+
+        def p99(values: list[float]) -> float:
+            return percentile(sorted(values), 99)
+
         print(f"[{label}] {pages} pages of {PAGE}, every change once and the same in both walks")
         return [
             result(f"feed_{label}_page_median", statistics.median(ours_times) * ms,

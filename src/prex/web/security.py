@@ -66,9 +66,9 @@ REFUSED_DETAIL = N_(
 )
 
 
-def security_headers(*, tls: bool, policy: str = PAGE_POLICY) -> dict[str, str]:
+def security_headers(*, tls: bool) -> dict[str, str]:
     """The headers every response carries (HSTS only over TLS)."""
-    headers = {"content-security-policy": policy, **COMMON_HEADERS}
+    headers = {"content-security-policy": PAGE_POLICY, **COMMON_HEADERS}
     if tls:
         headers["strict-transport-security"] = HSTS
     return headers
@@ -129,13 +129,13 @@ class WebSecurity:
                 return
         await self.app(scope, receive, self._with_headers(scope, send))
 
-    def _with_headers(self, scope: Scope, send: Send, policy: str = PAGE_POLICY) -> Send:
+    def _with_headers(self, scope: Scope, send: Send) -> Send:
         tls = scope.get("scheme") == "https"
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in security_headers(tls=tls, policy=policy).items():
+                for name, value in security_headers(tls=tls).items():
                     headers[name] = value
             await send(message)
 
